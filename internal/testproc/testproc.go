@@ -1,0 +1,241 @@
+// Package testproc is the child process that expool's tests run as jobs: it
+// sleeps, ignores SIGTERM, forks grandchildren, prints bytes, closes its
+// stdout and exits as told, so that no test depends on a shell's timing.
+//
+//	testproc [flags] action [args]
+//
+// Flags (before the action):
+//
+//	-pidfile FILE   append "PID PGID" to FILE once set up (grandchildren too)
+//	-ppidfile FILE  write the parent's pid to FILE (expool's, for signalling it)
+//	-ignore-term    ignore SIGTERM; children inherit that
+//	-grandchild     start a grandchild (testproc -pidfile FILE sleep 1000) first
+//	-setsid-grandchild  the same, but the grandchild leaves the group (setsid)
+//
+// Actions:
+//
+//	sleep SECONDS       sleep, then exit 0
+//	exit N              exit with status N
+//	echo WORDS...       print the words on stdout
+//	echoerr WORDS...    print the words on stderr
+//	print N             write N bytes ("x", newline every 64) to stdout
+//	printerr N          the same on stderr
+//	binary N            write N times the bytes 0..255 to stdout
+//	flood               write to stdout without pause until killed
+//	close-stdout SECONDS  close stdout, then sleep
+//	env NAME            print the value of an environment variable
+//	pwd                 print the working directory
+//	kill SIG PIDFILE    wait for PIDFILE, then send SIG (INT, TERM, HUP, QUIT, KILL) to the pid in it
+//	kill2 SIG GAP PIDFILE  the same twice, GAP seconds apart
+package testproc
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Main runs testproc with os.Args and exits.
+func Main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("testproc", flag.ContinueOnError)
+	pidfile := fs.String("pidfile", "", "")
+	ppidfile := fs.String("ppidfile", "", "")
+	ignoreTerm := fs.Bool("ignore-term", false, "")
+	grandchild := fs.Bool("grandchild", false, "")
+	setsidGrandchild := fs.Bool("setsid-grandchild", false, "")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "testproc: no action")
+		return 2
+	}
+	if *ignoreTerm {
+		signal.Ignore(syscall.SIGTERM)
+	}
+	if *ppidfile != "" {
+		if err := writeFile(*ppidfile, strconv.Itoa(os.Getppid())+"\n"); err != nil {
+			return fail(err)
+		}
+	}
+	if *grandchild || *setsidGrandchild {
+		if err := startGrandchild(*pidfile, *setsidGrandchild); err != nil {
+			return fail(err)
+		}
+	}
+	if *pidfile != "" {
+		if err := appendPid(*pidfile); err != nil {
+			return fail(err)
+		}
+	}
+	return act(args[0], args[1:])
+}
+
+func act(action string, args []string) int {
+	arg := func(i int) string {
+		if i < len(args) {
+			return args[i]
+		}
+		return ""
+	}
+	switch action {
+	case "sleep":
+		time.Sleep(seconds(arg(0)))
+	case "exit":
+		n, _ := strconv.Atoi(arg(0))
+		return n
+	case "echo":
+		fmt.Println(strings.Join(args, " "))
+	case "echoerr":
+		fmt.Fprintln(os.Stderr, strings.Join(args, " "))
+	case "print", "printerr":
+		n, _ := strconv.Atoi(arg(0))
+		w := os.Stdout
+		if action == "printerr" {
+			w = os.Stderr
+		}
+		w.Write(xs(n))
+	case "binary":
+		n, _ := strconv.Atoi(arg(0))
+		b := make([]byte, 256)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		os.Stdout.Write(bytes.Repeat(b, n))
+	case "flood":
+		b := xs(64 << 10)
+		for {
+			if _, err := os.Stdout.Write(b); err != nil {
+				return 1
+			}
+		}
+	case "close-stdout":
+		os.Stdout.Close()
+		time.Sleep(seconds(arg(0)))
+	case "env":
+		fmt.Println(os.Getenv(arg(0)))
+	case "pwd":
+		wd, _ := os.Getwd()
+		fmt.Println(wd)
+	case "kill":
+		return sendSignals(arg(0), 1, 0, arg(1))
+	case "kill2":
+		return sendSignals(arg(0), 2, seconds(arg(1)), arg(2))
+	default:
+		fmt.Fprintf(os.Stderr, "testproc: unknown action %q\n", action)
+		return 2
+	}
+	return 0
+}
+
+// xs is n bytes of "x", a newline every 64.
+func xs(n int) []byte {
+	b := bytes.Repeat([]byte("x"), n)
+	for i := 63; i < n; i += 64 {
+		b[i] = '\n'
+	}
+	return b
+}
+
+func seconds(s string) time.Duration {
+	f, _ := strconv.ParseFloat(s, 64)
+	return time.Duration(f * float64(time.Second))
+}
+
+func startGrandchild(pidfile string, setsid bool) error {
+	args := []string{"sleep", "1000"}
+	if pidfile != "" {
+		args = append([]string{"-pidfile", pidfile}, args...)
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: setsid}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	if pidfile == "" {
+		return nil
+	}
+	// Wait for the grandchild's line, so the file is complete when ours lands.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(pidfile)
+		if bytes.Contains(b, []byte(strconv.Itoa(cmd.Process.Pid)+" ")) {
+			return nil
+		}
+	}
+	return fmt.Errorf("grandchild %d did not write %s", cmd.Process.Pid, pidfile)
+}
+
+func appendPid(path string) error {
+	pgid, err := syscall.Getpgid(0)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "%d %d\n", os.Getpid(), pgid)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeFile writes the file whole, so a reader polling for it never sees it half written.
+func writeFile(path, text string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(text), 0o666); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+var signals = map[string]syscall.Signal{
+	"INT": syscall.SIGINT, "TERM": syscall.SIGTERM, "HUP": syscall.SIGHUP,
+	"QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
+}
+
+func sendSignals(name string, times int, gap time.Duration, pidfile string) int {
+	sig, ok := signals[name]
+	if !ok {
+		return fail(fmt.Errorf("unknown signal %q", name))
+	}
+	var pid int
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		b, err := os.ReadFile(pidfile)
+		if err == nil {
+			if pid, err = strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			return fail(fmt.Errorf("no pid in %s after 30s", pidfile))
+		}
+	}
+	for i := 0; i < times; i++ {
+		if i > 0 {
+			time.Sleep(gap)
+		}
+		if err := syscall.Kill(pid, sig); err != nil {
+			return fail(err)
+		}
+	}
+	return 0
+}
+
+func fail(err error) int {
+	fmt.Fprintln(os.Stderr, "testproc:", err)
+	return 1
+}

@@ -1,0 +1,124 @@
+package pool
+
+import (
+	"os"
+	"sort"
+	"time"
+)
+
+// Status is the state of a job or a task.
+type Status string
+
+// Statuses of jobs and tasks. A task is only ever pending, running, done,
+// failed or timeout.
+const (
+	StatusPending    Status = "pending"    // executed, waiting for a worker
+	StatusRunning    Status = "running"    // its process is running
+	StatusDone       Status = "done"       // exit 0, not terminated by expool
+	StatusFailed     Status = "failed"     // non-zero exit, or killed by a signal expool did not send
+	StatusTimeout    Status = "timeout"    // killed by expool: its own timeout expired, no restart left
+	StatusTerminated Status = "terminated" // killed by expool for any other reason
+	StatusCancelled  Status = "cancelled"  // never started: its pool or task ended first
+	StatusError      Status = "error"      // could not start
+)
+
+// Job is one OS process to run in a pool, with a timeout. Its spec fields
+// must not change once it is executed; the pool fills the others.
+type Job struct {
+	Name    string
+	Args    []string // argv; none: a stub job that starts no process
+	Workdir string
+	Env     map[string]string // added to, or replacing in, expool's environment
+
+	Timeout          time.Duration // from the process start; 0: none
+	RestartOnTimeout bool          // restart rather than end on timeout
+	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited
+	StartDelay       time.Duration // the pool starts no other job this long after this one
+	Task             *Task
+	Stdout, Stderr   Dest
+
+	// OnStart runs before each start of the process; an error keeps the job
+	// from starting (status error, or cancelled when the error is
+	// context.Canceled). OnDone runs once if the job ends "done", then
+	// OnFinish runs once whatever the status.
+	OnStart  func(*Job) error
+	OnDone   func(*Job)
+	OnFinish func(*Job)
+
+	Status     Status
+	ReturnCode int  // exit code, or -N when signal N killed the process
+	Ran        bool // ReturnCode is set: the process, or the stub, ran
+	Tstart     time.Time
+	Tstop      time.Time
+	PID        int
+	Restarts   int
+	Output     []byte // captured stdout when it is a PIPE, else nil
+	ErrOutput  []byte // captured stderr when it is a PIPE, else nil
+	Error      string // why the job could not start
+	Rusage     Rusage
+
+	pool     *Pool
+	slot     bool     // holds one of its pool's worker slots
+	finished bool     // ended and its callbacks have run
+	att      *attempt // the running attempt, if any
+}
+
+// Executed reports whether the job was handed to a pool.
+func (j *Job) Executed() bool { return j.pool != nil }
+
+// Finished reports whether the job has ended and its callbacks have run.
+func (j *Job) Finished() bool { return j.finished }
+
+// Pool returns the pool that executed the job, or nil.
+func (j *Job) Pool() *Pool { return j.pool }
+
+// outputDests resolves "inherit" through the task chain.
+func (j *Job) outputDests() (stdout, stderr Dest) {
+	stdout, stderr = j.Stdout, j.Stderr
+	for t := j.Task; t != nil && (stdout.Kind == DestInherit || stderr.Kind == DestInherit); t = t.Parent {
+		if stdout.Kind == DestInherit {
+			stdout = t.Stdout
+		}
+		if stderr.Kind == DestInherit {
+			stderr = t.Stderr
+		}
+	}
+	return stdout, stderr
+}
+
+// environ is the process environment: nil, expool's own, when Env is empty.
+func (j *Job) environ() []string {
+	if len(j.Env) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(j.Env))
+	for k := range j.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	env := os.Environ()
+	for _, k := range keys {
+		env = append(env, k+"="+j.Env[k]) // os/exec keeps the last of duplicates
+	}
+	return env
+}
+
+// inTask reports whether t is j's task or one of its ancestors.
+func (j *Job) inTask(t *Task) bool {
+	for x := j.Task; x != nil; x = x.Parent {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// taskTimedOut reports whether the timeout of a task j is in expired.
+func (j *Job) taskTimedOut() bool {
+	for x := j.Task; x != nil; x = x.Parent {
+		if x.timedOut {
+			return true
+		}
+	}
+	return false
+}

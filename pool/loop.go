@@ -1,0 +1,422 @@
+// Package pool runs jobs, OS processes, in pools of bounded size with a
+// timeout per job, optionally grouped into tasks. It owns processes, timers,
+// termination and the events that drive them, and imports no Lua: package
+// luaapi is its Lua face.
+//
+// One Loop serves all the pools of a program. Every method of Loop, Pool, Job
+// and Task is called from one goroutine, the one that owns the callbacks
+// (luaapi's Lua state), except Loop.Interrupt, which a signal handler calls.
+// Processes are waited for, and timeouts fired, on other goroutines, which
+// only post events that the owner dispatches while it runs the loop (in
+// Join, ExecuteWait, Terminate or Shutdown).
+package pool
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Loop runs the pools of one program: it owns their jobs and tasks and
+// dispatches the events that drive them.
+type Loop struct {
+	launcher Launcher
+	devnull  *os.File
+	// Stdout and Stderr are where jobs' output goes when it is inherited.
+	Stdout, Stderr *os.File
+
+	pools []*Pool
+
+	inboxMu sync.Mutex
+	inbox   []event
+	ready   []event // taken from inbox, dispatched in order
+	wake    chan struct{}
+
+	mu       sync.Mutex // guards live, stopping and hurry
+	live     map[*attempt]struct{}
+	stopping bool // Interrupt was called: no job starts any more
+	hurry    bool // and a second time: SIGKILL at once
+}
+
+// NewLoop returns a loop that starts processes with launcher.
+func NewLoop(launcher Launcher) (*Loop, error) {
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Loop{
+		launcher: launcher,
+		devnull:  devnull,
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+		wake:     make(chan struct{}, 1),
+		live:     make(map[*attempt]struct{}),
+	}, nil
+}
+
+// Close releases the loop's files. Call it after Shutdown.
+func (l *Loop) Close() error { return l.devnull.Close() }
+
+type eventKind uint8
+
+const (
+	evEnded       eventKind = iota // an attempt's process ended and was reaped
+	evStubDone                     // a stub job ran
+	evCancelled                    // a job was cancelled before it started
+	evTaskTimeout                  // a task's timeout expired
+	evResume                       // a pool's startdelay is over
+)
+
+type event struct {
+	kind eventKind
+	att  *attempt
+	job  *Job
+	task *Task
+	pool *Pool
+}
+
+// post queues ev for the loop; it never blocks and is safe from any goroutine.
+func (l *Loop) post(ev event) {
+	l.inboxMu.Lock()
+	l.inbox = append(l.inbox, ev)
+	l.inboxMu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *Loop) next() (event, bool) {
+	if len(l.ready) == 0 {
+		l.inboxMu.Lock()
+		l.ready, l.inbox = l.inbox, l.ready[:0]
+		l.inboxMu.Unlock()
+		if len(l.ready) == 0 {
+			return event{}, false
+		}
+	}
+	ev := l.ready[0]
+	l.ready[0] = event{}
+	l.ready = l.ready[1:]
+	return ev, true
+}
+
+// runUntil dispatches events until done reports true, deadline fires
+// (expired), or ctx is cancelled.
+func (l *Loop) runUntil(ctx context.Context, done func() bool, deadline <-chan time.Time) (expired bool, err error) {
+	for !done() {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		select {
+		case <-deadline:
+			return true, nil
+		default:
+		}
+		if ev, ok := l.next(); ok {
+			l.dispatch(ev)
+			continue
+		}
+		select {
+		case <-l.wake:
+		case <-deadline:
+			return true, nil
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	return false, nil
+}
+
+func (l *Loop) dispatch(ev event) {
+	switch ev.kind {
+	case evEnded:
+		l.ended(ev.att)
+	case evStubDone:
+		l.finish(ev.job, StatusDone)
+	case evCancelled:
+		l.finish(ev.job, StatusCancelled)
+	case evTaskTimeout:
+		l.taskTimeout(ev.task)
+	case evResume:
+		ev.pool.holdArmed = false
+		ev.pool.schedule()
+	}
+}
+
+// start starts j, which is pending and holds a worker slot, or runs
+// synchronously: its task chain, onstart, then its process.
+func (l *Loop) start(j *Job) {
+	p := j.pool
+	if j.Status != StatusRunning {
+		j.Status = StatusRunning
+		p.running++
+	}
+	if j.Task != nil {
+		l.taskStarting(j.Task)
+	}
+	if j.OnStart != nil {
+		if err := j.OnStart(j); err != nil {
+			if errors.Is(err, context.Canceled) {
+				l.finish(j, StatusCancelled)
+				return
+			}
+			j.Error = "onstart: " + err.Error()
+			l.finish(j, StatusError)
+			return
+		}
+	}
+	if l.isStopping() || p.terminating || j.taskTimedOut() {
+		l.finish(j, StatusCancelled)
+		return
+	}
+	if len(j.Args) == 0 {
+		j.Tstart = time.Now()
+		j.Tstop = j.Tstart
+		j.ReturnCode, j.Ran = 0, true
+		l.post(event{kind: evStubDone, job: j})
+		return
+	}
+	out, err := l.openOutputs(j, p.PipeLimit)
+	if err != nil {
+		j.Error = err.Error()
+		l.finish(j, StatusError)
+		return
+	}
+	proc, err := l.launcher.Launch(&Command{
+		Args:   j.Args,
+		Dir:    j.Workdir,
+		Env:    j.environ(),
+		Stdin:  l.devnull,
+		Stdout: out.stdout,
+		Stderr: out.stderr,
+	})
+	if err != nil {
+		out.close()
+		j.Error = err.Error()
+		l.finish(j, StatusError)
+		return
+	}
+	a := &attempt{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}
+	out.started()
+	j.att = a
+	j.PID = proc.Pid()
+	j.Tstart = a.start
+	l.register(a)
+	if j.Timeout > 0 {
+		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
+	}
+	if j.StartDelay > 0 {
+		p.holdUntil = a.start.Add(j.StartDelay)
+	}
+	go a.wait(l)
+}
+
+// ended handles the end of an attempt: restart on timeout, or finish.
+func (l *Loop) ended(a *attempt) {
+	j := a.job
+	l.unregister(a)
+	j.att = nil
+	j.Tstop = a.stop
+	j.Output, j.ErrOutput = a.stdout, a.stderr
+	if a.err != nil {
+		j.Error = a.err.Error()
+		l.finish(j, StatusError)
+		return
+	}
+	j.ReturnCode, j.Ran = a.exit.Code, true
+	j.Rusage = a.exit.Rusage
+	reason := a.stopReason()
+	if reason == StatusTimeout && j.RestartOnTimeout &&
+		(j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) &&
+		!l.isStopping() && !j.pool.terminating && !j.taskTimedOut() {
+		j.Restarts++
+		l.start(j)
+		return
+	}
+	switch {
+	case reason != "":
+		l.finish(j, reason)
+	case a.exit.Code == 0:
+		l.finish(j, StatusDone)
+	default:
+		l.finish(j, StatusFailed)
+	}
+}
+
+// finish ends j with status st: it frees j's worker slot, runs j's callbacks,
+// counts j in its task, and starts what can start.
+func (l *Loop) finish(j *Job, st Status) {
+	p := j.pool
+	if j.Status == StatusRunning {
+		p.running--
+	}
+	j.Status = st
+	if j.slot {
+		j.slot = false
+		p.busy--
+	}
+	p.unfinished--
+	if st != StatusDone {
+		p.Failures = append(p.Failures, j)
+	}
+	if st == StatusDone && j.OnDone != nil {
+		j.OnDone(j)
+	}
+	if j.OnFinish != nil {
+		j.OnFinish(j)
+	}
+	if j.Task != nil {
+		l.memberFinished(j.Task, st == StatusDone)
+	}
+	j.finished = true
+	p.schedule()
+}
+
+// cancel cancels j, which has not started; its callbacks run from the loop.
+func (l *Loop) cancel(j *Job) {
+	j.Status = StatusCancelled
+	l.post(event{kind: evCancelled, job: j})
+}
+
+func (l *Loop) register(a *attempt) {
+	l.mu.Lock()
+	l.live[a] = struct{}{}
+	stopping, hurry := l.stopping, l.hurry
+	l.mu.Unlock()
+	if stopping {
+		a.terminate(StatusTerminated, hurry)
+	}
+}
+
+func (l *Loop) unregister(a *attempt) {
+	l.mu.Lock()
+	delete(l.live, a)
+	l.mu.Unlock()
+}
+
+func (l *Loop) isStopping() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stopping
+}
+
+// terminateLive terminates the running attempts whose job matches.
+func (l *Loop) terminateLive(match func(*Job) bool, hurry bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for a := range l.live {
+		if match(a.job) {
+			a.terminate(StatusTerminated, hurry)
+		}
+	}
+}
+
+// Interrupt terminates every running job of every pool (status terminated)
+// and keeps any job from starting from now on; called again, it sends SIGKILL
+// at once rather than after the grace period. It is safe from any goroutine:
+// a signal handler calls it, then makes the owner of the loop call Shutdown.
+func (l *Loop) Interrupt() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.hurry = l.stopping
+	l.stopping = true
+	for a := range l.live {
+		a.terminate(StatusTerminated, l.hurry)
+	}
+}
+
+// Shutdown interrupts every job, cancels the pending ones, and runs the loop
+// until all of them have finished and their callbacks have run. No process of
+// theirs is left when it returns, unless ctx was cancelled first.
+func (l *Loop) Shutdown(ctx context.Context) error {
+	l.mu.Lock()
+	stopping := l.stopping
+	l.mu.Unlock()
+	if !stopping {
+		l.Interrupt()
+	}
+	for _, p := range l.pools {
+		p.cancelQueued(func(*Job) bool { return true })
+	}
+	_, err := l.runUntil(ctx, l.idle, nil)
+	return err
+}
+
+func (l *Loop) idle() bool {
+	for _, p := range l.pools {
+		if p.unfinished > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// attempt is one run of a job's process.
+type attempt struct {
+	job   *Job
+	proc  Process
+	out   *outputs
+	grace time.Duration
+	timer *time.Timer // the job's timeout
+
+	mu        sync.Mutex // guards reason, termSent and killTimer
+	reason    Status     // why expool stopped it: timeout or terminated
+	termSent  bool
+	killTimer *time.Timer
+
+	// Written by wait before it posts evEnded, read by the loop after.
+	start, stop    time.Time
+	exit           Exit
+	err            error
+	stdout, stderr []byte
+}
+
+// terminate sends SIGTERM to the attempt's process group, and SIGKILL after
+// the grace period, or at once when hurried. The first reason given stands.
+func (a *attempt) terminate(reason Status, hurry bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.termSent {
+		if hurry {
+			a.proc.Signal(syscall.SIGKILL)
+		}
+		return
+	}
+	if a.proc.Signal(syscall.SIGTERM) != nil {
+		return // it has exited already: its own exit status stands
+	}
+	a.termSent = true
+	a.reason = reason
+	if hurry || a.grace <= 0 {
+		a.proc.Signal(syscall.SIGKILL)
+		return
+	}
+	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
+}
+
+func (a *attempt) stopReason() Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.reason
+}
+
+// wait waits for the attempt's process group to end, collects its output and
+// posts evEnded. It runs on its own goroutine.
+func (a *attempt) wait(l *Loop) {
+	a.exit, a.err = a.proc.Wait()
+	a.stop = time.Now()
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.mu.Lock()
+	if a.killTimer != nil {
+		a.killTimer.Stop()
+	}
+	a.mu.Unlock()
+	a.stdout, a.stderr = a.out.finish()
+	l.post(event{kind: evEnded, att: a})
+}

@@ -1,0 +1,188 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrExecuted is returned when a job is executed a second time.
+var ErrExecuted = errors.New("job was already executed")
+
+// Config sets up a pool.
+type Config struct {
+	Name      string
+	Workers   int           // jobs running at once; at least 1
+	KillGrace time.Duration // between SIGTERM and SIGKILL
+	PipeLimit int           // bytes kept per PIPE stream
+}
+
+// Defaults of Config.
+const (
+	DefaultKillGrace = time.Second
+	DefaultPipeLimit = 16 << 20
+)
+
+// Pool runs at most Workers jobs at once, in the order they were executed.
+type Pool struct {
+	Config
+	// Failures are the pool's finished jobs whose status is not "done".
+	Failures []*Job
+
+	loop        *Loop
+	queue       []*Job // executed jobs waiting for a worker, and cancelled ones to skip
+	queued      int    // pending jobs in queue
+	busy        int    // worker slots taken
+	running     int    // jobs whose status is running, synchronous ones included
+	unfinished  int    // executed jobs that have not finished
+	terminating bool   // Terminate, or Join after its timeout, is under way
+	scheduling  bool
+	holdUntil   time.Time // startdelay: no start before
+	holdArmed   bool
+	since       time.Time // first Execute since the last Join
+}
+
+// NewPool returns a new pool run by l.
+func (l *Loop) NewPool(c Config) *Pool {
+	if c.Workers < 1 {
+		c.Workers = 1
+	}
+	p := &Pool{Config: c, loop: l}
+	l.pools = append(l.pools, p)
+	return p
+}
+
+// Running is the number of the pool's jobs whose process is running.
+func (p *Pool) Running() int { return p.running }
+
+// Pending is the number of the pool's jobs waiting for a worker.
+func (p *Pool) Pending() int { return p.queued }
+
+// Execute queues j: it starts as soon as a worker is free, at once if one is.
+// j is cancelled at once if the pool is terminating, expool is stopping, or
+// its task's timeout has expired.
+func (p *Pool) Execute(j *Job) error {
+	if err := p.admit(j); err != nil {
+		return err
+	}
+	if j.Status == StatusPending {
+		p.queue = append(p.queue, j)
+		p.queued++
+		p.schedule()
+	}
+	return nil
+}
+
+// ExecuteWait starts j at once, without taking a worker slot, and runs the
+// loop, dispatching other jobs' events too, until j has finished.
+func (p *Pool) ExecuteWait(ctx context.Context, j *Job) error {
+	if err := p.admit(j); err != nil {
+		return err
+	}
+	if j.Status == StatusPending {
+		p.loop.start(j)
+	}
+	_, err := p.loop.runUntil(ctx, j.Finished, nil)
+	return err
+}
+
+// admit makes j the pool's, pending, or cancelled when it cannot run.
+func (p *Pool) admit(j *Job) error {
+	if j.pool != nil {
+		return ErrExecuted
+	}
+	if j.Task != nil {
+		if err := j.Task.checkOpen(); err != nil {
+			return err
+		}
+		j.Task.addMember()
+	}
+	j.pool = p
+	j.Status = StatusPending
+	p.unfinished++
+	if p.since.IsZero() {
+		p.since = time.Now()
+	}
+	if p.loop.isStopping() || p.terminating || j.taskTimedOut() {
+		p.loop.cancel(j)
+	}
+	return nil
+}
+
+// schedule starts queued jobs while workers are free and no startdelay holds.
+func (p *Pool) schedule() {
+	if p.scheduling {
+		return // a callback of a job being started executed another: the loop below takes it
+	}
+	p.scheduling = true
+	defer func() { p.scheduling = false }()
+	for p.busy < p.Workers && p.queued > 0 {
+		if wait := time.Until(p.holdUntil); wait > 0 {
+			if !p.holdArmed {
+				p.holdArmed = true
+				time.AfterFunc(wait, func() { p.loop.post(event{kind: evResume, pool: p}) })
+			}
+			return
+		}
+		j := p.queue[0]
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+		if j.Status != StatusPending {
+			continue // cancelled while queued
+		}
+		p.queued--
+		p.busy++
+		j.slot = true
+		p.loop.start(j)
+	}
+	if len(p.queue) == 0 {
+		p.queue = nil
+	}
+}
+
+// cancelQueued cancels the queued jobs that match.
+func (p *Pool) cancelQueued(match func(*Job) bool) {
+	for _, j := range p.queue {
+		if j != nil && j.Status == StatusPending && match(j) {
+			p.queued--
+			p.loop.cancel(j)
+		}
+	}
+}
+
+func (p *Pool) idle() bool { return p.unfinished == 0 }
+
+// Join runs the loop until no job of the pool is pending or running,
+// including jobs executed meanwhile by callbacks. With a timeout, measured
+// from the first Execute since the last Join, it then terminates the running
+// jobs, cancels the pending ones, waits for them to finish and reports false.
+func (p *Pool) Join(ctx context.Context, timeout time.Duration) (bool, error) {
+	defer func() { p.since = time.Time{} }()
+	var deadline <-chan time.Time
+	if timeout > 0 && !p.idle() {
+		t := time.NewTimer(time.Until(p.since.Add(timeout)))
+		defer t.Stop()
+		deadline = t.C
+	}
+	expired, err := p.loop.runUntil(ctx, p.idle, deadline)
+	if err != nil || !expired {
+		return err == nil, err
+	}
+	return false, p.Terminate(ctx)
+}
+
+// Terminate terminates the pool's running jobs, cancels its pending ones, and
+// runs the loop until they have finished and their callbacks have run. Jobs
+// executed meanwhile are cancelled. The pool can be used again afterwards.
+func (p *Pool) Terminate(ctx context.Context) error {
+	if p.terminating {
+		_, err := p.loop.runUntil(ctx, p.idle, nil)
+		return err
+	}
+	p.terminating = true
+	defer func() { p.terminating = false }()
+	p.cancelQueued(func(*Job) bool { return true })
+	p.loop.terminateLive(func(j *Job) bool { return j.pool == p }, false)
+	_, err := p.loop.runUntil(ctx, p.idle, nil)
+	return err
+}

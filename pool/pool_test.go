@@ -1,0 +1,529 @@
+package pool
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"expool/internal/testproc"
+
+	"go.uber.org/goleak"
+)
+
+const childEnv = "EXPOOL_TESTPROC"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		testproc.Main()
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// child is a job that runs testproc with args.
+func child(name string, args ...string) *Job {
+	return &Job{
+		Name:        name,
+		Args:        append([]string{os.Args[0]}, args...),
+		Env:         map[string]string{childEnv: "1", "GORACE": "atexit_sleep_ms=0"},
+		MaxRestarts: -1,
+	}
+}
+
+func newLoop(t *testing.T) *Loop {
+	t.Helper()
+	l, err := NewLoop(NewLocal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+		l.Close()
+	})
+	return l
+}
+
+func newPool(t *testing.T, workers int) *Pool {
+	return newLoop(t).NewPool(Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: DefaultPipeLimit})
+}
+
+func join(t *testing.T, p *Pool) bool {
+	t.Helper()
+	ok, err := p.Join(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func execute(t *testing.T, p *Pool, jobs ...*Job) {
+	t.Helper()
+	for _, j := range jobs {
+		if err := p.Execute(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func wantStatus(t *testing.T, j *Job, st Status, code int) {
+	t.Helper()
+	if j.Status != st || !j.Ran || j.ReturnCode != code {
+		t.Errorf("job %s: status %s, returncode %d (ran %v), want %s, %d (error %q)", j.Name, j.Status, j.ReturnCode, j.Ran, st, code, j.Error)
+	}
+}
+
+// groupMembers lists the processes, zombies included, in process group pgid.
+func groupMembers(t *testing.T, pgid int) []string {
+	t.Helper()
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var found []string
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
+		rest := b[bytes.LastIndexByte(b, ')')+2:]
+		f := strings.Fields(string(rest))
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) {
+			found = append(found, strings.TrimSuffix(filepath.Base(filepath.Dir(path)), "/")+" "+f[0])
+		}
+	}
+	return found
+}
+
+// pidsIn reads the "PID PGID" lines that testproc -pidfile wrote.
+func pidsIn(t *testing.T, path string) (pids, pgids []int) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var pid, pgid int
+		if _, err := fmt.Sscan(line, &pid, &pgid); err != nil {
+			t.Fatalf("%s: %q: %v", path, line, err)
+		}
+		pids, pgids = append(pids, pid), append(pgids, pgid)
+	}
+	return pids, pgids
+}
+
+func wantNoGroup(t *testing.T, pgid int) {
+	t.Helper()
+	if left := groupMembers(t, pgid); len(left) > 0 {
+		t.Errorf("process group %d still has processes (pid state): %v", pgid, left)
+	}
+}
+
+func TestStatuses(t *testing.T) {
+	p := newPool(t, 4)
+	done := child("done", "exit", "0")
+	failed := child("failed", "exit", "3")
+	signalled := child("signalled", "sleep", "30")
+	missing := &Job{Name: "missing", Args: []string{"no-such-program-expool"}, MaxRestarts: -1}
+	nodir := child("nodir", "exit", "0")
+	nodir.Workdir = filepath.Join(t.TempDir(), "absent")
+	stub := &Job{Name: "stub", MaxRestarts: -1}
+	execute(t, p, done, failed, signalled, missing, nodir, stub)
+	// Something other than expool kills the job: "failed".
+	for signalled.PID == 0 {
+		t.Fatal("signalled job did not start")
+	}
+	syscall.Kill(signalled.PID, syscall.SIGKILL)
+	if !join(t, p) {
+		t.Fatal("join reported a timeout")
+	}
+	wantStatus(t, done, StatusDone, 0)
+	wantStatus(t, failed, StatusFailed, 3)
+	wantStatus(t, signalled, StatusFailed, -9)
+	wantStatus(t, stub, StatusDone, 0)
+	for _, j := range []*Job{missing, nodir} {
+		if j.Status != StatusError || j.Ran {
+			t.Errorf("job %s: status %s ran %v, want error, not ran", j.Name, j.Status, j.Ran)
+		}
+	}
+	if !strings.Contains(missing.Error, "no-such-program-expool") || !strings.Contains(nodir.Error, "absent") {
+		t.Errorf("errors do not name the path: %q, %q", missing.Error, nodir.Error)
+	}
+	if len(p.Failures) != 4 {
+		t.Errorf("%d failures, want 4 (failed, signalled, missing, nodir)", len(p.Failures))
+	}
+	if done.Rusage.MaxRSS <= 0 || done.Tstop.Before(done.Tstart) {
+		t.Errorf("rusage %+v, tstart %v, tstop %v", done.Rusage, done.Tstart, done.Tstop)
+	}
+}
+
+func TestCallbackOrder(t *testing.T) {
+	p := newPool(t, 2)
+	var log []string
+	cb := func(j *Job) {}
+	_ = cb
+	mk := func(j *Job) *Job {
+		j.OnStart = func(j *Job) error { log = append(log, "start "+j.Name); return nil }
+		j.OnDone = func(j *Job) { log = append(log, "done "+j.Name) }
+		j.OnFinish = func(j *Job) { log = append(log, "finish "+j.Name+" "+string(j.Status)) }
+		return j
+	}
+	ok := mk(child("ok", "exit", "0"))
+	bad := mk(child("bad", "exit", "1"))
+	execute(t, p, ok)
+	if err := p.ExecuteWait(context.Background(), bad); err != nil {
+		t.Fatal(err)
+	}
+	join(t, p)
+	got := strings.Join(log, ", ")
+	for _, want := range []string{"start ok", "done ok", "finish ok done", "start bad", "finish bad failed"} {
+		if strings.Count(got, want) != 1 {
+			t.Errorf("log %q: want %q once", got, want)
+		}
+	}
+	if strings.Contains(got, "done bad") {
+		t.Errorf("log %q: ondone ran for a failed job", got)
+	}
+	if strings.Index(got, "done ok") > strings.Index(got, "finish ok") {
+		t.Errorf("log %q: onfinish before ondone", got)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	p := newPool(t, 1)
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	j := child("slow", "-pidfile", pidfile, "-grandchild", "sleep", "30")
+	j.Timeout = 300 * time.Millisecond
+	begin := time.Now()
+	execute(t, p, j)
+	join(t, p)
+	wantStatus(t, j, StatusTimeout, -int(syscall.SIGTERM))
+	// The bound is generous for a loaded machine; the benchmark measures the real overshoot.
+	if d := j.Tstop.Sub(j.Tstart); d < j.Timeout || time.Since(begin) > j.Timeout+5*time.Second {
+		t.Errorf("ran %v for a timeout of %v", d, j.Timeout)
+	}
+	_, pgids := pidsIn(t, pidfile)
+	for _, g := range pgids {
+		wantNoGroup(t, g)
+	}
+}
+
+func TestKillGrace(t *testing.T) {
+	l := newLoop(t)
+	p := l.NewPool(Config{Workers: 1, KillGrace: 200 * time.Millisecond, PipeLimit: 1 << 10})
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	j := child("stubborn", "-pidfile", pidfile, "-ignore-term", "-grandchild", "sleep", "30")
+	j.Timeout = 200 * time.Millisecond
+	execute(t, p, j)
+	join(t, p)
+	wantStatus(t, j, StatusTimeout, -int(syscall.SIGKILL))
+	if d := j.Tstop.Sub(j.Tstart); d < 400*time.Millisecond {
+		t.Errorf("killed after %v, before timeout + killgrace", d)
+	}
+	_, pgids := pidsIn(t, pidfile)
+	wantNoGroup(t, pgids[0])
+}
+
+func TestRestart(t *testing.T) {
+	p := newPool(t, 1)
+	starts := 0
+	j := child("flaky", "sleep", "30")
+	j.Timeout = 100 * time.Millisecond
+	j.RestartOnTimeout = true
+	j.MaxRestarts = 2
+	j.OnStart = func(*Job) error { starts++; return nil }
+	finishes := 0
+	j.OnFinish = func(*Job) { finishes++ }
+	execute(t, p, j)
+	join(t, p)
+	wantStatus(t, j, StatusTimeout, -int(syscall.SIGTERM))
+	if j.Restarts != 2 || starts != 3 || finishes != 1 {
+		t.Errorf("restarts %d, onstart %d times, onfinish %d times; want 2, 3, 1", j.Restarts, starts, finishes)
+	}
+}
+
+func TestOnStartError(t *testing.T) {
+	p := newPool(t, 1)
+	j := child("refused", "exit", "0")
+	j.OnStart = func(*Job) error { return errors.New("not today") }
+	finished := false
+	j.OnFinish = func(*Job) { finished = true }
+	execute(t, p, j)
+	join(t, p)
+	if j.Status != StatusError || j.Ran || !finished || !strings.Contains(j.Error, "not today") {
+		t.Errorf("status %s ran %v finished %v error %q", j.Status, j.Ran, finished, j.Error)
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	dir := t.TempDir()
+	l := newLoop(t)
+	p := l.NewPool(Config{Workers: 4, KillGrace: time.Second, PipeLimit: 1000})
+	piped := child("piped", "print", "100")
+	piped.Stdout, piped.Stderr = Pipe, Pipe
+	capped := child("capped", "print", "5000")
+	capped.Stdout = Pipe
+	merged := child("merged", "printerr", "10")
+	merged.Stdout, merged.Stderr = Pipe, Stdout
+	file := filepath.Join(dir, "sub", "dir", "out.txt")
+	both := child("both", "printerr", "64")
+	both.Stdout, both.Stderr = File(file), File(file)
+	again := child("again", "print", "64")
+	again.Stdout, again.Stderr = File(file), Stdout
+	binary := child("binary", "binary", "3")
+	binary.Stdout = Pipe
+	null := child("null", "print", "100")
+	null.Stdout = DevNull
+	execute(t, p, piped, capped, merged, binary, null)
+	if err := p.ExecuteWait(context.Background(), both); err != nil {
+		t.Fatal(err)
+	}
+	execute(t, p, again)
+	join(t, p)
+	if len(piped.Output) != 100 || piped.ErrOutput == nil || len(piped.ErrOutput) != 0 {
+		t.Errorf("piped: %d bytes out, err %q", len(piped.Output), piped.ErrOutput)
+	}
+	if !bytes.HasPrefix(capped.Output, xs(1000)) || !bytes.Contains(capped.Output, []byte("4000 more bytes discarded")) {
+		t.Errorf("capped: %q", capped.Output)
+	}
+	if len(merged.Output) != 10 || merged.ErrOutput != nil {
+		t.Errorf("merged: out %q err %q", merged.Output, merged.ErrOutput)
+	}
+	want := bytes.Repeat(func() []byte {
+		b := make([]byte, 256)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		return b
+	}(), 3)
+	if !bytes.Equal(binary.Output, want) {
+		t.Errorf("binary output differs: %d bytes", len(binary.Output))
+	}
+	if null.Output != nil {
+		t.Errorf("devnull job has output %q", null.Output)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil || len(b) != 128 {
+		t.Errorf("file %s: %d bytes, err %v; want 128 appended by two jobs", file, len(b), err)
+	}
+}
+
+func xs(n int) []byte {
+	b := bytes.Repeat([]byte("x"), n)
+	for i := 63; i < n; i += 64 {
+		b[i] = '\n'
+	}
+	return b
+}
+
+func TestUnwritableOutput(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "file")
+	os.WriteFile(blocker, nil, 0o666)
+	p := newPool(t, 1)
+	j := child("blocked", "exit", "0")
+	j.Stdout = File(filepath.Join(blocker, "out.txt")) // a file is in the way of the directory
+	execute(t, p, j)
+	join(t, p)
+	if j.Status != StatusError || !strings.Contains(j.Error, "stdout") || !strings.Contains(j.Error, blocker) {
+		t.Errorf("status %s error %q", j.Status, j.Error)
+	}
+}
+
+func TestTasks(t *testing.T) {
+	p := newPool(t, 2)
+	var log []string
+	mkTask := func(name string, parent *Task) *Task {
+		return &Task{Name: name, Parent: parent,
+			OnStart:  func(t *Task) { log = append(log, "start "+t.Name) },
+			OnDone:   func(t *Task) { log = append(log, "done "+t.Name) },
+			OnFinish: func(t *Task) { log = append(log, fmt.Sprintf("finish %s %s %d/%d/%d", t.Name, t.Status, t.NumAdded, t.NumDone, t.NumTerm)) },
+		}
+	}
+	outer := mkTask("outer", nil)
+	inner := mkTask("inner", outer)
+	a := child("a", "exit", "0")
+	a.Task = outer
+	b := child("b", "exit", "0")
+	b.Task = inner
+	// b's ondone adds c to inner: inner stays open until c is done.
+	b.OnDone = func(*Job) {
+		c := child("c", "exit", "1")
+		c.Task = inner
+		execute(t, p, c)
+	}
+	execute(t, p, a, b)
+	join(t, p)
+	got := strings.Join(log, ", ")
+	want := []string{"start outer", "start inner", "finish inner failed 2/1/1", "finish outer failed 2/1/1"}
+	for _, w := range want {
+		if strings.Count(got, w) != 1 {
+			t.Errorf("log %q: want %q once", got, w)
+		}
+	}
+	if strings.Index(got, "finish inner") > strings.Index(got, "finish outer") {
+		t.Errorf("log %q: outer finished before inner", got)
+	}
+	late := child("late", "exit", "0")
+	late.Task = inner
+	if err := p.Execute(late); !errors.Is(err, ErrTaskFinished) {
+		t.Errorf("execute into a finished task: %v, want ErrTaskFinished", err)
+	}
+}
+
+func TestTaskTimeout(t *testing.T) {
+	p := newPool(t, 1)
+	task := &Task{Name: "bounded", Timeout: 300 * time.Millisecond}
+	sub := &Task{Name: "sub", Parent: task}
+	running := child("running", "sleep", "30")
+	running.Task = sub
+	queued := child("queued", "sleep", "30")
+	queued.Task = task
+	execute(t, p, running, queued)
+	join(t, p)
+	wantStatus(t, running, StatusTerminated, -int(syscall.SIGTERM))
+	if queued.Status != StatusCancelled || queued.Ran {
+		t.Errorf("queued: status %s ran %v", queued.Status, queued.Ran)
+	}
+	if task.Status != StatusTimeout || sub.Status != StatusFailed || task.NumTerm != 2 {
+		t.Errorf("task %s (numterm %d), subtask %s", task.Status, task.NumTerm, sub.Status)
+	}
+}
+
+func TestJoinTimeout(t *testing.T) {
+	p := newPool(t, 1)
+	running := child("running", "sleep", "30")
+	queued := child("queued", "sleep", "30")
+	execute(t, p, running, queued)
+	ok, err := p.Join(context.Background(), 300*time.Millisecond)
+	if ok || err != nil {
+		t.Fatalf("join: %v, %v; want false, nil", ok, err)
+	}
+	wantStatus(t, running, StatusTerminated, -int(syscall.SIGTERM))
+	if queued.Status != StatusCancelled {
+		t.Errorf("queued: %s", queued.Status)
+	}
+	// The pool can be used again.
+	again := child("again", "exit", "0")
+	execute(t, p, again)
+	if !join(t, p) || again.Status != StatusDone {
+		t.Errorf("after a join timeout: %s", again.Status)
+	}
+}
+
+func TestExecuteWaitRunsOthers(t *testing.T) {
+	p := newPool(t, 1)
+	first := child("first", "sleep", "0.1")
+	finished := false
+	first.OnFinish = func(*Job) { finished = true }
+	execute(t, p, first)
+	sync := child("sync", "sleep", "0.5")
+	if err := p.ExecuteWait(context.Background(), sync); err != nil {
+		t.Fatal(err)
+	}
+	if !finished || sync.Status != StatusDone {
+		t.Errorf("the worker's job did not finish while the synchronous one ran (%v, %s)", finished, sync.Status)
+	}
+	if err := p.Execute(sync); !errors.Is(err, ErrExecuted) {
+		t.Errorf("executing a job twice: %v", err)
+	}
+}
+
+func TestStartDelay(t *testing.T) {
+	p := newPool(t, 2)
+	a := child("a", "exit", "0")
+	a.StartDelay = 300 * time.Millisecond
+	b := child("b", "exit", "0")
+	execute(t, p, a, b)
+	join(t, p)
+	if gap := b.Tstart.Sub(a.Tstart); gap < a.StartDelay {
+		t.Errorf("b started %v after a, within a's startdelay %v", gap, a.StartDelay)
+	}
+}
+
+func TestInterrupt(t *testing.T) {
+	l := newLoop(t)
+	p := l.NewPool(Config{Workers: 1, KillGrace: 10 * time.Second})
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	running := child("running", "-pidfile", pidfile, "-ignore-term", "-grandchild", "sleep", "30")
+	queued := child("queued", "sleep", "30")
+	execute(t, p, running, queued)
+	for {
+		if b, _ := os.ReadFile(pidfile); bytes.Count(b, []byte("\n")) == 2 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	l.Interrupt()
+	l.Interrupt() // a second time: no grace period
+	begin := time.Now()
+	if err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("shutdown took %v despite the second interrupt", d)
+	}
+	wantStatus(t, running, StatusTerminated, -int(syscall.SIGKILL))
+	if queued.Status != StatusCancelled {
+		t.Errorf("queued: %s", queued.Status)
+	}
+	_, pgids := pidsIn(t, pidfile)
+	wantNoGroup(t, pgids[0])
+	late := child("late", "exit", "0")
+	execute(t, p, late)
+	join(t, p)
+	if late.Status != StatusCancelled {
+		t.Errorf("a job executed after the interrupt: %s", late.Status)
+	}
+}
+
+func TestTerminate(t *testing.T) {
+	p := newPool(t, 1)
+	running := child("running", "sleep", "30")
+	queued := child("queued", "sleep", "30")
+	execute(t, p, running, queued)
+	if err := p.Terminate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, running, StatusTerminated, -int(syscall.SIGTERM))
+	if queued.Status != StatusCancelled {
+		t.Errorf("queued: %s", queued.Status)
+	}
+}
+
+func TestNormalExitKillsGroup(t *testing.T) {
+	p := newPool(t, 1)
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	j := child("leaver", "-pidfile", pidfile, "-grandchild", "exit", "0")
+	j.Stdout = Pipe
+	execute(t, p, j)
+	join(t, p)
+	wantStatus(t, j, StatusDone, 0)
+	_, pgids := pidsIn(t, pidfile)
+	wantNoGroup(t, pgids[0])
+}
+
+func TestEnvAndWorkdir(t *testing.T) {
+	dir := t.TempDir()
+	p := newPool(t, 2)
+	env := child("env", "env", "EXPOOL_TEST_VAR")
+	env.Env["EXPOOL_TEST_VAR"] = "forty two"
+	env.Stdout = Pipe
+	wd := child("wd", "pwd")
+	wd.Workdir = dir
+	wd.Stdout = Pipe
+	execute(t, p, env, wd)
+	join(t, p)
+	if string(env.Output) != "forty two\n" {
+		t.Errorf("env: %q", env.Output)
+	}
+	if real, _ := filepath.EvalSymlinks(dir); strings.TrimSpace(string(wd.Output)) != real && strings.TrimSpace(string(wd.Output)) != dir {
+		t.Errorf("workdir: %q, want %q", wd.Output, dir)
+	}
+}
