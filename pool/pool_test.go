@@ -341,9 +341,11 @@ func TestTasks(t *testing.T) {
 	var log []string
 	mkTask := func(name string, parent *Task) *Task {
 		return &Task{Name: name, Parent: parent,
-			OnStart:  func(t *Task) { log = append(log, "start "+t.Name) },
-			OnDone:   func(t *Task) { log = append(log, "done "+t.Name) },
-			OnFinish: func(t *Task) { log = append(log, fmt.Sprintf("finish %s %s %d/%d/%d", t.Name, t.Status, t.NumAdded, t.NumDone, t.NumTerm)) },
+			OnStart: func(t *Task) { log = append(log, "start "+t.Name) },
+			OnDone:  func(t *Task) { log = append(log, "done "+t.Name) },
+			OnFinish: func(t *Task) {
+				log = append(log, fmt.Sprintf("finish %s %s %d/%d/%d", t.Name, t.Status, t.NumAdded, t.NumDone, t.NumTerm))
+			},
 		}
 	}
 	outer := mkTask("outer", nil)
