@@ -57,6 +57,9 @@ type Job struct {
 	Error      string // why the job could not start
 	Rusage     Rusage
 
+	// Owner is for whoever made the job: luaapi keeps its Lua object here.
+	Owner any
+
 	pool     *Pool
 	slot     bool     // holds one of its pool's worker slots
 	finished bool     // ended and its callbacks have run

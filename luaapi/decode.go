@@ -1,0 +1,350 @@
+package luaapi
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"expool/pool"
+)
+
+// field describes one field of a Lua object: how to read it and, unless it is
+// read-only, how to set it. A set function returns what is wrong with the
+// value ("must be a string, got number"), or "".
+type field[T any] struct {
+	get func(o T) lua.LValue
+	set func(o T, v lua.LValue) string
+	// spec fields can be set only until the object is in use (a job
+	// executed, a task with members); the others whenever.
+	spec bool
+}
+
+// object is a Lua-visible Go object with named fields.
+type object[T any] struct {
+	kind   string // "Job", "Task", "ExecPool"
+	fields map[string]field[T]
+	// describe names one object in errors: `Job "x"`.
+	describe func(o T) string
+	// inUse reports whether spec fields are frozen.
+	inUse func(o T) bool
+}
+
+// decode sets o's fields from the constructor table tbl, raising a Lua error
+// naming the first wrong field (in sorted order, so errors are repeatable).
+func (ob *object[T]) decode(L *lua.LState, o T, tbl *lua.LTable) {
+	type kv struct {
+		key string
+		val lua.LValue
+	}
+	var fields []kv
+	var bad lua.LValue
+	tbl.ForEach(func(k, v lua.LValue) {
+		if s, ok := k.(lua.LString); ok {
+			fields = append(fields, kv{string(s), v})
+		} else if bad == nil {
+			bad = k
+		}
+	})
+	if bad != nil {
+		L.RaiseError("%s: field names must be strings, got %s %s (write %s{name=..., args={...}})",
+			ob.kind, typeName(bad), shortValue(bad), ob.kind)
+	}
+	sort.Slice(fields, func(i, j int) bool { return fields[i].key < fields[j].key })
+	for _, f := range fields {
+		fd, ok := ob.fields[f.key]
+		switch {
+		case !ok:
+			L.RaiseError("%s: unknown field %q%s", ob.kind, f.key, ob.suggest(f.key))
+		case fd.set == nil:
+			L.RaiseError("%s: field %q is read-only", ob.kind, f.key)
+		}
+		if msg := fd.set(o, f.val); msg != "" {
+			L.RaiseError("%s: field %q %s", ob.kind, f.key, msg)
+		}
+	}
+}
+
+// suggest proposes the known field nearest to a misspelt one.
+func (ob *object[T]) suggest(key string) string {
+	best, bestDist := "", 3
+	for name, f := range ob.fields {
+		if f.set == nil {
+			continue
+		}
+		if d := editDistance(strings.ToLower(key), name); d < bestDist {
+			best, bestDist = name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// index is the __index metamethod.
+func (ob *object[T]) index(check func(*lua.LState) T) lua.LGFunction {
+	return func(L *lua.LState) int {
+		o := check(L)
+		key := L.CheckString(2)
+		f, ok := ob.fields[key]
+		if !ok {
+			L.RaiseError("%s has no field %q", ob.describe(o), key)
+		}
+		L.Push(f.get(o))
+		return 1
+	}
+}
+
+// newIndex is the __newindex metamethod.
+func (ob *object[T]) newIndex(check func(*lua.LState) T) lua.LGFunction {
+	return func(L *lua.LState) int {
+		o := check(L)
+		key := L.CheckString(2)
+		f, ok := ob.fields[key]
+		switch {
+		case !ok:
+			L.RaiseError("%s: unknown field %q%s", ob.describe(o), key, ob.suggest(key))
+		case f.set == nil:
+			L.RaiseError("%s: field %q is read-only", ob.describe(o), key)
+		case f.spec && ob.inUse != nil && ob.inUse(o):
+			L.RaiseError("%s: field %q cannot change once the %s is in use", ob.describe(o), key, strings.ToLower(ob.kind))
+		}
+		if msg := f.set(o, L.Get(3)); msg != "" {
+			L.RaiseError("%s: field %q %s", ob.describe(o), key, msg)
+		}
+		return 0
+	}
+}
+
+// typeName is the Lua type of v, or the expool class of a userdata.
+func typeName(v lua.LValue) string {
+	if ud, ok := v.(*lua.LUserData); ok {
+		switch ud.Value.(type) {
+		case *jobObj:
+			return "Job"
+		case *taskObj:
+			return "Task"
+		case *poolObj:
+			return "ExecPool"
+		case destValue:
+			return "output destination"
+		}
+	}
+	return v.Type().String()
+}
+
+// shortValue shows a scalar value in an error message.
+func shortValue(v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LNumber, lua.LBool:
+		return v.String()
+	case lua.LString:
+		s := string(v)
+		if len(s) > 40 {
+			s = s[:40] + "..."
+		}
+		return fmt.Sprintf("%q", s)
+	}
+	return ""
+}
+
+func got(v lua.LValue) string {
+	if s := shortValue(v); s != "" {
+		return "got " + typeName(v) + " " + s
+	}
+	return "got " + typeName(v)
+}
+
+func setString(dst *string, v lua.LValue, required bool) string {
+	switch v := v.(type) {
+	case lua.LString:
+		if v == "" {
+			return "must not be empty"
+		}
+		*dst = string(v)
+		return ""
+	case *lua.LNilType:
+		if required {
+			return "is required"
+		}
+		*dst = ""
+		return ""
+	}
+	return "must be a string, " + got(v)
+}
+
+func getString(s string) lua.LValue {
+	if s == "" {
+		return lua.LNil
+	}
+	return lua.LString(s)
+}
+
+// maxSeconds keeps durations within time.Duration (about 292 years).
+const maxSeconds = float64(math.MaxInt64/int64(time.Second)) - 1
+
+// setSeconds converts seconds to a duration explicitly; nil is 0.
+func setSeconds(dst *time.Duration, v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LNumber:
+		f := float64(v)
+		if math.IsNaN(f) || f < 0 || f > maxSeconds {
+			return "must be a number of seconds ≥ 0, " + got(v)
+		}
+		*dst = time.Duration(f * float64(time.Second))
+		return ""
+	case *lua.LNilType:
+		*dst = 0
+		return ""
+	}
+	return "must be a number of seconds, " + got(v)
+}
+
+func getSeconds(d time.Duration) lua.LValue { return lua.LNumber(d.Seconds()) }
+
+// toInt converts an integral Lua number within [lo, hi].
+func toInt(v lua.LValue, lo, hi int) (int, bool) {
+	n, ok := v.(lua.LNumber)
+	if !ok {
+		return 0, false
+	}
+	f := float64(n)
+	if f != math.Trunc(f) || f < float64(lo) || f > float64(hi) {
+		return 0, false
+	}
+	return int(f), true
+}
+
+func setBool(dst *bool, v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LBool:
+		*dst = bool(v)
+		return ""
+	case *lua.LNilType:
+		*dst = false
+		return ""
+	}
+	return "must be a boolean, " + got(v)
+}
+
+func setFunction(dst **lua.LFunction, v lua.LValue) string {
+	switch v := v.(type) {
+	case *lua.LFunction:
+		*dst = v
+		return ""
+	case *lua.LNilType:
+		*dst = nil
+		return ""
+	}
+	return "must be a function, " + got(v)
+}
+
+func getFunction(f *lua.LFunction) lua.LValue {
+	if f == nil {
+		return lua.LNil
+	}
+	return f
+}
+
+// timeValue is seconds since the Unix epoch, or nil for the zero time.
+func timeValue(t time.Time) lua.LValue {
+	if t.IsZero() {
+		return lua.LNil
+	}
+	return lua.LNumber(float64(t.UnixNano()) / 1e9)
+}
+
+// destValue is the Go value of the PIPE, STDOUT and DEVNULL userdata.
+type destValue struct{ dest pool.Dest }
+
+// setDest decodes an output destination: a path, PIPE, DEVNULL, STDOUT (for
+// stderr only), or nil.
+func setDest(dst *pool.Dest, v lua.LValue, allowStdout bool) string {
+	switch v := v.(type) {
+	case lua.LString:
+		if v == "" {
+			return "must not be an empty path"
+		}
+		*dst = pool.File(string(v))
+		return ""
+	case *lua.LNilType:
+		*dst = pool.Inherit
+		return ""
+	case *lua.LUserData:
+		if d, ok := v.Value.(destValue); ok {
+			if d.dest.Kind == pool.DestStdout && !allowStdout {
+				return "cannot be STDOUT (only stderr can)"
+			}
+			*dst = d.dest
+			return ""
+		}
+	}
+	return "must be a file path, PIPE, DEVNULL or STDOUT, " + got(v)
+}
+
+// stringList decodes an array of strings; numbers are converted as Lua does.
+func stringList(v lua.LValue) ([]string, string) {
+	tbl, ok := v.(*lua.LTable)
+	if !ok {
+		return nil, "must be an array of strings, " + got(v)
+	}
+	n := tbl.Len()
+	list := make([]string, 0, n)
+	for i := 1; i <= n; i++ {
+		switch s := tbl.RawGetInt(i).(type) {
+		case lua.LString:
+			list = append(list, string(s))
+		case lua.LNumber:
+			list = append(list, s.String())
+		default:
+			return nil, fmt.Sprintf("[%d] must be a string, %s", i, got(s))
+		}
+	}
+	extra := ""
+	tbl.ForEach(func(k, _ lua.LValue) {
+		if i, ok := toInt(k, 1, n); !ok || i < 1 {
+			if extra == "" {
+				extra = fmt.Sprintf("must be an array (keys 1..n), has key %s %s", typeName(k), shortValue(k))
+			}
+		}
+	})
+	if extra != "" {
+		return nil, extra
+	}
+	return list, ""
+}
+
+func listValue(L *lua.LState, list []string) lua.LValue {
+	if list == nil {
+		return lua.LNil
+	}
+	t := L.CreateTable(len(list), 0)
+	for _, s := range list {
+		t.Append(lua.LString(s))
+	}
+	return t
+}

@@ -1,0 +1,234 @@
+package luaapi
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"expool/pool"
+)
+
+// poolObj is an ExecPool as Lua sees it.
+type poolObj struct {
+	s    *Script
+	pool *pool.Pool
+	ud   *lua.LUserData
+}
+
+const poolTypeName = "expool.ExecPool"
+
+var poolType = &object[*poolObj]{
+	kind:     "ExecPool",
+	describe: func(o *poolObj) string { return fmt.Sprintf("ExecPool %q", o.pool.Name) },
+	fields: map[string]field[*poolObj]{
+		"workers":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Workers) }},
+		"name":      {get: func(o *poolObj) lua.LValue { return lua.LString(o.pool.Name) }},
+		"killgrace": {get: func(o *poolObj) lua.LValue { return getSeconds(o.pool.KillGrace) }},
+		"pipelimit": {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.PipeLimit) }},
+		"running":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Running()) }},
+		"pending":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Pending()) }},
+		"failures": {get: func(o *poolObj) lua.LValue {
+			t := o.s.L.CreateTable(len(o.pool.Failures), 0)
+			for _, j := range o.pool.Failures {
+				t.Append(j.Owner.(*jobObj).ud)
+			}
+			return t
+		}},
+		"execute":   {get: func(o *poolObj) lua.LValue { return o.s.methods["execute"] }},
+		"join":      {get: func(o *poolObj) lua.LValue { return o.s.methods["join"] }},
+		"terminate": {get: func(o *poolObj) lua.LValue { return o.s.methods["terminate"] }},
+	},
+}
+
+func (s *Script) registerPool() {
+	L := s.L
+	mt := L.NewTypeMetatable(poolTypeName)
+	L.SetField(mt, "__index", L.NewFunction(poolType.index(checkPool)))
+	L.SetField(mt, "__newindex", L.NewFunction(poolType.newIndex(checkPool)))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		o := checkPool(L)
+		L.Push(lua.LString(fmt.Sprintf("ExecPool %q (%d workers, %d running, %d pending)",
+			o.pool.Name, o.pool.Workers, o.pool.Running(), o.pool.Pending())))
+		return 1
+	}))
+	L.SetField(mt, "__metatable", lua.LString(poolTypeName))
+	s.methods = map[string]*lua.LFunction{
+		"execute":   L.NewFunction(s.poolExecute),
+		"join":      L.NewFunction(s.poolJoin),
+		"terminate": L.NewFunction(s.poolTerminate),
+	}
+}
+
+// newPool is ExecPool(workers) or ExecPool{workers=, killgrace=, name=, pipelimit=}.
+func (s *Script) newPool(L *lua.LState) int {
+	c := pool.Config{
+		Name:      "ExecPool",
+		Workers:   s.workers,
+		KillGrace: pool.DefaultKillGrace,
+		PipeLimit: pool.DefaultPipeLimit,
+	}
+	switch v := L.Get(1).(type) {
+	case *lua.LNilType:
+	case lua.LNumber:
+		n, ok := toInt(v, 1, math.MaxInt32)
+		if !ok {
+			L.RaiseError("ExecPool: workers must be a positive integer, %s", got(v))
+		}
+		c.Workers = n
+	case *lua.LTable:
+		decodePoolConfig(L, &c, v)
+	default:
+		L.RaiseError("ExecPool: expects a number of workers or a table of fields, as in ExecPool{workers=4}, got %s", typeName(v))
+	}
+	if L.GetTop() > 1 {
+		L.RaiseError("ExecPool: expects one argument, got %d", L.GetTop())
+	}
+	o := &poolObj{s: s, pool: s.loop.NewPool(c)}
+	s.pools = append(s.pools, o.pool)
+	o.ud = L.NewUserData()
+	o.ud.Value = o
+	L.SetMetatable(o.ud, L.GetTypeMetatable(poolTypeName))
+	L.Push(o.ud)
+	return 1
+}
+
+var poolConfigFields = &object[*pool.Config]{
+	kind: "ExecPool",
+	fields: map[string]field[*pool.Config]{
+		"workers": {set: func(c *pool.Config, v lua.LValue) string {
+			if v == lua.LNil {
+				return ""
+			}
+			n, ok := toInt(v, 1, math.MaxInt32)
+			if !ok {
+				return "must be a positive integer, " + got(v)
+			}
+			c.Workers = n
+			return ""
+		}},
+		"killgrace": {set: func(c *pool.Config, v lua.LValue) string {
+			if v == lua.LNil {
+				return ""
+			}
+			return setSeconds(&c.KillGrace, v)
+		}},
+		"name": {set: func(c *pool.Config, v lua.LValue) string {
+			if v == lua.LNil {
+				return ""
+			}
+			return setString(&c.Name, v, true)
+		}},
+		"pipelimit": {set: func(c *pool.Config, v lua.LValue) string {
+			if v == lua.LNil {
+				return ""
+			}
+			n, ok := toInt(v, 0, math.MaxInt)
+			if !ok {
+				return "must be an integer number of bytes ≥ 0, " + got(v)
+			}
+			c.PipeLimit = n
+			return ""
+		}},
+	},
+}
+
+func decodePoolConfig(L *lua.LState, c *pool.Config, tbl *lua.LTable) {
+	poolConfigFields.decode(L, c, tbl)
+}
+
+func checkPool(L *lua.LState) *poolObj {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if o, ok := ud.Value.(*poolObj); ok {
+			return o
+		}
+	}
+	L.RaiseError("expected an ExecPool (call methods with a colon: pool:execute(job)), got %s", typeName(L.Get(1)))
+	return nil
+}
+
+// poolExecute is pool:execute(job [, concur]).
+func (s *Script) poolExecute(L *lua.LState) int {
+	p := checkPool(L)
+	ud, _ := L.Get(2).(*lua.LUserData)
+	var o *jobObj
+	if ud != nil {
+		o, _ = ud.Value.(*jobObj)
+	}
+	if o == nil {
+		L.RaiseError("pool:execute: expects a Job, got %s", typeName(L.Get(2)))
+	}
+	concur := true
+	switch v := L.Get(3).(type) {
+	case *lua.LNilType:
+	case lua.LBool:
+		concur = bool(v)
+	default:
+		L.RaiseError("pool:execute: concur must be a boolean, %s", got(v))
+	}
+	var err error
+	if concur {
+		err = p.pool.Execute(o.job)
+	} else {
+		err = p.pool.ExecuteWait(L.Context(), o.job)
+	}
+	switch {
+	case errors.Is(err, pool.ErrExecuted):
+		L.RaiseError("pool:execute: Job %q was already executed", o.job.Name)
+	case errors.Is(err, pool.ErrTaskFinished):
+		L.RaiseError("pool:execute: Job %q: its Task %q has already finished", o.job.Name, finishedTask(o.task).task.Name)
+	case err != nil:
+		L.RaiseError("pool:execute: %v", err) // interrupted: the script is stopping
+	}
+	if concur {
+		L.Push(lua.LNumber(0))
+		return 1
+	}
+	if o.job.Ran {
+		L.Push(lua.LNumber(o.job.ReturnCode))
+		return 1
+	}
+	L.Push(lua.LNil)
+	if o.job.Error != "" {
+		L.Push(lua.LString(o.job.Error))
+	} else {
+		L.Push(lua.LString(o.job.Status))
+	}
+	return 2
+}
+
+// finishedTask is the finished task among t and its ancestors.
+func finishedTask(t *taskObj) *taskObj {
+	for x := t; x != nil; x = x.parent {
+		if x.task.Finished() {
+			return x
+		}
+	}
+	return t
+}
+
+// poolJoin is pool:join([timeout]).
+func (s *Script) poolJoin(L *lua.LState) int {
+	p := checkPool(L)
+	var timeout time.Duration
+	if msg := setSeconds(&timeout, L.Get(2)); msg != "" {
+		L.RaiseError("pool:join: timeout %s", msg)
+	}
+	ok, err := p.pool.Join(L.Context(), timeout)
+	if err != nil {
+		L.RaiseError("pool:join: %v", err)
+	}
+	L.Push(lua.LBool(ok))
+	return 1
+}
+
+// poolTerminate is pool:terminate().
+func (s *Script) poolTerminate(L *lua.LState) int {
+	p := checkPool(L)
+	if err := p.pool.Terminate(L.Context()); err != nil {
+		L.RaiseError("pool:terminate: %v", err)
+	}
+	return 0
+}

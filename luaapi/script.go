@@ -1,0 +1,414 @@
+package luaapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+
+	"expool/pool"
+)
+
+// Options set up a Script.
+type Options struct {
+	// Stdout receives print(); Stderr expool's messages. Jobs that inherit
+	// their output get these when they are files, else os.Stdout and os.Stderr.
+	Stdout, Stderr io.Writer
+	// Executable is the absolute path of expool, the global EXPOOL.
+	Executable string
+	// Workers is the default size of pools created without one; 0 is
+	// max(cpu_count()-1, 1).
+	Workers int
+	// Launcher starts the jobs' processes; nil is the local one.
+	Launcher pool.Launcher
+}
+
+// Script runs one expool Lua script: its Lua state, its pools and its exit
+// status. Every method but Signal is called from one goroutine.
+type Script struct {
+	L              *lua.LState
+	loop           *pool.Loop
+	stdout, stderr io.Writer
+	executable     string
+	workers        int
+
+	pools          []*pool.Pool // in creation order, for the implicit join
+	callbackFailed bool
+	callbacksOff   atomic.Bool // after a third signal, or os.exit during the wind-up
+
+	mu       sync.Mutex // guards what Signal and os.exit share
+	cancel   context.CancelFunc
+	shutdown bool // the script ended; jobs are being wound up
+	signals  int
+	signum   syscall.Signal
+	exitCode *int
+
+	dests   map[pool.DestKind]*lua.LUserData // PIPE, STDOUT, DEVNULL
+	methods map[string]*lua.LFunction        // of ExecPool
+}
+
+// New returns a Script with a fresh Lua state holding the expool globals.
+func New(opts Options) (*Script, error) {
+	launcher := opts.Launcher
+	if launcher == nil {
+		launcher = pool.NewLocal()
+	}
+	loop, err := pool.NewLoop(launcher)
+	if err != nil {
+		return nil, err
+	}
+	s := &Script{
+		loop:       loop,
+		stdout:     orDefault(opts.Stdout, os.Stdout),
+		stderr:     orDefault(opts.Stderr, os.Stderr),
+		executable: opts.Executable,
+		workers:    opts.Workers,
+	}
+	if f, ok := s.stdout.(*os.File); ok {
+		loop.Stdout = f
+	}
+	if f, ok := s.stderr.(*os.File); ok {
+		loop.Stderr = f
+	}
+	if s.workers <= 0 {
+		s.workers = max(runtime.NumCPU()-1, 1)
+	}
+	s.L = lua.NewState()
+	s.register()
+	return s, nil
+}
+
+func orDefault(w io.Writer, def io.Writer) io.Writer {
+	if w == nil {
+		return def
+	}
+	return w
+}
+
+// Close releases the Lua state and the loop. Call it after Run.
+func (s *Script) Close() {
+	s.L.Close()
+	s.loop.Close()
+}
+
+// Run loads and runs a script: src is its text, name the chunk name used in
+// error messages (the file name), args its arguments (arg[1..n] and ...).
+// Then it joins the pools that still have jobs, or, after an error, a signal
+// or os.exit, terminates every job; either way every callback runs and no
+// process is left. It returns the exit status of §7.
+func (s *Script) Run(name string, src []byte, args []string) int {
+	fn, err := s.L.Load(bytes.NewReader(stripShebang(src)), name)
+	if err != nil {
+		fmt.Fprintf(s.stderr, "expool: %s\n", syntaxError(err))
+		return 1
+	}
+	argt := s.L.CreateTable(len(args), 1)
+	argt.RawSetInt(0, lua.LString(name))
+	largs := make([]lua.LValue, len(args))
+	for i, a := range args {
+		argt.RawSetInt(i+1, lua.LString(a))
+		largs[i] = lua.LString(a)
+	}
+	s.L.SetGlobal("arg", argt)
+
+	s.setContext()
+	err = s.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, largs...)
+	if err == nil {
+		err = s.joinAll()
+	}
+	failed := err != nil && !s.stopped()
+	if failed {
+		fmt.Fprintf(s.stderr, "expool: %s\n", errorText(err, false))
+	}
+	s.windUp()
+	return s.exitStatus(failed)
+}
+
+// joinAll is the implicit join at the end of the script.
+func (s *Script) joinAll() error {
+	for _, p := range s.pools {
+		if _, err := p.Join(s.L.Context(), 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// windUp terminates whatever still runs and waits for all of it, running the
+// callbacks with a fresh context, unless a second signal or an os.exit in a
+// callback turns them off.
+func (s *Script) windUp() {
+	s.mu.Lock()
+	s.shutdown = true
+	s.mu.Unlock()
+	s.setContext()
+	// Processes must be reaped whatever happens, so this waits unconditionally.
+	s.loop.Shutdown(context.Background())
+}
+
+// setContext gives the Lua state a new context, which a signal or os.exit
+// cancels to stop the Lua code in its tracks.
+func (s *Script) setContext() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.cancel = cancel
+	if s.signals > 0 && !s.shutdown {
+		cancel()
+	}
+	s.mu.Unlock()
+	s.L.SetContext(ctx)
+}
+
+// Signal handles SIGINT, SIGTERM, SIGHUP or SIGQUIT received by expool. The
+// first terminates every job and stops the script; the callbacks of the
+// terminated jobs still run. The second kills every job at once (SIGKILL,
+// no grace period). A third also stops the callbacks, for one that hangs.
+// Safe from any goroutine.
+func (s *Script) Signal(sig os.Signal) {
+	s.mu.Lock()
+	s.signals++
+	n := s.signals
+	if n == 1 {
+		s.signum, _ = sig.(syscall.Signal)
+	}
+	if n >= 3 {
+		s.callbacksOff.Store(true)
+	}
+	cancel := s.cancel
+	stopLua := (n == 1 && !s.shutdown) || n >= 3
+	s.mu.Unlock()
+	s.loop.Interrupt()
+	if stopLua && cancel != nil {
+		cancel()
+	}
+}
+
+// stopped reports whether a signal or os.exit has stopped the script.
+func (s *Script) stopped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.signals > 0 || s.exitCode != nil
+}
+
+func (s *Script) exitStatus(failed bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.signals > 0:
+		return 128 + int(s.signum)
+	case s.exitCode != nil:
+		return *s.exitCode
+	case failed || s.callbackFailed:
+		return 1
+	}
+	return 0
+}
+
+// osExit replaces os.exit: it records the code and stops the Lua code; Run
+// then terminates every job and returns the code.
+func (s *Script) osExit(L *lua.LState) int {
+	code := 0
+	switch v := L.Get(1).(type) {
+	case *lua.LNilType:
+	case lua.LBool:
+		if !v {
+			code = 1
+		}
+	default:
+		n, ok := toInt(v, -1<<31, 1<<31-1)
+		if !ok {
+			L.RaiseError("os.exit: the code must be an integer or a boolean, %s", got(v))
+		}
+		code = n
+	}
+	s.mu.Lock()
+	if s.exitCode == nil {
+		s.exitCode = &code
+	}
+	if s.shutdown {
+		s.callbacksOff.Store(true)
+	}
+	cancel := s.cancel
+	s.mu.Unlock()
+	cancel()
+	L.RaiseError("os.exit(%d)", code)
+	return 0
+}
+
+// call runs a callback, protected. An error is printed with its traceback and
+// makes the exit status 1; one caused by a signal or os.exit is not printed
+// and is returned as context.Canceled.
+func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) error {
+	if s.callbacksOff.Load() {
+		return context.Canceled
+	}
+	err := s.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, arg)
+	if err == nil {
+		return nil
+	}
+	if s.L.Context().Err() != nil {
+		return context.Canceled
+	}
+	s.callbackFailed = true
+	fmt.Fprintf(s.stderr, "expool: %s: %s\n", what(), errorText(err, true))
+	var apiErr *lua.ApiError
+	if errors.As(err, &apiErr) {
+		return errors.New(apiErr.Object.String())
+	}
+	return err
+}
+
+// errorText is a Lua error's message and traceback. The traceback is left
+// out when it says nothing the message does not: when the error was raised by
+// the main chunk itself, or by a Go function it called directly.
+func errorText(err error, alwaysTrace bool) string {
+	var apiErr *lua.ApiError
+	if !errors.As(err, &apiErr) {
+		return err.Error()
+	}
+	msg := apiErr.Object.String()
+	var frames []string
+	informative := false
+	for _, line := range strings.Split(apiErr.StackTrace, "\n") {
+		switch {
+		case line == "stack traceback:" || strings.TrimSpace(line) == "[G]: ?":
+			continue
+		case !strings.Contains(line, "[G]:") && !strings.HasSuffix(line, "in main chunk"):
+			informative = true
+		}
+		frames = append(frames, line)
+	}
+	if len(frames) == 0 || !(informative || alwaysTrace) {
+		return msg
+	}
+	return msg + "\nstack traceback:\n" + strings.Join(frames, "\n")
+}
+
+// syntaxError formats a load error as "file:LINE: message".
+func syntaxError(err error) string {
+	var apiErr *lua.ApiError
+	if errors.As(err, &apiErr) && apiErr.Cause != nil {
+		var perr *parse.Error
+		if errors.As(apiErr.Cause, &perr) {
+			if perr.Pos.Line == parse.EOF {
+				return fmt.Sprintf("%s: %s at end of file", perr.Pos.Source, perr.Message)
+			}
+			return fmt.Sprintf("%s:%d: %s near '%s'", perr.Pos.Source, perr.Pos.Line, perr.Message, perr.Token)
+		}
+		var cerr *lua.CompileError
+		if errors.As(apiErr.Cause, &cerr) {
+			return strings.TrimSpace(cerr.Error())
+		}
+		return apiErr.Cause.Error()
+	}
+	return err.Error()
+}
+
+// stripShebang blanks a first line starting with "#", keeping line numbers.
+func stripShebang(src []byte) []byte {
+	if len(src) == 0 || src[0] != '#' {
+		return src
+	}
+	if i := bytes.IndexByte(src, '\n'); i >= 0 {
+		return src[i:]
+	}
+	return nil
+}
+
+// register installs the globals of §1 and require("expool").
+func (s *Script) register() {
+	L := s.L
+	s.registerTypes()
+	s.dests = map[pool.DestKind]*lua.LUserData{}
+	destMT := L.NewTable()
+	L.SetField(destMT, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		d := L.CheckUserData(1).Value.(destValue)
+		L.Push(lua.LString(destName(d.dest.Kind)))
+		return 1
+	}))
+	L.SetField(destMT, "__metatable", lua.LString("expool output destination"))
+	for _, d := range []pool.Dest{pool.Pipe, pool.Stdout, pool.DevNull} {
+		ud := L.NewUserData()
+		ud.Value = destValue{d}
+		L.SetMetatable(ud, destMT)
+		s.dests[d.Kind] = ud
+	}
+	globals := s.globals()
+	for name, v := range globals {
+		L.SetGlobal(name, v)
+	}
+	L.PreloadModule("expool", func(L *lua.LState) int {
+		mod := L.NewTable()
+		for name, v := range globals {
+			mod.RawSetString(name, v)
+		}
+		L.Push(mod)
+		return 1
+	})
+	os := L.GetGlobal("os").(*lua.LTable)
+	os.RawSetString("exit", L.NewFunction(s.osExit))
+	L.SetGlobal("print", L.NewFunction(s.print))
+}
+
+func (s *Script) globals() map[string]lua.LValue {
+	L := s.L
+	return map[string]lua.LValue{
+		"Job":      L.NewFunction(s.newJob),
+		"Task":     L.NewFunction(s.newTask),
+		"ExecPool": L.NewFunction(s.newPool),
+		"PIPE":     s.dests[pool.DestPipe],
+		"STDOUT":   s.dests[pool.DestStdout],
+		"DEVNULL":  s.dests[pool.DestDevNull],
+		"cpu_count": L.NewFunction(func(L *lua.LState) int {
+			L.Push(lua.LNumber(runtime.NumCPU()))
+			return 1
+		}),
+		"EXPOOL": lua.LString(s.executable),
+	}
+}
+
+func destName(k pool.DestKind) string {
+	switch k {
+	case pool.DestPipe:
+		return "PIPE"
+	case pool.DestStdout:
+		return "STDOUT"
+	case pool.DestDevNull:
+		return "DEVNULL"
+	}
+	return "inherit"
+}
+
+// print writes its line in one write, so that it does not interleave with
+// the output of jobs that share expool's stdout.
+func (s *Script) print(L *lua.LState) int {
+	var b strings.Builder
+	for i := 1; i <= L.GetTop(); i++ {
+		if i > 1 {
+			b.WriteByte('\t')
+		}
+		b.WriteString(L.ToStringMeta(L.Get(i)).String())
+	}
+	b.WriteByte('\n')
+	io.WriteString(s.stdout, b.String())
+	return 0
+}
+
+func (s *Script) registerTypes() {
+	s.registerJob()
+	s.registerTask()
+	s.registerPool()
+}
