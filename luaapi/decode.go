@@ -29,8 +29,9 @@ type object[T any] struct {
 	fields map[string]field[T]
 	// describe names one object in errors: `Job "x"`.
 	describe func(o T) string
-	// inUse reports whether spec fields are frozen.
-	inUse func(o T) bool
+	// inUse reports whether spec fields are frozen, and frozen says why.
+	inUse  func(o T) bool
+	frozen string
 }
 
 // decode sets o's fields from the constructor table tbl, raising a Lua error
@@ -131,7 +132,7 @@ func (ob *object[T]) newIndex(check func(*lua.LState) T) lua.LGFunction {
 		case f.set == nil:
 			L.RaiseError("%s: field %q is read-only", ob.describe(o), key)
 		case f.spec && ob.inUse != nil && ob.inUse(o):
-			L.RaiseError("%s: field %q cannot change once the %s is in use", ob.describe(o), key, strings.ToLower(ob.kind))
+			L.RaiseError("%s: field %q cannot change %s", ob.describe(o), key, ob.frozen)
 		}
 		if msg := f.set(o, L.Get(3)); msg != "" {
 			L.RaiseError("%s: field %q %s", ob.describe(o), key, msg)

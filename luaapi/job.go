@@ -27,6 +27,7 @@ var jobType = &object[*jobObj]{
 	kind:     "Job",
 	describe: func(o *jobObj) string { return fmt.Sprintf("Job %q", o.job.Name) },
 	inUse:    func(o *jobObj) bool { return o.job.Executed() },
+	frozen:   "once the job is executed",
 	fields: map[string]field[*jobObj]{
 		"name": {spec: true,
 			get: func(o *jobObj) lua.LValue { return lua.LString(o.job.Name) },

@@ -24,6 +24,7 @@ var taskType = &object[*taskObj]{
 	kind:     "Task",
 	describe: func(o *taskObj) string { return fmt.Sprintf("Task %q", o.task.Name) },
 	inUse:    func(o *taskObj) bool { return o.task.NumAdded > 0 },
+	frozen:   "once the task has members",
 	fields: map[string]field[*taskObj]{
 		"name": {spec: true,
 			get: func(o *taskObj) lua.LValue { return lua.LString(o.task.Name) },

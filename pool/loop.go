@@ -64,18 +64,18 @@ type eventKind uint8
 
 const (
 	evEnded       eventKind = iota // an attempt's process ended and was reaped
-	evStubDone                     // a stub job ran
-	evCancelled                    // a job was cancelled before it started
+	evFinish                       // a job ended without a process: stub, cancelled, or failed to start
 	evTaskTimeout                  // a task's timeout expired
 	evResume                       // a pool's startdelay is over
 )
 
 type event struct {
-	kind eventKind
-	att  *attempt
-	job  *Job
-	task *Task
-	pool *Pool
+	kind   eventKind
+	att    *attempt
+	job    *Job
+	status Status // for evFinish
+	task   *Task
+	pool   *Pool
 }
 
 // post queues ev for the loop; it never blocks and is safe from any goroutine.
@@ -135,10 +135,8 @@ func (l *Loop) dispatch(ev event) {
 	switch ev.kind {
 	case evEnded:
 		l.ended(ev.att)
-	case evStubDone:
-		l.finish(ev.job, StatusDone)
-	case evCancelled:
-		l.finish(ev.job, StatusCancelled)
+	case evFinish:
+		l.finish(ev.job, ev.status)
 	case evTaskTimeout:
 		l.taskTimeout(ev.task)
 	case evResume:
@@ -148,7 +146,9 @@ func (l *Loop) dispatch(ev event) {
 }
 
 // start starts j, which is pending and holds a worker slot, or runs
-// synchronously: its task chain, onstart, then its process.
+// synchronously: its task chain, onstart, then its process. A job that ends
+// without a process finishes from the loop, never inside start, so that a
+// task cannot finish while the code that executes its members runs.
 func (l *Loop) start(j *Job) {
 	p := j.pool
 	if j.Status != StatusRunning {
@@ -161,29 +161,29 @@ func (l *Loop) start(j *Job) {
 	if j.OnStart != nil {
 		if err := j.OnStart(j); err != nil {
 			if errors.Is(err, context.Canceled) {
-				l.finish(j, StatusCancelled)
+				l.finishLater(j, StatusCancelled)
 				return
 			}
 			j.Error = "onstart: " + err.Error()
-			l.finish(j, StatusError)
+			l.finishLater(j, StatusError)
 			return
 		}
 	}
 	if l.isStopping() || p.terminating || j.taskTimedOut() {
-		l.finish(j, StatusCancelled)
+		l.finishLater(j, StatusCancelled)
 		return
 	}
 	if len(j.Args) == 0 {
 		j.Tstart = time.Now()
 		j.Tstop = j.Tstart
 		j.ReturnCode, j.Ran = 0, true
-		l.post(event{kind: evStubDone, job: j})
+		l.finishLater(j, StatusDone)
 		return
 	}
 	out, err := l.openOutputs(j, p.PipeLimit)
 	if err != nil {
 		j.Error = err.Error()
-		l.finish(j, StatusError)
+		l.finishLater(j, StatusError)
 		return
 	}
 	proc, err := l.launcher.Launch(&Command{
@@ -197,14 +197,14 @@ func (l *Loop) start(j *Job) {
 	if err != nil {
 		out.close()
 		j.Error = err.Error()
-		l.finish(j, StatusError)
+		l.finishLater(j, StatusError)
 		return
 	}
 	a := &attempt{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}
 	out.started()
 	j.att = a
 	j.PID = proc.Pid()
-	j.Tstart = a.start
+	j.Tstart, j.Tstop = a.start, time.Time{}
 	l.register(a)
 	if j.Timeout > 0 {
 		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
@@ -213,6 +213,11 @@ func (l *Loop) start(j *Job) {
 		p.holdUntil = a.start.Add(j.StartDelay)
 	}
 	go a.wait(l)
+}
+
+// finishLater has the loop finish j with status st.
+func (l *Loop) finishLater(j *Job, st Status) {
+	l.post(event{kind: evFinish, job: j, status: st})
 }
 
 // ended handles the end of an attempt: restart on timeout, or finish.
@@ -279,7 +284,7 @@ func (l *Loop) finish(j *Job, st Status) {
 // cancel cancels j, which has not started; its callbacks run from the loop.
 func (l *Loop) cancel(j *Job) {
 	j.Status = StatusCancelled
-	l.post(event{kind: evCancelled, job: j})
+	l.finishLater(j, StatusCancelled)
 }
 
 func (l *Loop) register(a *attempt) {

@@ -25,8 +25,10 @@
 //	close-stdout SECONDS  close stdout, then sleep
 //	env NAME            print the value of an environment variable
 //	pwd                 print the working directory
-//	kill SIG PIDFILE    wait for PIDFILE, then send SIG (INT, TERM, HUP, QUIT, KILL) to the pid in it
-//	kill2 SIG GAP PIDFILE  the same twice, GAP seconds apart
+//	waitfile FILE N     wait, at most 30s, until FILE has N lines
+//	kill SIG PIDFILE [FILE N]  wait for PIDFILE (and for FILE to have N lines),
+//	                    then send SIG (INT, TERM, HUP, QUIT, KILL) to the pid in it
+//	kill2 SIG GAP PIDFILE [FILE N]  the same twice, GAP seconds apart
 package testproc
 
 import (
@@ -129,10 +131,20 @@ func act(action string, args []string) int {
 	case "pwd":
 		wd, _ := os.Getwd()
 		fmt.Println(wd)
+	case "waitfile":
+		n, _ := strconv.Atoi(arg(1))
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if b, err := os.ReadFile(arg(0)); err == nil && bytes.Count(b, []byte("\n")) >= n {
+				return 0
+			}
+			if time.Now().After(deadline) {
+				return fail(fmt.Errorf("%s has fewer than %d lines after 30s", arg(0), n))
+			}
+		}
 	case "kill":
-		return sendSignals(arg(0), 1, 0, arg(1))
+		return sendSignals(arg(0), 1, 0, arg(1), arg(2), arg(3))
 	case "kill2":
-		return sendSignals(arg(0), 2, seconds(arg(1)), arg(2))
+		return sendSignals(arg(0), 2, seconds(arg(1)), arg(2), arg(3), arg(4))
 	default:
 		fmt.Fprintf(os.Stderr, "testproc: unknown action %q\n", action)
 		return 2
@@ -195,7 +207,7 @@ func appendPid(path string) error {
 
 // writeFile writes the file whole, so a reader polling for it never sees it half written.
 func writeFile(path, text string) error {
-	tmp := path + ".tmp"
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
 	if err := os.WriteFile(tmp, []byte(text), 0o666); err != nil {
 		return err
 	}
@@ -207,7 +219,7 @@ var signals = map[string]syscall.Signal{
 	"QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
 }
 
-func sendSignals(name string, times int, gap time.Duration, pidfile string) int {
+func sendSignals(name string, times int, gap time.Duration, pidfile, waitfile, lines string) int {
 	sig, ok := signals[name]
 	if !ok {
 		return fail(fmt.Errorf("unknown signal %q", name))
@@ -216,12 +228,20 @@ func sendSignals(name string, times int, gap time.Duration, pidfile string) int 
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		b, err := os.ReadFile(pidfile)
 		if err == nil {
-			if pid, err = strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-				break
+			pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		if err == nil && waitfile != "" {
+			n, _ := strconv.Atoi(lines)
+			b, err = os.ReadFile(waitfile)
+			if err == nil && bytes.Count(b, []byte("\n")) < n {
+				err = fmt.Errorf("%s has fewer than %d lines", waitfile, n)
 			}
 		}
+		if err == nil {
+			break
+		}
 		if time.Now().After(deadline) {
-			return fail(fmt.Errorf("no pid in %s after 30s", pidfile))
+			return fail(fmt.Errorf("after 30s: %v", err))
 		}
 	}
 	for i := 0; i < times; i++ {

@@ -1,0 +1,164 @@
+// Package tests holds expool's end-to-end tests: each testdata/*.txtar is a
+// testscript that runs the expool program (this test binary, registered as a
+// command) on a Lua script, with testproc as the jobs' child process.
+package tests
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"expool/cli"
+	"expool/internal/testproc"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"expool":   func() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"testproc": testproc.Main,
+	})
+}
+
+func TestScripts(t *testing.T) {
+	scripts, err := filepath.Abs("../scripts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("SCRIPTS", scripts)
+			// Children of a race-enabled test binary would each sleep 1s at exit.
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"status":   cmdStatus,
+			"waitfile": cmdWaitfile,
+			"nogroup":  cmdNogroup,
+		},
+	})
+}
+
+// cmdStatus runs a program and checks its exit status:
+// status N program [args...]
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("status: %v", err)
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			ts.Fatalf("status: %v", err)
+		}
+		got = exitErr.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdWaitfile waits, at most 30s, until a file has at least N lines:
+// waitfile FILE [N]
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: waitfile FILE [lines]")
+	}
+	lines := 1
+	if len(args) == 2 {
+		lines, _ = strconv.Atoi(args[1])
+	}
+	path := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && bytes.Count(b, []byte("\n")) >= lines {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s has no %d lines after 30s", args[0], lines)
+		}
+	}
+}
+
+// cmdNogroup checks that no process, zombies included, is left in the
+// process groups listed in files of "PID PGID" lines (testproc -pidfile):
+// nogroup FILE...
+func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: nogroup PIDFILE...")
+	}
+	groups := map[string]bool{}
+	for _, name := range args {
+		for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
+			f := strings.Fields(line)
+			if len(f) != 2 {
+				ts.Fatalf("%s: bad line %q", name, line)
+			}
+			groups[f[1]] = true
+		}
+	}
+	if len(groups) == 0 {
+		ts.Fatalf("no process groups in %v", args)
+	}
+	if left := groupMembers(groups); len(left) > 0 {
+		ts.Fatalf("processes left in the jobs' process groups:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+// groupMembers lists the processes whose process group is in groups.
+func groupMembers(groups map[string]bool) []string {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var left []string
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
+		i := bytes.LastIndexByte(b, ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 2 && groups[f[2]] {
+			left = append(left, fmt.Sprintf("pid %s%s state %s ppid %s pgid %s",
+				filepath.Base(filepath.Dir(path)), string(b[bytes.IndexByte(b, ' '):i+1]), f[0], f[1], f[2]))
+		}
+	}
+	return left
+}
+
+// TestEveryExampleIsTested makes sure that every script in scripts/ runs in
+// some testscript, so that the examples cannot rot.
+func TestEveryExampleIsTested(t *testing.T) {
+	examples, _ := filepath.Glob("../scripts/*.lua")
+	if len(examples) == 0 {
+		t.Fatal("no scripts in ../scripts")
+	}
+	var all []byte
+	cases, _ := filepath.Glob("testdata/*.txtar")
+	for _, c := range cases {
+		b, err := os.ReadFile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	for _, e := range examples {
+		if ref := "$SCRIPTS/" + filepath.Base(e); !bytes.Contains(all, []byte(ref)) {
+			t.Errorf("no test in testdata runs %s (as %s)", e, ref)
+		}
+	}
+}
