@@ -46,12 +46,18 @@ type Script struct {
 	callbackFailed bool
 	callbacksOff   atomic.Bool // after a third signal, or os.exit during the wind-up
 
-	mu       sync.Mutex // guards what Signal and os.exit share
-	cancel   context.CancelFunc
-	shutdown bool // the script ended; jobs are being wound up
-	signals  int
-	signum   syscall.Signal
-	exitCode *int
+	// The main chunk runs with mainCtx, which the first signal or os.exit
+	// cancels; callbacks run with cbCtx, which only a third signal or os.exit
+	// cancels, so that a signal never cuts a callback short.
+	mainCtx, cbCtx context.Context
+
+	mu         sync.Mutex // guards what Signal and os.exit share
+	mainCancel context.CancelFunc
+	cbCancel   context.CancelFunc
+	shutdown   bool // the script ended; jobs are being wound up
+	signals    int
+	signum     syscall.Signal
+	exitCode   *int
 
 	dests   map[pool.DestKind]*lua.LUserData // PIPE, STDOUT, DEVNULL
 	methods map[string]*lua.LFunction        // of ExecPool
@@ -121,7 +127,14 @@ func (s *Script) Run(name string, src []byte, args []string) int {
 	}
 	s.L.SetGlobal("arg", argt)
 
-	s.setContext()
+	s.mainCtx, s.mainCancel = context.WithCancel(context.Background())
+	s.newCallbackContext()
+	s.mu.Lock()
+	if s.signals > 0 {
+		s.mainCancel()
+	}
+	s.mu.Unlock()
+	s.L.SetContext(s.mainCtx)
 	err = s.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, largs...)
 	if err == nil {
 		err = s.joinAll()
@@ -137,46 +150,42 @@ func (s *Script) Run(name string, src []byte, args []string) int {
 // joinAll is the implicit join at the end of the script.
 func (s *Script) joinAll() error {
 	for _, p := range s.pools {
-		if _, err := p.Join(s.L.Context(), 0); err != nil {
+		if _, err := p.Join(s.mainCtx, 0); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// windUp terminates whatever still runs and waits for all of it, running the
-// callbacks with a fresh context, unless a second signal or an os.exit in a
-// callback turns them off.
+// windUp terminates whatever still runs and waits for all of it. The
+// callbacks of the jobs that end meanwhile run with a fresh context, unless a
+// third signal or an os.exit in one of them turns them off.
 func (s *Script) windUp() {
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
-	s.setContext()
+	s.newCallbackContext()
+	s.L.SetContext(s.cbCtx)
 	// Processes must be reaped whatever happens, so this waits unconditionally.
 	s.loop.Shutdown(context.Background())
 }
 
-// setContext gives the Lua state a new context, which a signal or os.exit
-// cancels to stop the Lua code in its tracks.
-func (s *Script) setContext() {
+// newCallbackContext makes the context callbacks run with.
+func (s *Script) newCallbackContext() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
-	if s.cancel != nil {
-		s.cancel()
-	}
-	s.cancel = cancel
-	if s.signals > 0 && !s.shutdown {
+	s.cbCtx, s.cbCancel = ctx, cancel
+	if s.callbacksOff.Load() {
 		cancel()
 	}
 	s.mu.Unlock()
-	s.L.SetContext(ctx)
 }
 
 // Signal handles SIGINT, SIGTERM, SIGHUP or SIGQUIT received by expool. The
-// first terminates every job and stops the script; the callbacks of the
-// terminated jobs still run. The second kills every job at once (SIGKILL,
-// no grace period). A third also stops the callbacks, for one that hangs.
-// Safe from any goroutine.
+// first terminates every job and stops the main chunk; callbacks still run,
+// those of the terminated jobs included. The second kills every job at once
+// (SIGKILL, no grace period). A third also stops the callbacks, for one that
+// hangs. Safe from any goroutine.
 func (s *Script) Signal(sig os.Signal) {
 	s.mu.Lock()
 	s.signals++
@@ -187,12 +196,14 @@ func (s *Script) Signal(sig os.Signal) {
 	if n >= 3 {
 		s.callbacksOff.Store(true)
 	}
-	cancel := s.cancel
-	stopLua := (n == 1 && !s.shutdown) || n >= 3
+	mainCancel, cbCancel := s.mainCancel, s.cbCancel
 	s.mu.Unlock()
 	s.loop.Interrupt()
-	if stopLua && cancel != nil {
-		cancel()
+	if mainCancel != nil {
+		mainCancel()
+	}
+	if n >= 3 && cbCancel != nil {
+		cbCancel()
 	}
 }
 
@@ -241,25 +252,32 @@ func (s *Script) osExit(L *lua.LState) int {
 	if s.shutdown {
 		s.callbacksOff.Store(true)
 	}
-	cancel := s.cancel
+	mainCancel, cbCancel := s.mainCancel, s.cbCancel
 	s.mu.Unlock()
-	cancel()
+	// All Lua code stops, the callback that called os.exit and those around
+	// it included; the wind-up then runs the remaining callbacks afresh.
+	mainCancel()
+	cbCancel()
 	L.RaiseError("os.exit(%d)", code)
 	return 0
 }
 
-// call runs a callback, protected. An error is printed with its traceback and
-// makes the exit status 1; one caused by a signal or os.exit is not printed
-// and is returned as context.Canceled.
+// call runs a callback, protected, with the callbacks' context. An error is
+// printed with its traceback and makes the exit status 1; one caused by
+// os.exit or a third signal is not printed and is returned as
+// context.Canceled.
 func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) error {
 	if s.callbacksOff.Load() {
 		return context.Canceled
 	}
+	ctx, outer := s.cbCtx, s.L.Context()
+	s.L.SetContext(ctx)
 	err := s.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, arg)
+	s.L.SetContext(outer)
 	if err == nil {
 		return nil
 	}
-	if s.L.Context().Err() != nil {
+	if ctx.Err() != nil {
 		return context.Canceled
 	}
 	s.callbackFailed = true

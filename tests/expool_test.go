@@ -96,15 +96,30 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdNogroup checks that no process, zombies included, is left in the
-// process groups listed in files of "PID PGID" lines (testproc -pidfile):
-// nogroup FILE...
+// process groups listed in files of "PID PGID" lines (testproc -pidfile), or,
+// with -col N, in column N of tab-separated lines whose job pid is also its
+// process group id (lines starting with "#" and "nil" pids are skipped):
+// nogroup [-col N] FILE...
 func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
+	col := 0
+	if len(args) > 2 && args[0] == "-col" {
+		col, _ = strconv.Atoi(args[1])
+		args = args[2:]
+	}
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: nogroup PIDFILE...")
+		ts.Fatalf("usage: nogroup [-col N] PIDFILE...")
 	}
 	groups := map[string]bool{}
 	for _, name := range args {
 		for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
+			if col > 0 {
+				f := strings.Split(line, "\t")
+				if strings.HasPrefix(line, "#") || len(f) < col || f[col-1] == "nil" {
+					continue
+				}
+				groups[f[col-1]] = true
+				continue
+			}
 			f := strings.Fields(line)
 			if len(f) != 2 {
 				ts.Fatalf("%s: bad line %q", name, line)

@@ -1,0 +1,163 @@
+// Package luaapi is expool's Lua face: the globals a script sees, the Job,
+// Task and ExecPool objects, their callbacks, and how a script ends. It runs
+// on package pool. This comment is the reference of the Lua API; the contract
+// it implements is ../shared/spec/lua-api.md.
+//
+// # Globals
+//
+//	Job{...}            a job: one OS process (or a stub) to run
+//	Task{...}           a group of jobs and subtasks
+//	ExecPool(n)         a pool of n workers; ExecPool{workers=, killgrace=, name=, pipelimit=}
+//	PIPE, STDOUT, DEVNULL   output destinations
+//	cpu_count()         CPUs usable by expool
+//	EXPOOL              absolute path of expool, so a job can run Lua: {EXPOOL, "-e", code, args...}
+//	arg                 arg[0] the script, arg[1..n] its arguments (also the main chunk's ...)
+//
+// require("expool") returns a table of the same names. The standard Lua 5.1
+// libraries are there; os.exit(code) terminates every running job first (their
+// onfinish callbacks run) and then exits with code (true is 0, false 1). print
+// writes each line with one write, so lines do not interleave with jobs'
+// output.
+//
+// # ExecPool
+//
+// ExecPool(workers) or ExecPool{workers=N, killgrace=S, name=STR, pipelimit=BYTES}.
+// workers defaults to max(cpu_count()-1, 1), killgrace (seconds between SIGTERM
+// and SIGKILL) to 1, pipelimit (bytes kept per PIPE stream) to 16 MiB, name to
+// "ExecPool". Fields, read-only: workers, name, killgrace, pipelimit, running
+// (jobs running, synchronous ones included), pending (queued), failures (the
+// pool's finished jobs whose status is not "done", kept after join).
+//
+// pool:execute(job) queues the job (first in, first out) and returns 0; the job
+// starts at once if a worker is free, so its onstart may run inside execute.
+// pool:execute(job, false) starts it at once even if every worker is busy,
+// without taking a worker, enforces its timeout and restarts, runs the event
+// loop while it waits (other jobs' callbacks fire), and returns its returncode,
+// or nil and a message when it could not start. Executing a job twice is an
+// error.
+//
+// pool:join([timeout]) runs the event loop until no job of the pool is pending
+// or running, jobs that callbacks execute meanwhile included, and returns
+// true. With a timeout (seconds, counted from the first execute since the last
+// join) that expires, it terminates the running jobs, cancels the pending
+// ones, waits for them (their callbacks run) and returns false.
+//
+// pool:terminate() terminates the running jobs, cancels the pending ones and
+// waits for them; jobs executed meanwhile (by their callbacks) are cancelled.
+// The pool can be used again after join and terminate. join, terminate and
+// execute may be called from callbacks. Several pools share one event loop:
+// while one is joined, the others' jobs start, end and call back too.
+//
+// At the end of the script every pool that still has jobs is joined.
+//
+// # Job
+//
+// Job{name=..., args={...}, ...}. Fields, all but name optional:
+//
+//	name         string, required
+//	args         array of strings (numbers are converted): args[1] is looked up in PATH, no shell.
+//	             None or empty: a stub job, which starts no process; its callbacks run, returncode 0
+//	workdir      working directory of the process, relative to expool's
+//	timeout      seconds from the process start; 0, the default, is none
+//	ontimeout    false (default): end the job on timeout; true: terminate and restart it
+//	maxrestarts  cap on restarts after timeouts; nil (default): unlimited
+//	task         the Task the job belongs to
+//	startdelay   seconds during which, after this job's process starts, its pool starts no other job
+//	onstart      function(job): before each start of the process, restarts too;
+//	             an error in it means the job does not start (status "error")
+//	ondone       function(job): once, if the job ends "done"
+//	onfinish     function(job): once, when the job ends, whatever its status (after ondone)
+//	params       any Lua value, for the callbacks; always writable
+//	stdout       where stdout goes (see Output); default: inherited
+//	stderr       where stderr goes; default: inherited
+//	env          table name -> value, added to (or replacing in) expool's environment
+//
+// The spec fields above may change until the job is executed; then only
+// params. A wrong key or type raises an error naming it, with the script's
+// file:line. The pool fills these, read-only:
+//
+//	status       "pending", "running", "done", "failed", "timeout", "terminated", "cancelled", "error"
+//	returncode   exit code; -N when signal N killed it; nil if it never ran
+//	tstart       start of the last attempt, seconds since the epoch (float)
+//	tstop        end of the last attempt, set before ondone/onfinish run; nil while it runs
+//	duration     tstop - tstart
+//	pid          process id of the current or last attempt
+//	restarts     restarts so far
+//	output       captured stdout when stdout is PIPE, else nil
+//	erroutput    captured stderr when stderr is PIPE, else nil
+//	error        why the job could not start (status "error"), else nil
+//	rusage       {utime=s, stime=s, maxrss=KiB} of the last attempt, from the kernel
+//
+// Reading a field that does not exist is an error too.
+//
+// # Statuses
+//
+//	done        exit 0 and not terminated by expool
+//	failed      non-zero exit, or killed by a signal expool did not send
+//	timeout     killed by expool because its own timeout expired and no restart is left
+//	terminated  killed by expool for any other reason: task timeout, join timeout,
+//	            pool:terminate(), os.exit, an error in the main chunk, a signal to expool
+//	cancelled   never started: its pool or task ended first
+//	error       could not start: executable not found or not executable, workdir
+//	            missing, output file not writable, onstart raised
+//
+// # Callback order
+//
+// Callbacks run on one goroutine, the one that runs the script, never
+// concurrently, and only while the event loop runs: inside join, a
+// synchronous execute, terminate, or the implicit join at the end. For a job:
+// onstart before every start of its process; then, once it has ended, ondone
+// if it is "done", then onfinish. A job's worker is free as soon as its
+// process has ended, so a job its ondone executes may start before its
+// onfinish runs. An error raised in a callback is printed with file:line and
+// a traceback; the pool goes on, and expool's exit status becomes 1 unless the
+// script calls os.exit.
+//
+// # Task
+//
+// Task{name=..., timeout=, onstart=, ondone=, onfinish=, params=, task=, stdout=, stderr=}.
+// A job becomes a member of its task when it is executed; a subtask (a task
+// whose task= names this one) when its own first member is executed. A task
+// starts when its first member starts: tstart is set, then onstart(task),
+// outermost task first. It finishes when every member added so far has
+// finished, counted after the finishing member's own callbacks (so a member's
+// ondone can add jobs to the task and keep it open): then tstop is set,
+// ondone(task) runs if every member ended "done", then onfinish(task), then the
+// parent task counts it as one finished member. timeout (seconds from the
+// task's start) terminates its running members, subtasks' included, and
+// cancels its pending ones. stdout and stderr are the defaults of members that
+// set none. Executing a job into a task that has finished is an error.
+//
+// Fields: the spec fields above (changeable until the task has members;
+// params always), and read-only tstart, tstop, numadded, numdone (members that
+// ended "done"), numterm (members that ended otherwise) and status ("pending",
+// "running", "done", "failed", "timeout").
+//
+// # Output
+//
+// stdout and stderr take: nothing, to inherit the task's setting, else
+// expool's own stream; a file path, opened for appending, parent directories
+// created, relative to expool's working directory (stdout and stderr naming
+// the same path share one file); PIPE, captured into job.output or
+// job.erroutput while the job runs, so a job that prints gigabytes never
+// blocks, keeping the first pipelimit bytes and ending with a line that says
+// how many more were discarded; DEVNULL; and, for stderr only, STDOUT: the
+// same destination as stdout, PIPE included. A job's stdin is /dev/null.
+//
+// # Termination
+//
+// Every job runs in its own process group. To terminate a job, expool sends
+// SIGTERM to the group, SIGKILL to the group after the pool's killgrace, and
+// reaps it. When a job's main process ends, whatever is left of its group is
+// killed (SIGKILL) and reaped: a job leaves no process behind, even one that
+// ignores SIGTERM or runs in the background. expool is a child subreaper, so
+// the job's orphaned descendants are reaped too. Timeouts are timers, acted on
+// within milliseconds.
+//
+// On SIGINT, SIGTERM, SIGHUP or SIGQUIT expool terminates every job of every
+// pool, cancels the pending ones, runs their callbacks and exits with 128 + the
+// signal number. A second signal kills the jobs at once (SIGKILL); a third
+// also stops the callbacks. A Lua error in the main chunk prints
+// "expool: script.lua:LINE: message", terminates every job the same way and
+// exits 1.
+package luaapi
