@@ -53,10 +53,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
 	fs.BoolVar(&version, "version", false, "")
-	codeGiven := false
-	if err := fs.Parse(args); err != nil {
+	opts, afterCode := splitAtCode(fs, args)
+	if err := fs.Parse(opts); err != nil {
 		return usageError(stderr, optionError(err, args))
 	}
+	codeGiven := false
 	fs.Visit(func(f *flag.Flag) { codeGiven = codeGiven || f.Name == "e" })
 	switch {
 	case help:
@@ -67,7 +68,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	rest := fs.Args()
+	rest := append(fs.Args(), afterCode...)
 	var name string
 	var src []byte
 	switch {
@@ -104,6 +105,34 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stop := handleSignals(script)
 	defer stop()
 	return script.Run(name, src, rest)
+}
+
+// splitAtCode splits args after -e CODE: like python -c, -e ends expool's
+// options, and what follows is the code's arguments, dashes or not.
+func splitAtCode(fs *flag.FlagSet, args []string) (opts, rest []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "-" || !strings.HasPrefix(a, "-") {
+			break // the script: the flag package stops here too
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "e" {
+			end := i + 1
+			if !hasValue {
+				end = min(i+2, len(args))
+			}
+			return args[:end], args[end:]
+		}
+		if f := fs.Lookup(name); f != nil && !hasValue && !isBoolFlag(f) {
+			i++ // skip the option's value
+		}
+	}
+	return args, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // handleSignals passes SIGINT, SIGTERM, SIGHUP and SIGQUIT to the script

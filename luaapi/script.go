@@ -89,7 +89,13 @@ func New(opts Options) (*Script, error) {
 	if s.workers <= 0 {
 		s.workers = max(runtime.NumCPU()-1, 1)
 	}
-	s.L = lua.NewState()
+	// gopher-lua's defaults (256 calls deep, a fixed registry) are tight for
+	// recursive research code; these still turn runaway recursion into an error.
+	s.L = lua.NewState(lua.Options{
+		CallStackSize:   4096,
+		RegistrySize:    lua.RegistrySize,
+		RegistryMaxSize: 1 << 22,
+	})
 	s.register()
 	return s, nil
 }
@@ -103,6 +109,11 @@ func orDefault(w io.Writer, def io.Writer) io.Writer {
 
 // Close releases the Lua state and the loop. Call it after Run.
 func (s *Script) Close() {
+	s.mu.Lock()
+	if s.cbCancel != nil {
+		s.cbCancel()
+	}
+	s.mu.Unlock()
 	s.L.Close()
 	s.loop.Close()
 }
@@ -127,14 +138,16 @@ func (s *Script) Run(name string, src []byte, args []string) int {
 	}
 	s.L.SetGlobal("arg", argt)
 
-	s.mainCtx, s.mainCancel = context.WithCancel(context.Background())
-	s.newCallbackContext()
+	mainCtx, mainCancel := context.WithCancel(context.Background())
+	defer mainCancel()
 	s.mu.Lock()
+	s.mainCtx, s.mainCancel = mainCtx, mainCancel
 	if s.signals > 0 {
-		s.mainCancel()
+		mainCancel()
 	}
 	s.mu.Unlock()
-	s.L.SetContext(s.mainCtx)
+	s.newCallbackContext()
+	s.L.SetContext(mainCtx)
 	err = s.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, largs...)
 	if err == nil {
 		err = s.joinAll()
@@ -174,6 +187,9 @@ func (s *Script) windUp() {
 func (s *Script) newCallbackContext() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
+	if s.cbCancel != nil {
+		s.cbCancel()
+	}
 	s.cbCtx, s.cbCancel = ctx, cancel
 	if s.callbacksOff.Load() {
 		cancel()

@@ -61,9 +61,8 @@ type Job struct {
 	Owner any
 
 	pool     *Pool
-	slot     bool     // holds one of its pool's worker slots
-	finished bool     // ended and its callbacks have run
-	att      *attempt // the running attempt, if any
+	slot     bool // holds one of its pool's worker slots
+	finished bool // ended and its callbacks have run
 }
 
 // Executed reports whether the job was handed to a pool.

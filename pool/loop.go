@@ -202,7 +202,6 @@ func (l *Loop) start(j *Job) {
 	}
 	a := &attempt{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}
 	out.started()
-	j.att = a
 	j.PID = proc.Pid()
 	j.Tstart, j.Tstop = a.start, time.Time{}
 	l.register(a)
@@ -224,7 +223,6 @@ func (l *Loop) finishLater(j *Job, st Status) {
 func (l *Loop) ended(a *attempt) {
 	j := a.job
 	l.unregister(a)
-	j.att = nil
 	j.Tstop = a.stop
 	j.Output, j.ErrOutput = a.stdout, a.stderr
 	if a.err != nil {
