@@ -23,7 +23,15 @@ type field[T any] struct {
 	spec bool
 }
 
-// object is a Lua-visible Go object with named fields.
+// object is a Lua-visible Go object with named fields, exposed as userdata
+// with __index and __newindex metamethods over its field table.
+//
+// gopher-luar is not used here, though it exposes Go structs to Lua: it lets
+// Lua write every exported field by reflection, with no validation, no
+// read-only fields and no "frozen once executed" rule; it would fill a
+// time.Duration with a number of nanoseconds; and a nil-able returncode would
+// come out as userdata. Each field here converts its value explicitly and
+// names what is wrong with it.
 type object[T any] struct {
 	kind   string // "Job", "Task", "ExecPool"
 	fields map[string]field[T]
@@ -51,8 +59,8 @@ func (ob *object[T]) decode(L *lua.LState, o T, tbl *lua.LTable) {
 		}
 	})
 	if bad != nil {
-		L.RaiseError("%s: field names must be strings, got %s %s (write %s{name=..., args={...}})",
-			ob.kind, typeName(bad), shortValue(bad), ob.kind)
+		L.RaiseError("%s: field names must be strings, %s (fields are named, as in %s{name=\"x\"})",
+			ob.kind, got(bad), ob.kind)
 	}
 	sort.Slice(fields, func(i, j int) bool { return fields[i].key < fields[j].key })
 	for _, f := range fields {
@@ -76,7 +84,7 @@ func (ob *object[T]) suggest(key string) string {
 		if f.set == nil {
 			continue
 		}
-		if d := editDistance(strings.ToLower(key), name); d < bestDist {
+		if d := editDistance(strings.ToLower(key), name); d < bestDist || d == bestDist && name < best {
 			best, bestDist = name, d
 		}
 	}
