@@ -33,8 +33,11 @@ type field[T any] struct {
 // come out as userdata. Each field here converts its value explicitly and
 // names what is wrong with it.
 type object[T any] struct {
-	kind   string // "Job", "Task", "ExecPool"
-	fields map[string]field[T]
+	kind     string // "Job", "Task", "ExecPool"
+	typeName string // of its metatable: "expool.Job"
+	fields   map[string]field[T]
+	// str is what tostring() shows.
+	str func(o T) string
 	// describe names one object in errors: `Job "x"`.
 	describe func(o T) string
 	// inUse reports whether spec fields are frozen, and frozen says why.
@@ -114,39 +117,92 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// index is the __index metamethod.
-func (ob *object[T]) index(check func(*lua.LState) T) lua.LGFunction {
-	return func(L *lua.LState) int {
-		o := check(L)
-		key := L.CheckString(2)
-		f, ok := ob.fields[key]
-		if !ok {
-			L.RaiseError("%s has no field %q", ob.describe(o), key)
-		}
-		L.Push(f.get(o))
+// register installs the metatable of the object's type.
+func (ob *object[T]) register(L *lua.LState) {
+	mt := L.NewTypeMetatable(ob.typeName)
+	L.SetField(mt, "__index", L.NewFunction(ob.index))
+	L.SetField(mt, "__newindex", L.NewFunction(ob.newIndex))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(ob.str(ob.check(L))))
 		return 1
+	}))
+	L.SetField(mt, "__metatable", lua.LString(ob.typeName))
+}
+
+// wrap makes the userdata that stands for o in Lua.
+func (ob *object[T]) wrap(L *lua.LState, o T) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = o
+	L.SetMetatable(ud, L.GetTypeMetatable(ob.typeName))
+	return ud
+}
+
+// check returns the object in argument 1 of a metamethod or method.
+func (ob *object[T]) check(L *lua.LState) T {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if o, ok := ud.Value.(T); ok {
+			return o
+		}
 	}
+	hint := ""
+	if ob.kind == "ExecPool" {
+		hint = " (call methods with a colon: pool:execute(job))"
+	}
+	L.RaiseError("expected %s %s%s, got %s", article(ob.kind), ob.kind, hint, typeName(L.Get(1)))
+	var zero T
+	return zero
+}
+
+func article(kind string) string {
+	if strings.ContainsRune("AEIOU", rune(kind[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// callbackField is a spec field holding a Lua function; bind is called after
+// it is set, to hand the callbacks to the pool.
+func callbackField[T any](fn func(o T) **lua.LFunction, bind func(o T)) field[T] {
+	return field[T]{spec: true,
+		get: func(o T) lua.LValue { return getFunction(*fn(o)) },
+		set: func(o T, v lua.LValue) string {
+			if msg := setFunction(fn(o), v); msg != "" {
+				return msg
+			}
+			bind(o)
+			return ""
+		}}
+}
+
+// index is the __index metamethod.
+func (ob *object[T]) index(L *lua.LState) int {
+	o := ob.check(L)
+	key := L.CheckString(2)
+	f, ok := ob.fields[key]
+	if !ok {
+		L.RaiseError("%s has no field %q", ob.describe(o), key)
+	}
+	L.Push(f.get(o))
+	return 1
 }
 
 // newIndex is the __newindex metamethod.
-func (ob *object[T]) newIndex(check func(*lua.LState) T) lua.LGFunction {
-	return func(L *lua.LState) int {
-		o := check(L)
-		key := L.CheckString(2)
-		f, ok := ob.fields[key]
-		switch {
-		case !ok:
-			L.RaiseError("%s: unknown field %q%s", ob.describe(o), key, ob.suggest(key))
-		case f.set == nil:
-			L.RaiseError("%s: field %q is read-only", ob.describe(o), key)
-		case f.spec && ob.inUse != nil && ob.inUse(o):
-			L.RaiseError("%s: field %q cannot change %s", ob.describe(o), key, ob.frozen)
-		}
-		if msg := f.set(o, L.Get(3)); msg != "" {
-			L.RaiseError("%s: field %q %s", ob.describe(o), key, msg)
-		}
-		return 0
+func (ob *object[T]) newIndex(L *lua.LState) int {
+	o := ob.check(L)
+	key := L.CheckString(2)
+	f, ok := ob.fields[key]
+	switch {
+	case !ok:
+		L.RaiseError("%s: unknown field %q%s", ob.describe(o), key, ob.suggest(key))
+	case f.set == nil:
+		L.RaiseError("%s: field %q is read-only", ob.describe(o), key)
+	case f.spec && ob.inUse != nil && ob.inUse(o):
+		L.RaiseError("%s: field %q cannot change %s", ob.describe(o), key, ob.frozen)
 	}
+	if msg := f.set(o, L.Get(3)); msg != "" {
+		L.RaiseError("%s: field %q %s", ob.describe(o), key, msg)
+	}
+	return 0
 }
 
 // typeName is the Lua type of v, or the expool class of a userdata.

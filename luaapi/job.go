@@ -21,10 +21,10 @@ type jobObj struct {
 	onstart, ondone, onfinish *lua.LFunction
 }
 
-const jobTypeName = "expool.Job"
-
 var jobType = &object[*jobObj]{
 	kind:     "Job",
+	typeName: "expool.Job",
+	str:      func(o *jobObj) string { return fmt.Sprintf("Job %q (%s)", o.job.Name, statusValue(o.job.Status)) },
 	describe: func(o *jobObj) string { return fmt.Sprintf("Job %q", o.job.Name) },
 	inUse:    func(o *jobObj) bool { return o.job.Executed() },
 	frozen:   "once the job is executed",
@@ -97,36 +97,9 @@ var jobType = &object[*jobObj]{
 		"startdelay": {spec: true,
 			get: func(o *jobObj) lua.LValue { return getSeconds(o.job.StartDelay) },
 			set: func(o *jobObj, v lua.LValue) string { return setSeconds(&o.job.StartDelay, v) }},
-		"onstart": {spec: true,
-			get: func(o *jobObj) lua.LValue { return getFunction(o.onstart) },
-			set: func(o *jobObj, v lua.LValue) string {
-				msg := setFunction(&o.onstart, v)
-				o.job.OnStart = nil
-				if o.onstart != nil {
-					o.job.OnStart = o.runOnStart
-				}
-				return msg
-			}},
-		"ondone": {spec: true,
-			get: func(o *jobObj) lua.LValue { return getFunction(o.ondone) },
-			set: func(o *jobObj, v lua.LValue) string {
-				msg := setFunction(&o.ondone, v)
-				o.job.OnDone = nil
-				if o.ondone != nil {
-					o.job.OnDone = o.runOnDone
-				}
-				return msg
-			}},
-		"onfinish": {spec: true,
-			get: func(o *jobObj) lua.LValue { return getFunction(o.onfinish) },
-			set: func(o *jobObj, v lua.LValue) string {
-				msg := setFunction(&o.onfinish, v)
-				o.job.OnFinish = nil
-				if o.onfinish != nil {
-					o.job.OnFinish = o.runOnFinish
-				}
-				return msg
-			}},
+		"onstart":  callbackField(func(o *jobObj) **lua.LFunction { return &o.onstart }, (*jobObj).bind),
+		"ondone":   callbackField(func(o *jobObj) **lua.LFunction { return &o.ondone }, (*jobObj).bind),
+		"onfinish": callbackField(func(o *jobObj) **lua.LFunction { return &o.onfinish }, (*jobObj).bind),
 		"params": {
 			get: func(o *jobObj) lua.LValue { return o.params },
 			set: func(o *jobObj, v lua.LValue) string { o.params = v; return "" }},
@@ -189,18 +162,6 @@ var jobType = &object[*jobObj]{
 	},
 }
 
-func (s *Script) registerJob() {
-	mt := s.L.NewTypeMetatable(jobTypeName)
-	s.L.SetField(mt, "__index", s.L.NewFunction(jobType.index(checkJob)))
-	s.L.SetField(mt, "__newindex", s.L.NewFunction(jobType.newIndex(checkJob)))
-	s.L.SetField(mt, "__tostring", s.L.NewFunction(func(L *lua.LState) int {
-		o := checkJob(L)
-		L.Push(lua.LString(fmt.Sprintf("Job %q (%s)", o.job.Name, statusValue(o.job.Status))))
-		return 1
-	}))
-	s.L.SetField(mt, "__metatable", lua.LString(jobTypeName))
-}
-
 // newJob is Job{...}.
 func (s *Script) newJob(L *lua.LState) int {
 	tbl, ok := L.Get(1).(*lua.LTable)
@@ -213,22 +174,23 @@ func (s *Script) newJob(L *lua.LState) int {
 	if o.job.Name == "" {
 		L.RaiseError("Job: field \"name\" is required")
 	}
-	o.ud = L.NewUserData()
-	o.ud.Value = o
-	L.SetMetatable(o.ud, L.GetTypeMetatable(jobTypeName))
+	o.ud = jobType.wrap(L, o)
 	L.Push(o.ud)
 	return 1
 }
 
-// checkJob returns the Job in argument 1 of a metamethod.
-func checkJob(L *lua.LState) *jobObj {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if o, ok := ud.Value.(*jobObj); ok {
-			return o
-		}
+// bind hands the job's Lua callbacks to the pool.
+func (o *jobObj) bind() {
+	o.job.OnStart, o.job.OnDone, o.job.OnFinish = nil, nil, nil
+	if o.onstart != nil {
+		o.job.OnStart = o.runOnStart
 	}
-	L.RaiseError("expected a Job, got %s", typeName(L.Get(1)))
-	return nil
+	if o.ondone != nil {
+		o.job.OnDone = o.runOnDone
+	}
+	if o.onfinish != nil {
+		o.job.OnFinish = o.runOnFinish
+	}
 }
 
 func (o *jobObj) what(callback string) func() string {

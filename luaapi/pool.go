@@ -18,10 +18,13 @@ type poolObj struct {
 	ud   *lua.LUserData
 }
 
-const poolTypeName = "expool.ExecPool"
-
 var poolType = &object[*poolObj]{
 	kind:     "ExecPool",
+	typeName: "expool.ExecPool",
+	str: func(o *poolObj) string {
+		return fmt.Sprintf("ExecPool %q (%d workers, %d running, %d pending)",
+			o.pool.Name, o.pool.Workers, o.pool.Running(), o.pool.Pending())
+	},
 	describe: func(o *poolObj) string { return fmt.Sprintf("ExecPool %q", o.pool.Name) },
 	fields: map[string]field[*poolObj]{
 		"workers":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Workers) }},
@@ -45,16 +48,7 @@ var poolType = &object[*poolObj]{
 
 func (s *Script) registerPool() {
 	L := s.L
-	mt := L.NewTypeMetatable(poolTypeName)
-	L.SetField(mt, "__index", L.NewFunction(poolType.index(checkPool)))
-	L.SetField(mt, "__newindex", L.NewFunction(poolType.newIndex(checkPool)))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
-		o := checkPool(L)
-		L.Push(lua.LString(fmt.Sprintf("ExecPool %q (%d workers, %d running, %d pending)",
-			o.pool.Name, o.pool.Workers, o.pool.Running(), o.pool.Pending())))
-		return 1
-	}))
-	L.SetField(mt, "__metatable", lua.LString(poolTypeName))
+	poolType.register(L)
 	s.methods = map[string]*lua.LFunction{
 		"execute":   L.NewFunction(s.poolExecute),
 		"join":      L.NewFunction(s.poolJoin),
@@ -88,9 +82,7 @@ func (s *Script) newPool(L *lua.LState) int {
 	}
 	o := &poolObj{s: s, pool: s.loop.NewPool(c)}
 	s.pools = append(s.pools, o.pool)
-	o.ud = L.NewUserData()
-	o.ud.Value = o
-	L.SetMetatable(o.ud, L.GetTypeMetatable(poolTypeName))
+	o.ud = poolType.wrap(L, o)
 	L.Push(o.ud)
 	return 1
 }
@@ -139,19 +131,9 @@ func decodePoolConfig(L *lua.LState, c *pool.Config, tbl *lua.LTable) {
 	poolConfigFields.decode(L, c, tbl)
 }
 
-func checkPool(L *lua.LState) *poolObj {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if o, ok := ud.Value.(*poolObj); ok {
-			return o
-		}
-	}
-	L.RaiseError("expected an ExecPool (call methods with a colon: pool:execute(job)), got %s", typeName(L.Get(1)))
-	return nil
-}
-
 // poolExecute is pool:execute(job [, concur]).
 func (s *Script) poolExecute(L *lua.LState) int {
-	p := checkPool(L)
+	p := poolType.check(L)
 	ud, _ := L.Get(2).(*lua.LUserData)
 	var o *jobObj
 	if ud != nil {
@@ -211,7 +193,7 @@ func finishedTask(t *taskObj) *taskObj {
 
 // poolJoin is pool:join([timeout]).
 func (s *Script) poolJoin(L *lua.LState) int {
-	p := checkPool(L)
+	p := poolType.check(L)
 	var timeout time.Duration
 	if msg := setSeconds(&timeout, L.Get(2)); msg != "" {
 		L.RaiseError("pool:join: timeout %s", msg)
@@ -226,7 +208,7 @@ func (s *Script) poolJoin(L *lua.LState) int {
 
 // poolTerminate is pool:terminate().
 func (s *Script) poolTerminate(L *lua.LState) int {
-	p := checkPool(L)
+	p := poolType.check(L)
 	if err := p.pool.Terminate(L.Context()); err != nil {
 		L.RaiseError("pool:terminate: %v", err)
 	}

@@ -442,7 +442,7 @@ func (s *Script) print(L *lua.LState) int {
 }
 
 func (s *Script) registerTypes() {
-	s.registerJob()
-	s.registerTask()
+	jobType.register(s.L)
+	taskType.register(s.L)
 	s.registerPool()
 }

@@ -18,10 +18,10 @@ type taskObj struct {
 	onstart, ondone, onfinish *lua.LFunction
 }
 
-const taskTypeName = "expool.Task"
-
 var taskType = &object[*taskObj]{
 	kind:     "Task",
+	typeName: "expool.Task",
+	str:      func(o *taskObj) string { return fmt.Sprintf("Task %q (%s)", o.task.Name, statusValue(o.task.Status)) },
 	describe: func(o *taskObj) string { return fmt.Sprintf("Task %q", o.task.Name) },
 	inUse:    func(o *taskObj) bool { return o.task.NumAdded > 0 },
 	frozen:   "once the task has members",
@@ -32,36 +32,9 @@ var taskType = &object[*taskObj]{
 		"timeout": {spec: true,
 			get: func(o *taskObj) lua.LValue { return getSeconds(o.task.Timeout) },
 			set: func(o *taskObj, v lua.LValue) string { return setSeconds(&o.task.Timeout, v) }},
-		"onstart": {spec: true,
-			get: func(o *taskObj) lua.LValue { return getFunction(o.onstart) },
-			set: func(o *taskObj, v lua.LValue) string {
-				msg := setFunction(&o.onstart, v)
-				o.task.OnStart = nil
-				if o.onstart != nil {
-					o.task.OnStart = func(*pool.Task) { o.s.call(o.onstart, o.ud, o.what("onstart")) }
-				}
-				return msg
-			}},
-		"ondone": {spec: true,
-			get: func(o *taskObj) lua.LValue { return getFunction(o.ondone) },
-			set: func(o *taskObj, v lua.LValue) string {
-				msg := setFunction(&o.ondone, v)
-				o.task.OnDone = nil
-				if o.ondone != nil {
-					o.task.OnDone = func(*pool.Task) { o.s.call(o.ondone, o.ud, o.what("ondone")) }
-				}
-				return msg
-			}},
-		"onfinish": {spec: true,
-			get: func(o *taskObj) lua.LValue { return getFunction(o.onfinish) },
-			set: func(o *taskObj, v lua.LValue) string {
-				msg := setFunction(&o.onfinish, v)
-				o.task.OnFinish = nil
-				if o.onfinish != nil {
-					o.task.OnFinish = func(*pool.Task) { o.s.call(o.onfinish, o.ud, o.what("onfinish")) }
-				}
-				return msg
-			}},
+		"onstart":  callbackField(func(o *taskObj) **lua.LFunction { return &o.onstart }, (*taskObj).bind),
+		"ondone":   callbackField(func(o *taskObj) **lua.LFunction { return &o.ondone }, (*taskObj).bind),
+		"onfinish": callbackField(func(o *taskObj) **lua.LFunction { return &o.onfinish }, (*taskObj).bind),
 		"params": {
 			get: func(o *taskObj) lua.LValue { return o.params },
 			set: func(o *taskObj, v lua.LValue) string { o.params = v; return "" }},
@@ -105,18 +78,6 @@ var taskType = &object[*taskObj]{
 	},
 }
 
-func (s *Script) registerTask() {
-	mt := s.L.NewTypeMetatable(taskTypeName)
-	s.L.SetField(mt, "__index", s.L.NewFunction(taskType.index(checkTask)))
-	s.L.SetField(mt, "__newindex", s.L.NewFunction(taskType.newIndex(checkTask)))
-	s.L.SetField(mt, "__tostring", s.L.NewFunction(func(L *lua.LState) int {
-		o := checkTask(L)
-		L.Push(lua.LString(fmt.Sprintf("Task %q (%s)", o.task.Name, statusValue(o.task.Status))))
-		return 1
-	}))
-	s.L.SetField(mt, "__metatable", lua.LString(taskTypeName))
-}
-
 // newTask is Task{...}.
 func (s *Script) newTask(L *lua.LState) int {
 	tbl, ok := L.Get(1).(*lua.LTable)
@@ -128,21 +89,23 @@ func (s *Script) newTask(L *lua.LState) int {
 	if o.task.Name == "" {
 		L.RaiseError("Task: field \"name\" is required")
 	}
-	o.ud = L.NewUserData()
-	o.ud.Value = o
-	L.SetMetatable(o.ud, L.GetTypeMetatable(taskTypeName))
+	o.ud = taskType.wrap(L, o)
 	L.Push(o.ud)
 	return 1
 }
 
-func checkTask(L *lua.LState) *taskObj {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if o, ok := ud.Value.(*taskObj); ok {
-			return o
-		}
+// bind hands the task's Lua callbacks to the pool.
+func (o *taskObj) bind() {
+	o.task.OnStart, o.task.OnDone, o.task.OnFinish = nil, nil, nil
+	if o.onstart != nil {
+		o.task.OnStart = func(*pool.Task) { o.s.call(o.onstart, o.ud, o.what("onstart")) }
 	}
-	L.RaiseError("expected a Task, got %s", typeName(L.Get(1)))
-	return nil
+	if o.ondone != nil {
+		o.task.OnDone = func(*pool.Task) { o.s.call(o.ondone, o.ud, o.what("ondone")) }
+	}
+	if o.onfinish != nil {
+		o.task.OnFinish = func(*pool.Task) { o.s.call(o.onfinish, o.ud, o.what("onfinish")) }
+	}
 }
 
 // taskArg decodes a Task value or nil.

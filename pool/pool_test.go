@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,26 +80,6 @@ func wantStatus(t *testing.T, j *Job, st Status, code int) {
 	}
 }
 
-// groupMembers lists the processes, zombies included, in process group pgid.
-func groupMembers(t *testing.T, pgid int) []string {
-	t.Helper()
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	var found []string
-	for _, path := range stats {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue // gone meanwhile
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
-		rest := b[bytes.LastIndexByte(b, ')')+2:]
-		f := strings.Fields(string(rest))
-		if len(f) > 2 && f[2] == strconv.Itoa(pgid) {
-			found = append(found, strings.TrimSuffix(filepath.Base(filepath.Dir(path)), "/")+" "+f[0])
-		}
-	}
-	return found
-}
-
 // pidsIn reads the "PID PGID" lines that testproc -pidfile wrote.
 func pidsIn(t *testing.T, path string) (pids, pgids []int) {
 	t.Helper()
@@ -120,7 +99,7 @@ func pidsIn(t *testing.T, path string) (pids, pgids []int) {
 
 func wantNoGroup(t *testing.T, pgid int) {
 	t.Helper()
-	if left := groupMembers(t, pgid); len(left) > 0 {
+	if left := testproc.GroupMembers(pgid); len(left) > 0 {
 		t.Errorf("process group %d still has processes (pid state): %v", pgid, left)
 	}
 }
@@ -166,8 +145,6 @@ func TestStatuses(t *testing.T) {
 func TestCallbackOrder(t *testing.T) {
 	p := newPool(t, 2)
 	var log []string
-	cb := func(j *Job) {}
-	_ = cb
 	mk := func(j *Job) *Job {
 		j.OnStart = func(j *Job) error { log = append(log, "start "+j.Name); return nil }
 		j.OnDone = func(j *Job) { log = append(log, "done "+j.Name) }

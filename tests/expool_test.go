@@ -6,7 +6,6 @@ package tests
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,7 +108,7 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: nogroup [-col N] PIDFILE...")
 	}
-	groups := map[string]bool{}
+	var groups []int
 	for _, name := range args {
 		for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
 			if col > 0 {
@@ -117,42 +116,30 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 				if strings.HasPrefix(line, "#") || len(f) < col || f[col-1] == "nil" {
 					continue
 				}
-				groups[f[col-1]] = true
+				groups = append(groups, atoi(ts, f[col-1]))
 				continue
 			}
 			f := strings.Fields(line)
 			if len(f) != 2 {
 				ts.Fatalf("%s: bad line %q", name, line)
 			}
-			groups[f[1]] = true
+			groups = append(groups, atoi(ts, f[1]))
 		}
 	}
 	if len(groups) == 0 {
 		ts.Fatalf("no process groups in %v", args)
 	}
-	if left := groupMembers(groups); len(left) > 0 {
+	if left := testproc.GroupMembers(groups...); len(left) > 0 {
 		ts.Fatalf("processes left in the jobs' process groups:\n%s", strings.Join(left, "\n"))
 	}
 }
 
-// groupMembers lists the processes whose process group is in groups.
-func groupMembers(groups map[string]bool) []string {
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	var left []string
-	for _, path := range stats {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue // gone meanwhile
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
-		i := bytes.LastIndexByte(b, ')')
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) > 2 && groups[f[2]] {
-			left = append(left, fmt.Sprintf("pid %s%s state %s ppid %s pgid %s",
-				filepath.Base(filepath.Dir(path)), string(b[bytes.IndexByte(b, ' '):i+1]), f[0], f[1], f[2]))
-		}
+func atoi(ts *testscript.TestScript, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		ts.Fatalf("not a pid: %q", s)
 	}
-	return left
+	return n
 }
 
 // TestEveryExampleIsTested makes sure that every script in scripts/ runs in

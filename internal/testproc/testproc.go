@@ -1,6 +1,7 @@
 // Package testproc is the child process that expool's tests run as jobs: it
 // sleeps, ignores SIGTERM, forks grandchildren, prints bytes, closes its
 // stdout and exits as told, so that no test depends on a shell's timing.
+// GroupMembers tells tests what is left of a job's process group.
 //
 //	testproc [flags] action [args]
 //
@@ -38,6 +39,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -258,4 +260,30 @@ func sendSignals(name string, times int, gap time.Duration, pidfile, waitfile, l
 func fail(err error) int {
 	fmt.Fprintln(os.Stderr, "testproc:", err)
 	return 1
+}
+
+// GroupMembers describes the processes, zombies included, whose process
+// group is one of pgids: what a test expects to find none of once a job has
+// ended.
+func GroupMembers(pgids ...int) []string {
+	want := map[string]bool{}
+	for _, g := range pgids {
+		want[strconv.Itoa(g)] = true
+	}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var found []string
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
+		i := bytes.LastIndexByte(b, ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 2 && want[f[2]] {
+			found = append(found, fmt.Sprintf("pid %s %s state %s ppid %s pgid %s",
+				filepath.Base(filepath.Dir(path)), b[bytes.IndexByte(b, '('):i+1], f[0], f[1], f[2]))
+		}
+	}
+	return found
 }
