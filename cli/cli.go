@@ -165,7 +165,7 @@ func handleSignals(script *luaapi.Script) (stop func()) {
 }
 
 func usageError(stderr io.Writer, msg string) int {
-	fmt.Fprintf(stderr, "expool: %s\nTry 'expool --help' for more information.\n", msg)
+	fmt.Fprintf(stderr, "expool: %s (see expool --help)\n", msg)
 	return 2
 }
 
