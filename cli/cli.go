@@ -10,14 +10,19 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"expool/luaapi"
+	"expool/pool"
 )
 
 // Version is expool's version.
 const Version = "0.1.0"
+
+// watchdogFlag runs expool as its own watchdog; it is not for users.
+const watchdogFlag = "--watchdog"
 
 const usage = `usage: expool [options] script.lua [args...]
        expool [options] -e 'lua code' [args...]
@@ -46,6 +51,15 @@ The Lua API: README.md, or 'go doc expool/luaapi'.
 // Main runs expool with the command-line arguments args (without the program
 // name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 2 && args[0] == watchdogFlag {
+		// expool runs itself as its watchdog (see pool.Watchdog).
+		pid, err := strconv.Atoi(args[1])
+		if err != nil {
+			return usageError(stderr, "--watchdog needs expool's pid")
+		}
+		pool.Watchdog(pid, stdin)
+		return 0
+	}
 	fs := flag.NewFlagSet("expool", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	code := fs.String("e", "", "")
@@ -95,7 +109,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		executable = os.Args[0]
 	}
-	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable})
+	launcher := pool.NewLocal()
+	launcher.Watchdog = []string{executable, watchdogFlag}
+	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable, Launcher: launcher})
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1

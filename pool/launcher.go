@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -54,25 +56,66 @@ type Rusage struct {
 }
 
 // Local is the Launcher that runs processes on this machine, each in a process
-// group of its own.
+// group of its own, and makes sure none of them outlives its job or expool:
 //
-// NewLocal makes expool a child subreaper (PR_SET_CHILD_SUBREAPER), so that a
-// job's descendants whose parent died are re-parented to expool rather than to
-// init; Wait reaps those that were in the job's process group. Without it they
-// would stay zombies wherever init does not reap orphans.
-type Local struct{}
+//   - expool is a child subreaper (PR_SET_CHILD_SUBREAPER): a job's descendants
+//     whose parent died are re-parented to expool rather than to init, so that
+//     Wait can reap those of the job's group, and none stays a zombie, even
+//     where init does not reap orphans;
+//   - every job is forked from one OS thread that lives as long as expool, with
+//     Pdeathsig SIGKILL: if expool dies, even of SIGKILL, the kernel kills
+//     each job's main process;
+//   - every job's environment holds EXPOOL_ATTEMPT, which its descendants
+//     inherit: those that leave the job's process group (setsid) and are
+//     adopted by expool are killed when the attempt they came from ends (see
+//     sweep), and every child left is killed when expool closes the launcher;
+//   - if expool dies without closing it, a watchdog process kills whatever
+//     carries its mark (see Watchdog).
+type Local struct {
+	// Watchdog is the command of the watchdog process (see Watchdog), to
+	// which Local appends expool's pid; none if empty. Set it before the
+	// first Launch.
+	Watchdog []string
 
-// NewLocal returns the local launcher and makes the calling process a child
+	id      uint64     // tells this launcher's marks from another's in the same process
+	self    processIDs // expool's own
+	sweepMu sync.Mutex // one sweep at a time
+
+	mu      sync.Mutex      // guards attempt, running and leaders
+	attempt uint64          // attempts launched so far
+	running map[uint64]bool // attempts whose process group may be alive
+	leaders map[int]bool    // pids of the lead processes not reaped yet
+
+	// The watchdog process and expool's end of its stdin; started by the
+	// first Launch, on the loop's goroutine.
+	watchdog     *exec.Cmd
+	watchdogPipe *os.File
+}
+
+var locals atomic.Uint64 // Local ids
+
+// NewLocal returns a local launcher and makes the calling process a child
 // subreaper.
 func NewLocal() *Local {
 	// Failure is not fatal: the kernel may be older than 3.4 or forbid it, and
 	// then orphans go to init as they would without expool.
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-	return &Local{}
+	startForker()
+	return &Local{
+		id:      locals.Add(1),
+		self:    processIDs{pid: os.Getpid(), pgid: unix.Getpgrp(), sid: getsid()},
+		running: map[uint64]bool{},
+		leaders: map[int]bool{},
+	}
 }
 
+// AttemptEnv is the environment variable that marks a job's processes, and
+// which their descendants inherit: "PID.L.N", expool's pid, its launcher's
+// number and the attempt's, unique among the attempts of one expool.
+const AttemptEnv = "EXPOOL_ATTEMPT"
+
 // Launch starts c in a new process group whose id is the new process's pid.
-func (*Local) Launch(c *Command) (Process, error) {
+func (l *Local) Launch(c *Command) (Process, error) {
 	// The child's chdir failing would be reported as the executable missing.
 	if c.Dir != "" {
 		fi, err := os.Stat(c.Dir)
@@ -83,20 +126,76 @@ func (*Local) Launch(c *Command) (Process, error) {
 			return nil, fmt.Errorf("workdir %s: not a directory", c.Dir)
 		}
 	}
+	l.startWatchdog()
+	l.mu.Lock()
+	l.attempt++
+	n := l.attempt
+	l.running[n] = true
+	l.mu.Unlock()
+
+	env := c.Env
+	if env == nil {
+		env = os.Environ()
+	}
 	cmd := exec.Command(c.Args[0], c.Args[1:]...)
 	cmd.Dir = c.Dir
-	cmd.Env = c.Env
+	cmd.Env = append(env, l.mark(n))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := fork(cmd); err != nil {
+		l.mu.Lock()
+		delete(l.running, n)
+		l.mu.Unlock()
 		return nil, err
 	}
-	return &localProcess{cmd: cmd, pid: cmd.Process.Pid}, nil
+	p := &localProcess{cmd: cmd, pid: cmd.Process.Pid, attempt: n, launcher: l}
+	l.mu.Lock()
+	l.leaders[p.pid] = true
+	l.mu.Unlock()
+	return p, nil
+}
+
+// The forker is one goroutine locked to its OS thread for the life of the
+// process: the kernel sends Pdeathsig when the thread that forked a child
+// ends, not the process, and Go may end other threads at any time.
+var (
+	forkerOnce sync.Once
+	forks      chan forkRequest
+)
+
+type forkRequest struct {
+	cmd   *exec.Cmd
+	reply chan error
+}
+
+func startForker() {
+	forkerOnce.Do(func() {
+		forks = make(chan forkRequest)
+		ready := make(chan struct{})
+		go forker(ready)
+		<-ready
+	})
+}
+
+func forker(ready chan<- struct{}) {
+	runtime.LockOSThread() // never unlocked: the thread lives as long as expool
+	close(ready)
+	for req := range forks {
+		req.reply <- req.cmd.Start()
+	}
+}
+
+func fork(cmd *exec.Cmd) error {
+	reply := make(chan error, 1)
+	forks <- forkRequest{cmd, reply}
+	return <-reply
 }
 
 type localProcess struct {
-	cmd *exec.Cmd
-	pid int // also the process group id
+	cmd      *exec.Cmd
+	pid      int // also the process group id
+	attempt  uint64
+	launcher *Local
 
 	mu     sync.Mutex // orders Signal against the end of the lead process
 	exited bool
@@ -132,6 +231,12 @@ func (p *localProcess) Wait() (Exit, error) {
 
 	err := p.cmd.Wait()
 	reapGroup(p.pid)
+	l := p.launcher
+	l.mu.Lock()
+	delete(l.leaders, p.pid)
+	delete(l.running, p.attempt)
+	l.mu.Unlock()
+	l.sweep(false)
 
 	state := p.cmd.ProcessState
 	if state == nil {

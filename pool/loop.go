@@ -14,6 +14,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"sync"
 	"syscall"
@@ -57,8 +58,14 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 	}, nil
 }
 
-// Close releases the loop's files. Call it after Shutdown.
-func (l *Loop) Close() error { return l.devnull.Close() }
+// Close releases the loop's files and closes its launcher if it is an
+// io.Closer (Local then kills whatever its jobs left). Call it after Shutdown.
+func (l *Loop) Close() error {
+	if c, ok := l.launcher.(io.Closer); ok {
+		c.Close()
+	}
+	return l.devnull.Close()
+}
 
 type eventKind uint8
 

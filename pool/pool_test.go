@@ -23,7 +23,8 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		testproc.Main()
 	}
-	goleak.VerifyTestMain(m)
+	// The forker lives as long as the process, by design.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool.forker"))
 }
 
 // child is a job that runs testproc with args.
@@ -504,5 +505,47 @@ func TestEnvAndWorkdir(t *testing.T) {
 	}
 	if real, _ := filepath.EvalSymlinks(dir); strings.TrimSpace(string(wd.Output)) != real && strings.TrimSpace(string(wd.Output)) != dir {
 		t.Errorf("workdir: %q, want %q", wd.Output, dir)
+	}
+}
+
+// alive reports whether a process exists, zombie or not.
+func alive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
+}
+
+func TestSetsidEscapee(t *testing.T) {
+	p := newPool(t, 2)
+	dir := t.TempDir()
+	// leaver's grandchild leaves its process group (setsid) and outlives it.
+	leaver := child("leaver", "-pidfile", filepath.Join(dir, "leaver"), "-setsid-grandchild", "exit", "0")
+	// keeper's grandchild does the same, but its parent exits at once, so
+	// it is expool's child while keeper runs on.
+	keeper := child("keeper", "-pidfile", filepath.Join(dir, "keeper"), "-orphan", "sleep", "30")
+	execute(t, p, keeper)
+	for {
+		if b, _ := os.ReadFile(filepath.Join(dir, "keeper")); bytes.Count(b, []byte("\n")) == 3 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// leaver ends while keeper runs on: the sweep at its end must tell the
+	// two grandchildren apart.
+	if err := p.ExecuteWait(context.Background(), leaver); err != nil {
+		t.Fatal(err)
+	}
+	pids, _ := pidsIn(t, filepath.Join(dir, "leaver"))
+	if alive(pids[0]) {
+		t.Errorf("the setsid grandchild %d of an ended job is still there: %v", pids[0], testproc.GroupMembers(pids[0]))
+	}
+	kpids, _ := pidsIn(t, filepath.Join(dir, "keeper"))
+	if !alive(kpids[0]) {
+		t.Errorf("the setsid grandchild %d of a running job was killed", kpids[0])
+	}
+	if err := p.Terminate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if alive(kpids[0]) {
+		t.Errorf("the setsid grandchild %d of a terminated job is still there", kpids[0])
 	}
 }

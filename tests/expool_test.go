@@ -46,6 +46,7 @@ func TestScripts(t *testing.T) {
 			"status":   cmdStatus,
 			"waitfile": cmdWaitfile,
 			"nogroup":  cmdNogroup,
+			"dead":     cmdDead,
 		},
 	})
 }
@@ -131,6 +132,26 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if left := testproc.GroupMembers(groups...); len(left) > 0 {
 		ts.Fatalf("processes left in the jobs' process groups:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+// cmdDead checks that none of the pids in files of "PID PGID" lines
+// (testproc -pidfile) is a live process: dead FILE...
+func cmdDead(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: dead PIDFILE...")
+	}
+	for _, name := range args {
+		for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
+			f := strings.Fields(line)
+			if len(f) != 2 {
+				ts.Fatalf("%s: bad line %q", name, line)
+			}
+			stat, err := os.ReadFile("/proc/" + f[0] + "/stat")
+			if err == nil && !bytes.Contains(stat, []byte(") Z ")) {
+				ts.Fatalf("process %s is alive: %s", f[0], stat)
+			}
+		}
 	}
 }
 

@@ -12,6 +12,8 @@
 //	-ignore-term    ignore SIGTERM; children inherit that
 //	-grandchild     start a grandchild (testproc -pidfile FILE sleep 1000) first
 //	-setsid-grandchild  the same, but the grandchild leaves the group (setsid)
+//	-orphan         start a child that starts a setsid grandchild and exits,
+//	                so that the grandchild is orphaned while this one runs on
 //
 // Actions:
 //
@@ -27,6 +29,10 @@
 //	env NAME            print the value of an environment variable
 //	pwd                 print the working directory
 //	waitfile FILE N     wait, at most 30s, until FILE has N lines
+//	reap CMD ARGS...    run CMD as a child subreaper: reap every descendant
+//	                    orphaned meanwhile, return CMD's exit status once all
+//	                    of them have ended (at most 30s after CMD), so that
+//	                    a test that kills expool leaves no zombie to init
 //	kill SIG PIDFILE [FILE N]  wait for PIDFILE (and for FILE to have N lines),
 //	                    then send SIG (INT, TERM, HUP, QUIT, KILL) to the pid in it
 //	kill2 SIG GAP PIDFILE [FILE N]  the same twice, GAP seconds apart
@@ -44,6 +50,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Main runs testproc with os.Args and exits.
@@ -58,6 +66,7 @@ func run(args []string) int {
 	ignoreTerm := fs.Bool("ignore-term", false, "")
 	grandchild := fs.Bool("grandchild", false, "")
 	setsidGrandchild := fs.Bool("setsid-grandchild", false, "")
+	orphan := fs.Bool("orphan", false, "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -77,6 +86,12 @@ func run(args []string) int {
 	if *grandchild || *setsidGrandchild {
 		if err := startGrandchild(*pidfile, *setsidGrandchild); err != nil {
 			return fail(err)
+		}
+	}
+	if *orphan {
+		cmd := exec.Command(os.Args[0], "-pidfile", *pidfile, "-setsid-grandchild", "exit", "0")
+		if err := cmd.Run(); err != nil {
+			return fail(fmt.Errorf("orphaning a grandchild: %w", err))
 		}
 	}
 	if *pidfile != "" {
@@ -143,6 +158,8 @@ func act(action string, args []string) int {
 				return fail(fmt.Errorf("%s has fewer than %d lines after 30s", arg(0), n))
 			}
 		}
+	case "reap":
+		return reap(args)
 	case "kill":
 		return sendSignals(arg(0), 1, 0, arg(1), arg(2), arg(3))
 	case "kill2":
@@ -286,4 +303,40 @@ func GroupMembers(pgids ...int) []string {
 		}
 	}
 	return found
+}
+
+func reap(args []string) int {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fail(err)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fail(err)
+	}
+	// Reap everything, CMD included: wait4(-1) takes CMD's status too.
+	code := -1
+	var deadline time.Time
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		switch {
+		case err == unix.ECHILD:
+			return code
+		case err != nil && err != unix.EINTR:
+			return fail(err)
+		case pid == cmd.Process.Pid:
+			code = ws.ExitStatus()
+			if ws.Signaled() {
+				code = 128 + int(ws.Signal())
+			}
+			deadline = time.Now().Add(30 * time.Second)
+		case pid == 0:
+			if !deadline.IsZero() && time.Now().After(deadline) {
+				fmt.Fprintf(os.Stderr, "testproc reap: descendants still alive 30s after %s ended\n", args[0])
+				return 125
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 }
