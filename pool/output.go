@@ -158,16 +158,28 @@ func (c *capture) run() {
 	chunk := make([]byte, 32<<10)
 	for {
 		n, err := c.r.Read(chunk)
-		if keep := min(n, c.limit-len(c.buf)); keep > 0 {
+		keep := min(n, c.limit-len(c.buf))
+		if keep > 0 {
+			c.grow(keep)
 			c.buf = append(c.buf, chunk[:keep]...)
-			c.dropped += int64(n - keep)
-		} else {
-			c.dropped += int64(n)
 		}
+		c.dropped += int64(n - max(keep, 0))
 		if err != nil {
 			return
 		}
 	}
+}
+
+// grow makes room for n more bytes, doubling, but never past the limit, so
+// that a flood costs pipelimit bytes and no more.
+func (c *capture) grow(n int) {
+	if len(c.buf)+n <= cap(c.buf) {
+		return
+	}
+	size := min(max(2*cap(c.buf), len(c.buf)+n, 4<<10), c.limit)
+	buf := make([]byte, len(c.buf), size)
+	copy(buf, c.buf)
+	c.buf = buf
 }
 
 func (c *capture) finish() []byte {

@@ -21,7 +21,7 @@
 //	exit N              exit with status N
 //	echo WORDS...       print the words on stdout
 //	echoerr WORDS...    print the words on stderr
-//	print N             write N bytes ("x", newline every 64) to stdout
+//	print N [SECONDS]   write N bytes ("x", newline every 64) to stdout, then sleep
 //	printerr N          the same on stderr
 //	binary N            write N times the bytes 0..255 to stdout
 //	flood               write to stdout without pause until killed
@@ -125,7 +125,15 @@ func act(action string, args []string) int {
 		if action == "printerr" {
 			w = os.Stderr
 		}
-		w.Write(xs(n))
+		chunk := xs(64 << 10)
+		for n > 0 {
+			k, err := w.Write(chunk[:min(n, len(chunk))])
+			if err != nil {
+				return 1
+			}
+			n -= k
+		}
+		time.Sleep(seconds(arg(1)))
 	case "binary":
 		n, _ := strconv.Atoi(arg(0))
 		b := make([]byte, 256)

@@ -1,0 +1,182 @@
+package tests
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"expool/internal/testproc"
+)
+
+// The termination matrix: every way a job can be stopped, against every kind
+// of job that makes stopping hard. Each cell runs expool on a script with one
+// job and checks the job's status and returncode, that onfinish ran exactly
+// once, that the pool's counters add up, and that no process of the job's
+// process groups, zombies included, is left once expool has exited.
+
+type jobKind struct {
+	name  string
+	args  string // Lua array of the job's arguments; PIDS is the pid file
+	extra string // more Job fields
+	pids  int    // lines the job writes to PIDS once it is set up
+	// ignoresTerm: only SIGKILL ends it, so it ends -9.
+	ignoresTerm bool
+}
+
+var jobKinds = []jobKind{
+	{name: "plain", args: `{"testproc", "-pidfile", PIDS, "sleep", "300"}`, pids: 1},
+	{name: "grandchildren", args: `{"testproc", "-pidfile", PIDS, "-grandchild", "sleep", "300"}`, pids: 2},
+	{name: "ignores-term", args: `{"testproc", "-pidfile", PIDS, "-ignore-term", "-grandchild", "sleep", "300"}`, pids: 2, ignoresTerm: true},
+	{name: "closes-stdout", args: `{"testproc", "-pidfile", PIDS, "close-stdout", "300"}`, extra: "stdout=PIPE,", pids: 1},
+	{name: "floods-pipe", args: `{"testproc", "-pidfile", PIDS, "flood"}`, extra: "stdout=PIPE,", pids: 1},
+}
+
+type stopPath struct {
+	name string
+	// job adds Job fields; before runs before execute; after runs once the
+	// job is set up (its pid file complete).
+	job, before, after string
+	signals            []syscall.Signal // sent to expool once the job is set up
+	status             string           // the job's final status
+	exit               int              // expool's exit status
+	restarts           int
+	killgrace          string
+}
+
+var stopPaths = []stopPath{
+	{name: "job-timeout", job: "timeout=0.3,", status: "timeout"},
+	{name: "restart-then-timeout", job: "timeout=0.3, ontimeout=true, maxrestarts=1,", status: "timeout", restarts: 1},
+	{name: "task-timeout", before: `local task = Task{name="t", timeout=0.3}`, job: "task=task,", status: "terminated"},
+	{name: "join-timeout", after: "pool:join(0.3)", status: "terminated"},
+	{name: "terminate", after: "pool:terminate()", status: "terminated"},
+	{name: "os.exit", after: "os.exit(3)", status: "terminated", exit: 3},
+	{name: "main-chunk-error", after: `error("boom")`, status: "terminated", exit: 1},
+	{name: "SIGINT", signals: []syscall.Signal{syscall.SIGINT}, status: "terminated", exit: 130},
+	{name: "SIGTERM", signals: []syscall.Signal{syscall.SIGTERM}, status: "terminated", exit: 143},
+	{name: "SIGHUP", signals: []syscall.Signal{syscall.SIGHUP}, status: "terminated", exit: 129},
+	{name: "SIGQUIT", signals: []syscall.Signal{syscall.SIGQUIT}, status: "terminated", exit: 131},
+	{name: "second-signal-in-grace", signals: []syscall.Signal{syscall.SIGINT, syscall.SIGINT},
+		status: "terminated", exit: 130, killgrace: "60"},
+}
+
+const matrixScript = `
+local PIDS = "pids"
+local pool = ExecPool{workers=1, killgrace=%s, pipelimit=65536}
+%s
+local starts = 0
+local job = Job{name="cell", args=%s, %s %s
+  onstart=function(j) starts = starts + 1 end,
+  onfinish=function(j)
+    local f = assert(io.open("finished", "a"))
+    f:write(table.concat({j.status, tostring(j.returncode), j.restarts, starts,
+      pool.running, pool.pending, #pool.failures, tostring(pool.failures[1] == j)}, " "), "\n")
+    f:close()
+  end}
+pool:execute(job)
+-- wait until the job (its last attempt, with restarts) is set up
+pool:execute(Job{name="ready", args={"testproc", "waitfile", PIDS, "%d"}}, false)
+io.open("armed", "w"):close()
+%s
+pool:join()
+`
+
+func TestTerminationMatrix(t *testing.T) {
+	for _, path := range stopPaths {
+		for _, kind := range jobKinds {
+			t.Run(path.name+"/"+kind.name, func(t *testing.T) {
+				t.Parallel()
+				runCell(t, path, kind)
+			})
+		}
+	}
+}
+
+func runCell(t *testing.T, path stopPath, kind jobKind) {
+	dir := t.TempDir()
+	killgrace := path.killgrace
+	if killgrace == "" {
+		killgrace = "0.3"
+	}
+	ready := kind.pids * (path.restarts + 1)
+	if path.signals != nil {
+		ready = kind.pids // signalled as soon as the first attempt is up
+	}
+	script := fmt.Sprintf(matrixScript, killgrace, path.before, kind.args, kind.extra, path.job, ready, path.after)
+	if err := os.WriteFile(filepath.Join(dir, "cell.lua"), []byte(script), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("expool", "cell.lua")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	begin := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if path.signals != nil {
+		if err := waitLines(filepath.Join(dir, "armed"), 0); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal(err)
+		}
+		for i, sig := range path.signals {
+			if i > 0 {
+				time.Sleep(200 * time.Millisecond) // well within the grace period
+			}
+			cmd.Process.Signal(sig)
+		}
+	}
+	err := cmd.Wait()
+	elapsed := time.Since(begin)
+	if code := cmd.ProcessState.ExitCode(); code != path.exit {
+		t.Errorf("expool exited with %d (%v), want %d; stderr:\n%s", code, err, path.exit, stderr.String())
+	}
+	if path.killgrace != "" && elapsed > 20*time.Second {
+		t.Errorf("took %v: the second signal did not skip the %ss grace period", elapsed, path.killgrace)
+	}
+
+	// onfinish ran exactly once, with the status, returncode and counters expected.
+	code := -15
+	if kind.ignoresTerm {
+		code = -9
+	}
+	finished, _ := os.ReadFile(filepath.Join(dir, "finished"))
+	want := fmt.Sprintf("%s %d %d %d 0 0 1 true\n", path.status, code, path.restarts, path.restarts+1)
+	if string(finished) != want {
+		t.Errorf("onfinish recorded %q, want once %q (status returncode restarts starts running pending #failures failures[1]==job)", finished, want)
+	}
+
+	// No process of any of the job's groups is left, zombies included.
+	pidfile, err := os.ReadFile(filepath.Join(dir, "pids"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pgids []int
+	for _, line := range strings.Split(strings.TrimSpace(string(pidfile)), "\n") {
+		var pid, pgid int
+		if _, err := fmt.Sscan(line, &pid, &pgid); err != nil {
+			t.Fatalf("pids: %q: %v", line, err)
+		}
+		pgids = append(pgids, pgid)
+	}
+	if left := testproc.GroupMembers(pgids...); len(left) > 0 {
+		t.Errorf("left in the job's process groups:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+// waitLines waits, at most 30s, until path exists and has n lines.
+func waitLines(path string, n int) error {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if b, err := os.ReadFile(path); err == nil && bytes.Count(b, []byte("\n")) >= n {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s has fewer than %d lines after 30s", path, n)
+}
