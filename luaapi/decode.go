@@ -120,12 +120,12 @@ func editDistance(a, b string) int {
 // register installs the metatable of the object's type.
 func (ob *object[T]) register(L *lua.LState) {
 	mt := L.NewTypeMetatable(ob.typeName)
-	L.SetField(mt, "__index", L.NewFunction(ob.index))
-	L.SetField(mt, "__newindex", L.NewFunction(ob.newIndex))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+	L.SetField(mt, "__index", L.NewFunction(guarded(ob.index)))
+	L.SetField(mt, "__newindex", L.NewFunction(guarded(ob.newIndex)))
+	L.SetField(mt, "__tostring", L.NewFunction(guarded(func(L *lua.LState) int {
 		L.Push(lua.LString(ob.str(ob.check(L))))
 		return 1
-	}))
+	})))
 	L.SetField(mt, "__metatable", lua.LString(ob.typeName))
 }
 

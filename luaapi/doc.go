@@ -142,7 +142,8 @@
 // job.erroutput while the job runs, so a job that prints gigabytes never
 // blocks, keeping the first pipelimit bytes and ending with a line that says
 // how many more were discarded; DEVNULL; and, for stderr only, STDOUT: the
-// same destination as stdout, PIPE included. A job's stdin is /dev/null.
+// same destination as stdout, PIPE included. A job's stdin is /dev/null; its
+// environment is expool's, plus env, plus EXPOOL_ATTEMPT (an id of the attempt).
 //
 // # Termination
 //
@@ -151,8 +152,11 @@
 // reaps it. When a job's main process ends, whatever is left of its group is
 // killed (SIGKILL) and reaped: a job leaves no process behind, even one that
 // ignores SIGTERM or runs in the background. expool is a child subreaper, so
-// the job's orphaned descendants are reaped too. Timeouts are timers, acted on
-// within milliseconds.
+// the job's orphaned descendants are reaped too, and those that left the group
+// (setsid) are killed once the attempt they came from has ended: they carry
+// its EXPOOL_ATTEMPT environment variable. Timeouts are timers, acted on
+// within milliseconds. If expool itself is killed with SIGKILL, the jobs' main
+// processes die with it (Pdeathsig) and a watchdog process kills the rest.
 //
 // On SIGINT, SIGTERM, SIGHUP or SIGQUIT expool terminates every job of every
 // pool, cancels the pending ones, runs their callbacks and exits with 128 + the

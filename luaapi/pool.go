@@ -50,9 +50,9 @@ func (s *Script) registerPool() {
 	L := s.L
 	poolType.register(L)
 	s.methods = map[string]*lua.LFunction{
-		"execute":   L.NewFunction(s.poolExecute),
-		"join":      L.NewFunction(s.poolJoin),
-		"terminate": L.NewFunction(s.poolTerminate),
+		"execute":   L.NewFunction(guarded(s.poolExecute)),
+		"join":      L.NewFunction(guarded(s.poolJoin)),
+		"terminate": L.NewFunction(guarded(s.poolTerminate)),
 	}
 }
 

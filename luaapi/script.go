@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,7 +124,14 @@ func (s *Script) Close() {
 // Then it joins the pools that still have jobs, or, after an error, a signal
 // or os.exit, terminates every job; either way every callback runs and no
 // process is left. It returns the exit status of §7.
-func (s *Script) Run(name string, src []byte, args []string) int {
+func (s *Script) Run(name string, src []byte, args []string) (code int) {
+	defer func() {
+		// A bug outside Lua code; Close still kills what the jobs left.
+		if r := recover(); r != nil {
+			fmt.Fprintf(s.stderr, "expool: %s: %v\n%s", internalError, r, debug.Stack())
+			code = 70
+		}
+	}()
 	fn, err := s.L.Load(bytes.NewReader(stripShebang(src)), name)
 	if err != nil {
 		fmt.Fprintf(s.stderr, "expool: %s\n", syntaxError(err))
@@ -305,6 +313,25 @@ func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) err
 	return err
 }
 
+// internalError starts the message of a Go panic in expool.
+const internalError = "internal error (a bug in expool, please report it)"
+
+// guarded turns a Go panic in f, a bug of expool's, into a Lua error that
+// says so, rather than one gopher-lua would report as the script's own.
+func guarded(f lua.LGFunction) lua.LGFunction {
+	return func(L *lua.LState) int {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(*lua.ApiError); ok {
+					panic(r) // a Lua error, raised on purpose
+				}
+				L.RaiseError("%s: %v\n%s", internalError, r, debug.Stack())
+			}
+		}()
+		return f(L)
+	}
+}
+
 // errorText is a Lua error's message and traceback. The traceback is left
 // out when it says nothing the message does not: when the error was raised by
 // the main chunk itself, or by a Go function it called directly.
@@ -368,11 +395,11 @@ func (s *Script) register() {
 	s.registerTypes()
 	s.dests = map[pool.DestKind]*lua.LUserData{}
 	destMT := L.NewTable()
-	L.SetField(destMT, "__tostring", L.NewFunction(func(L *lua.LState) int {
+	L.SetField(destMT, "__tostring", L.NewFunction(guarded(func(L *lua.LState) int {
 		d := L.CheckUserData(1).Value.(destValue)
 		L.Push(lua.LString(destName(d.dest.Kind)))
 		return 1
-	}))
+	})))
 	L.SetField(destMT, "__metatable", lua.LString("expool output destination"))
 	for _, d := range []pool.Dest{pool.Pipe, pool.Stdout, pool.DevNull} {
 		ud := L.NewUserData()
@@ -393,23 +420,23 @@ func (s *Script) register() {
 		return 1
 	})
 	os := L.GetGlobal("os").(*lua.LTable)
-	os.RawSetString("exit", L.NewFunction(s.osExit))
-	L.SetGlobal("print", L.NewFunction(s.print))
+	os.RawSetString("exit", L.NewFunction(guarded(s.osExit)))
+	L.SetGlobal("print", L.NewFunction(guarded(s.print)))
 }
 
 func (s *Script) globals() map[string]lua.LValue {
 	L := s.L
 	return map[string]lua.LValue{
-		"Job":      L.NewFunction(s.newJob),
-		"Task":     L.NewFunction(s.newTask),
-		"ExecPool": L.NewFunction(s.newPool),
+		"Job":      L.NewFunction(guarded(s.newJob)),
+		"Task":     L.NewFunction(guarded(s.newTask)),
+		"ExecPool": L.NewFunction(guarded(s.newPool)),
 		"PIPE":     s.dests[pool.DestPipe],
 		"STDOUT":   s.dests[pool.DestStdout],
 		"DEVNULL":  s.dests[pool.DestDevNull],
-		"cpu_count": L.NewFunction(func(L *lua.LState) int {
+		"cpu_count": L.NewFunction(guarded(func(L *lua.LState) int {
 			L.Push(lua.LNumber(runtime.NumCPU()))
 			return 1
-		}),
+		})),
 		"EXPOOL": lua.LString(s.executable),
 	}
 }

@@ -42,8 +42,9 @@ func (l *Local) mark(n uint64) string {
 }
 
 // Close kills and reaps every child of expool that carries this launcher's
-// mark, and every zombie child: after it, no job's process is left. Then it
-// dismisses the watchdog. Call it once every job has ended.
+// mark, and every zombie child that left expool's process group: after it, no
+// job's process is left. Then it dismisses the watchdog. Call it once every
+// job has ended.
 func (l *Local) Close() error {
 	l.sweep(true)
 	l.stopWatchdog()
@@ -52,7 +53,7 @@ func (l *Local) Close() error {
 
 // sweep kills and reaps the escapees of ended attempts (all of this
 // launcher's, when final), and reaps zombie children from other sessions
-// (all zombie children, when final).
+// (and other process groups, when final).
 func (l *Local) sweep(final bool) {
 	l.sweepMu.Lock()
 	defer l.sweepMu.Unlock()
@@ -87,9 +88,12 @@ func (l *Local) sweepChild(pid int, final bool) bool {
 		return false
 	}
 	if st.state == 'Z' {
-		// A lead process never leaves expool's session; one reaped by its
-		// Wait is not a zombie for long, and at the end none is left.
-		if st.sid != l.self.sid || final {
+		// A zombie from another session is an escapee that died on its own:
+		// neither a job's lead process nor a process that os.execute or
+		// io.popen started leaves expool's session, and those are reaped by
+		// whoever waits for them. At the end, one from another process
+		// group (setpgid) is an escapee too.
+		if st.sid != l.self.sid || final && st.pgid != l.self.pgid {
 			waitPidfd(fd)
 		}
 		return false

@@ -127,6 +127,14 @@ func (l *Loop) runUntil(ctx context.Context, done func() bool, deadline <-chan t
 			l.dispatch(ev)
 			continue
 		}
+		// A worker freed while its job's callbacks ran (in which this loop
+		// may be nested) is filled only here.
+		for _, p := range l.pools {
+			p.schedule()
+		}
+		if done() {
+			continue
+		}
 		select {
 		case <-l.wake:
 		case <-deadline:
@@ -162,21 +170,29 @@ func (l *Loop) start(j *Job) {
 		j.Status = StatusRunning
 		p.running++
 	}
+	// While its callbacks run, the job cannot end: a join or terminate they
+	// call must not wait for it (see Pool.idle). A terminate among them
+	// cancels it.
+	p.starting++
+	terminations := p.terminations
 	if j.Task != nil {
 		l.taskStarting(j.Task)
 	}
+	var err error
 	if j.OnStart != nil {
-		if err := j.OnStart(j); err != nil {
-			if errors.Is(err, context.Canceled) {
-				l.finishLater(j, StatusCancelled)
-				return
-			}
-			j.Error = "onstart: " + err.Error()
-			l.finishLater(j, StatusError)
-			return
-		}
+		err = j.OnStart(j)
 	}
-	if l.isStopping() || p.terminating || j.taskTimedOut() {
+	p.starting--
+	switch {
+	case errors.Is(err, context.Canceled):
+		l.finishLater(j, StatusCancelled)
+		return
+	case err != nil:
+		j.Error = "onstart: " + err.Error()
+		l.finishLater(j, StatusError)
+		return
+	}
+	if l.isStopping() || p.terminating || p.terminations != terminations || j.taskTimedOut() {
 		l.finishLater(j, StatusCancelled)
 		return
 	}
@@ -358,7 +374,7 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 
 func (l *Loop) idle() bool {
 	for _, p := range l.pools {
-		if p.unfinished > 0 {
+		if !p.idle() {
 			return false
 		}
 	}

@@ -29,17 +29,19 @@ type Pool struct {
 	// Failures are the pool's finished jobs whose status is not "done".
 	Failures []*Job
 
-	loop        *Loop
-	queue       []*Job // executed jobs waiting for a worker, and cancelled ones to skip
-	queued      int    // pending jobs in queue
-	busy        int    // worker slots taken
-	running     int    // jobs whose status is running, synchronous ones included
-	unfinished  int    // executed jobs that have not finished
-	terminating bool   // Terminate, or Join after its timeout, is under way
-	scheduling  bool
-	holdUntil   time.Time // startdelay: no start before
-	holdArmed   bool
-	since       time.Time // first Execute since the last Join
+	loop         *Loop
+	queue        []*Job // executed jobs waiting for a worker, and cancelled ones to skip
+	queued       int    // pending jobs in queue
+	busy         int    // worker slots taken
+	running      int    // jobs whose status is running, synchronous ones included
+	unfinished   int    // executed jobs that have not finished
+	starting     int    // jobs whose onstart (or their task's) is running
+	terminating  bool   // Terminate, or Join after its timeout, is under way
+	terminations int    // Terminate calls so far
+	scheduling   bool
+	holdUntil    time.Time // startdelay: no start before
+	holdArmed    bool
+	since        time.Time // first Execute since the last Join
 }
 
 // NewPool returns a new pool run by l.
@@ -110,12 +112,9 @@ func (p *Pool) admit(j *Job) error {
 }
 
 // schedule starts queued jobs while workers are free and no startdelay holds.
+// It may be re-entered, by a callback of a job it starts: each round reads
+// the pool afresh, and the depth is bounded by the free workers.
 func (p *Pool) schedule() {
-	if p.scheduling {
-		return // a callback of a job being started executed another: the loop below takes it
-	}
-	p.scheduling = true
-	defer func() { p.scheduling = false }()
 	for p.busy < p.Workers && p.queued > 0 {
 		if wait := time.Until(p.holdUntil); wait > 0 {
 			if !p.holdArmed {
@@ -135,8 +134,8 @@ func (p *Pool) schedule() {
 		j.slot = true
 		p.loop.start(j)
 	}
-	if len(p.queue) == 0 {
-		p.queue = nil
+	if p.queued == 0 {
+		p.queue = nil // only cancelled jobs are left in it
 	}
 }
 
@@ -150,7 +149,9 @@ func (p *Pool) cancelQueued(match func(*Job) bool) {
 	}
 }
 
-func (p *Pool) idle() bool { return p.unfinished == 0 }
+// idle reports whether every job of the pool has finished, but for those
+// being started: their onstart is on the stack, below whoever asks.
+func (p *Pool) idle() bool { return p.unfinished == p.starting }
 
 // Join runs the loop until no job of the pool is pending or running,
 // including jobs executed meanwhile by callbacks. With a timeout, measured
@@ -180,6 +181,7 @@ func (p *Pool) Terminate(ctx context.Context) error {
 		return err
 	}
 	p.terminating = true
+	p.terminations++
 	defer func() { p.terminating = false }()
 	p.cancelQueued(func(*Job) bool { return true })
 	p.loop.terminateLive(func(j *Job) bool { return j.pool == p }, false)

@@ -549,3 +549,58 @@ func TestSetsidEscapee(t *testing.T) {
 		t.Errorf("the setsid grandchild %d of a terminated job is still there", kpids[0])
 	}
 }
+
+// A job's onstart that joins or terminates its own pool must not wait for the
+// job itself, which cannot end before onstart returns. A terminate there
+// cancels the job being started.
+func TestJoinAndTerminateInOnStart(t *testing.T) {
+	p := newPool(t, 2)
+	var joined bool
+	j := child("joiner", "exit", "0")
+	j.OnStart = func(*Job) error {
+		ok, err := p.Join(context.Background(), 50*time.Millisecond)
+		joined = ok && err == nil
+		return err
+	}
+	execute(t, p, j)
+	join(t, p)
+	if !joined || j.Status != StatusDone {
+		t.Errorf("join in onstart: %v; the job ended %s", joined, j.Status)
+	}
+
+	other := child("other", "sleep", "30")
+	k := child("terminator", "exit", "0")
+	k.OnStart = func(*Job) error { return p.Terminate(context.Background()) }
+	execute(t, p, other, k)
+	join(t, p)
+	if other.Status != StatusTerminated || k.Status != StatusCancelled || k.Ran {
+		t.Errorf("terminate in onstart: other %s, the job itself %s (ran %v), want terminated, cancelled", other.Status, k.Status, k.Ran)
+	}
+}
+
+// A join nested in a callback must start the jobs queued behind the one whose
+// callback it is in: the worker that job freed is theirs.
+func TestJoinInOnFinishStartsQueued(t *testing.T) {
+	p := newPool(t, 1)
+	first := child("first", "exit", "0")
+	second := child("second", "exit", "0")
+	first.OnFinish = func(*Job) {
+		if _, err := p.Join(context.Background(), 0); err != nil {
+			t.Error(err)
+		}
+		if !second.Finished() {
+			t.Errorf("the nested join returned before the queued job ran: %s", second.Status)
+		}
+	}
+	execute(t, p, first, second)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		join(t, p)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("join in onfinish waits forever for the queued job")
+	}
+}
