@@ -28,7 +28,7 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("GORACE", "atexit_sleep_ms=0") // for the jobs, race-enabled test binaries
-	pool.NewLocal() // the forker thread lives as long as the process: start it before counting
+	pool.NewLocal()                         // the forker thread lives as long as the process: start it before counting
 	runtime.GC()
 	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
 
