@@ -27,8 +27,10 @@ func TestSoak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("GORACE", "atexit_sleep_ms=0") // for the jobs, race-enabled test binaries
-	pool.NewLocal()                         // the forker thread lives as long as the process: start it before counting
+	// The jobs are this test binary: under -race, each would sleep 1s at exit.
+	t.Setenv("GORACE", "atexit_sleep_ms=0")
+	// The forker thread lives as long as the process: start it before counting.
+	pool.NewLocal()
 	runtime.GC()
 	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
 
