@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,6 +29,11 @@ import (
 // makes its own children expool's.
 const maxSweepRounds = 32
 
+// sweepEvery spaces the sweeps: listing expool's children costs tens of
+// syscalls, too many to pay at every job's end when thousands end a second.
+// An escapee is killed at most this long after its attempt has ended.
+const sweepEvery = 100 * time.Millisecond
+
 // processIDs are a process's pid, process group id and session id.
 type processIDs struct{ pid, pgid, sid int }
 
@@ -46,9 +52,42 @@ func (l *Local) mark(n uint64) string {
 // job's process is left. Then it dismisses the watchdog. Call it once every
 // job has ended.
 func (l *Local) Close() error {
+	l.mu.Lock()
+	l.closed = true
+	if l.sweepTimer != nil {
+		l.sweepTimer.Stop()
+	}
+	l.mu.Unlock()
 	l.sweep(true)
 	l.stopWatchdog()
 	return nil
+}
+
+// sweepSoon sweeps now, or, if the last sweep was less than sweepEvery ago,
+// makes sure one comes when it is over.
+func (l *Local) sweepSoon() {
+	l.mu.Lock()
+	if l.closed || l.sweepTimer != nil {
+		l.mu.Unlock()
+		return
+	}
+	wait := time.Until(l.lastSweep.Add(sweepEvery))
+	if wait > 0 {
+		l.sweepTimer = time.AfterFunc(wait, func() {
+			l.mu.Lock()
+			l.sweepTimer = nil
+			closed := l.closed
+			l.mu.Unlock()
+			if !closed {
+				l.sweep(false)
+			}
+		})
+		l.mu.Unlock()
+		return
+	}
+	l.lastSweep = time.Now()
+	l.mu.Unlock()
+	l.sweep(false)
 }
 
 // sweep kills and reaps the escapees of ended attempts (all of this
@@ -57,6 +96,9 @@ func (l *Local) Close() error {
 func (l *Local) sweep(final bool) {
 	l.sweepMu.Lock()
 	defer l.sweepMu.Unlock()
+	l.mu.Lock()
+	l.lastSweep = time.Now()
+	l.mu.Unlock()
 	for range maxSweepRounds {
 		killed := false
 		for _, pid := range children() {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -81,10 +82,15 @@ type Local struct {
 	self    processIDs // expool's own
 	sweepMu sync.Mutex // one sweep at a time
 
-	mu      sync.Mutex      // guards attempt, running and leaders
-	attempt uint64          // attempts launched so far
-	running map[uint64]bool // attempts whose process group may be alive
-	leaders map[int]bool    // pids of the lead processes not reaped yet
+	mu         sync.Mutex      // guards the fields below
+	attempt    uint64          // attempts launched so far
+	running    map[uint64]bool // attempts whose process group may be alive
+	leaders    map[int]bool    // pids of the lead processes not reaped yet
+	lastSweep  time.Time
+	sweepTimer *time.Timer // a sweep to come
+	closed     bool
+	paths      map[string]string // lookPath's cache, for the PATH in pathsFor
+	pathsFor   string
 
 	// The watchdog process and expool's end of its stdin; started by the
 	// first Launch, on the loop's goroutine.
@@ -137,7 +143,15 @@ func (l *Local) Launch(c *Command) (Process, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	cmd := exec.Command(c.Args[0], c.Args[1:]...)
+	path, err := l.lookPath(c.Args[0])
+	if err != nil {
+		l.mu.Lock()
+		delete(l.running, n)
+		l.mu.Unlock()
+		return nil, err
+	}
+	// argv[0] stays as given; only the file to run is resolved.
+	cmd := &exec.Cmd{Path: path, Args: c.Args}
 	cmd.Dir = c.Dir
 	cmd.Env = append(env, l.mark(n))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
@@ -153,6 +167,33 @@ func (l *Local) Launch(c *Command) (Process, error) {
 	l.leaders[p.pid] = true
 	l.mu.Unlock()
 	return p, nil
+}
+
+// lookPath finds an executable named without a slash in PATH, as
+// exec.Command does, but once per name: the lookup stats every directory of
+// PATH before the right one, for every job.
+func (l *Local) lookPath(name string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	env := os.Getenv("PATH")
+	l.mu.Lock()
+	if l.pathsFor != env {
+		l.paths, l.pathsFor = map[string]string{}, env
+	}
+	path, ok := l.paths[name]
+	l.mu.Unlock()
+	if ok {
+		return path, nil
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", err
+	}
+	l.mu.Lock()
+	l.paths[name] = path
+	l.mu.Unlock()
+	return path, nil
 }
 
 // The forker is one goroutine locked to its OS thread for the life of the
@@ -236,7 +277,7 @@ func (p *localProcess) Wait() (Exit, error) {
 	delete(l.leaders, p.pid)
 	delete(l.running, p.attempt)
 	l.mu.Unlock()
-	l.sweep(false)
+	l.sweepSoon()
 
 	state := p.cmd.ProcessState
 	if state == nil {

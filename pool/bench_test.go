@@ -1,0 +1,48 @@
+package pool
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkLoopStubs measures the event loop alone: stub jobs start no
+// process, so each costs only execute, start, an event and finish.
+func BenchmarkLoopStubs(b *testing.B) {
+	l, err := NewLoop(NewLocal())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	p := l.NewPool(Config{Workers: 2})
+	b.ReportAllocs()
+	for b.Loop() {
+		j := &Job{Name: "stub", MaxRestarts: -1}
+		if err := p.Execute(j); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.Join(context.Background(), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrueJobs runs /bin/true on 2 workers: process start, wait, reaping
+// and the loop, as `go run ./bench` compares with xargs -P2.
+func BenchmarkTrueJobs(b *testing.B) {
+	l, err := NewLoop(NewLocal())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	p := l.NewPool(Config{Workers: 2})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := p.Execute(&Job{Name: "true", Args: []string{"true"}, MaxRestarts: -1}); err != nil {
+			b.Fatal(err)
+		}
+		if p.Pending() > 2 {
+			p.Join(context.Background(), 0)
+		}
+	}
+	p.Join(context.Background(), 0)
+}
