@@ -514,6 +514,17 @@ func alive(pid int) bool {
 	return err == nil
 }
 
+// gone waits for a process to be gone: escapees are swept at most every
+// sweepEvery.
+func gone(pid int) bool {
+	for deadline := time.Now().Add(2 * time.Second); alive(pid); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 func TestSetsidEscapee(t *testing.T) {
 	p := newPool(t, 2)
 	dir := t.TempDir()
@@ -535,7 +546,7 @@ func TestSetsidEscapee(t *testing.T) {
 		t.Fatal(err)
 	}
 	pids, _ := pidsIn(t, filepath.Join(dir, "leaver"))
-	if alive(pids[0]) {
+	if !gone(pids[0]) {
 		t.Errorf("the setsid grandchild %d of an ended job is still there: %v", pids[0], testproc.GroupMembers(pids[0]))
 	}
 	kpids, _ := pidsIn(t, filepath.Join(dir, "keeper"))
@@ -545,7 +556,7 @@ func TestSetsidEscapee(t *testing.T) {
 	if err := p.Terminate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if alive(kpids[0]) {
+	if !gone(kpids[0]) {
 		t.Errorf("the setsid grandchild %d of a terminated job is still there", kpids[0])
 	}
 }
