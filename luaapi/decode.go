@@ -47,37 +47,54 @@ type object[T any] struct {
 
 // decode sets o's fields from the constructor table tbl, raising a Lua error
 // naming the first wrong field (in sorted order, so errors are repeatable).
+// A right table, the common case, is decoded without allocating.
 func (ob *object[T]) decode(L *lua.LState, o T, tbl *lua.LTable) {
-	type kv struct {
-		key string
-		val lua.LValue
+	bad := false
+	for k, v := tbl.Next(lua.LNil); k != lua.LNil; k, v = tbl.Next(k) {
+		if ob.problem(o, k, v) != "" {
+			bad = true
+			break
+		}
 	}
+	if !bad {
+		return
+	}
+	type kv struct{ k, v lua.LValue }
 	var fields []kv
-	var bad lua.LValue
-	tbl.ForEach(func(k, v lua.LValue) {
-		if s, ok := k.(lua.LString); ok {
-			fields = append(fields, kv{string(s), v})
-		} else if bad == nil {
-			bad = k
-		}
-	})
-	if bad != nil {
-		L.RaiseError("%s: field names must be strings, %s (fields are named, as in %s{name=\"x\"})",
-			ob.kind, got(bad), ob.kind)
-	}
-	sort.Slice(fields, func(i, j int) bool { return fields[i].key < fields[j].key })
+	tbl.ForEach(func(k, v lua.LValue) { fields = append(fields, kv{k, v}) })
+	sort.Slice(fields, func(i, j int) bool { return sortKey(fields[i].k) < sortKey(fields[j].k) })
 	for _, f := range fields {
-		fd, ok := ob.fields[f.key]
-		switch {
-		case !ok:
-			L.RaiseError("%s: unknown field %q%s", ob.kind, f.key, ob.suggest(f.key))
-		case fd.set == nil:
-			L.RaiseError("%s: field %q is read-only", ob.kind, f.key)
-		}
-		if msg := fd.set(o, f.val); msg != "" {
-			L.RaiseError("%s: field %q %s", ob.kind, f.key, msg)
+		if msg := ob.problem(o, f.k, f.v); msg != "" {
+			L.RaiseError("%s: %s", ob.kind, msg)
 		}
 	}
+}
+
+// sortKey orders non-string keys first, then field names.
+func sortKey(k lua.LValue) string {
+	if s, ok := k.(lua.LString); ok {
+		return "1" + string(s)
+	}
+	return "0"
+}
+
+// problem sets the field k of o to v, or says what is wrong.
+func (ob *object[T]) problem(o T, k, v lua.LValue) string {
+	key, ok := k.(lua.LString)
+	if !ok {
+		return fmt.Sprintf("field names must be strings, %s (fields are named, as in %s{name=\"x\"})", got(k), ob.kind)
+	}
+	f, ok := ob.fields[string(key)]
+	switch {
+	case !ok:
+		return fmt.Sprintf("unknown field %q%s", string(key), ob.suggest(string(key)))
+	case f.set == nil:
+		return fmt.Sprintf("field %q is read-only", string(key))
+	}
+	if msg := f.set(o, v); msg != "" {
+		return fmt.Sprintf("field %q %s", string(key), msg)
+	}
+	return ""
 }
 
 // suggest proposes the known field nearest to a misspelt one.

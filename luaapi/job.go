@@ -128,36 +128,54 @@ var jobType = &object[*jobObj]{
 				return msg
 			}},
 
-		"status":     {get: func(o *jobObj) lua.LValue { return statusValue(o.job.Status) }},
-		"returncode": {get: func(o *jobObj) lua.LValue { return ifRan(o.job, lua.LNumber(o.job.ReturnCode)) }},
-		"tstart":     {get: func(o *jobObj) lua.LValue { return timeValue(o.job.Tstart) }},
-		"tstop":      {get: func(o *jobObj) lua.LValue { return timeValue(o.job.Tstop) }},
-		"duration": {get: func(o *jobObj) lua.LValue {
-			if o.job.Tstart.IsZero() || o.job.Tstop.IsZero() {
-				return lua.LNil
+		"status": {get: func(o *jobObj) lua.LValue { return statusValue(o.job.Status) }},
+		"returncode": {get: func(o *jobObj) lua.LValue {
+			if code, ok := o.job.ReturnCode(); ok {
+				return lua.LNumber(code)
 			}
-			return lua.LNumber(o.job.Tstop.Sub(o.job.Tstart).Seconds())
+			return lua.LNil
+		}},
+		"tstart": {get: func(o *jobObj) lua.LValue {
+			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return timeValue(a.Start) })
+		}},
+		"tstop": {get: func(o *jobObj) lua.LValue {
+			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return timeValue(a.Stop) })
+		}},
+		"duration": {get: func(o *jobObj) lua.LValue {
+			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
+				if !a.Ended() {
+					return lua.LNil
+				}
+				return lua.LNumber(a.Stop.Sub(a.Start).Seconds())
+			})
 		}},
 		"pid": {get: func(o *jobObj) lua.LValue {
-			if o.job.PID == 0 {
-				return lua.LNil
-			}
-			return lua.LNumber(o.job.PID)
+			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
+				if a.PID == 0 {
+					return lua.LNil
+				}
+				return lua.LNumber(a.PID)
+			})
 		}},
-		"restarts":  {get: func(o *jobObj) lua.LValue { return lua.LNumber(o.job.Restarts) }},
-		"output":    {get: func(o *jobObj) lua.LValue { return bytesValue(o.job.Output) }},
-		"erroutput": {get: func(o *jobObj) lua.LValue { return bytesValue(o.job.ErrOutput) }},
-		"error":     {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
+		"restarts": {get: func(o *jobObj) lua.LValue { return lua.LNumber(o.job.Restarts) }},
+		"output": {get: func(o *jobObj) lua.LValue {
+			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return bytesValue(a.Output) })
+		}},
+		"erroutput": {get: func(o *jobObj) lua.LValue {
+			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return bytesValue(a.ErrOutput) })
+		}},
+		"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
 		"rusage": {get: func(o *jobObj) lua.LValue {
-			if !o.job.Ran || o.job.PID == 0 {
-				return lua.LNil
-			}
-			ru := o.job.Rusage
-			t := o.s.L.CreateTable(0, 3)
-			t.RawSetString("utime", lua.LNumber(ru.Utime.Seconds()))
-			t.RawSetString("stime", lua.LNumber(ru.Stime.Seconds()))
-			t.RawSetString("maxrss", lua.LNumber(ru.MaxRSS))
-			return t
+			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
+				if !a.Ended() || a.PID == 0 {
+					return lua.LNil
+				}
+				t := o.s.L.CreateTable(0, 3)
+				t.RawSetString("utime", lua.LNumber(a.Rusage.Utime.Seconds()))
+				t.RawSetString("stime", lua.LNumber(a.Rusage.Stime.Seconds()))
+				t.RawSetString("maxrss", lua.LNumber(a.Rusage.MaxRSS))
+				return t
+			})
 		}},
 	},
 }
@@ -208,11 +226,12 @@ func statusValue(st pool.Status) lua.LValue {
 	return lua.LString(st)
 }
 
-func ifRan(j *pool.Job, v lua.LValue) lua.LValue {
-	if !j.Ran {
+// lastAttempt reads a field of the job's last attempt; nil if none started.
+func lastAttempt(o *jobObj, get func(*pool.Attempt) lua.LValue) lua.LValue {
+	if o.job.Last == nil {
 		return lua.LNil
 	}
-	return v
+	return get(o.job.Last)
 }
 
 func bytesValue(b []byte) lua.LValue {

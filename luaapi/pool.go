@@ -168,8 +168,8 @@ func (s *Script) poolExecute(L *lua.LState) int {
 		L.Push(lua.LNumber(0))
 		return 1
 	}
-	if o.job.Ran {
-		L.Push(lua.LNumber(o.job.ReturnCode))
+	if code, ok := o.job.ReturnCode(); ok {
+		L.Push(lua.LNumber(code))
 		return 1
 	}
 	L.Push(lua.LNil)

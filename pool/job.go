@@ -31,8 +31,8 @@ type Job struct {
 	Env     map[string]string // added to, or replacing in, expool's environment
 
 	Timeout          time.Duration // from the process start; 0: none
-	RestartOnTimeout bool          // restart rather than end on timeout
 	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited
+	RestartOnTimeout bool          // restart rather than end on timeout
 	StartDelay       time.Duration // the pool starts no other job this long after this one
 	Task             *Task
 	Stdout, Stderr   Dest
@@ -45,17 +45,11 @@ type Job struct {
 	OnDone   func(*Job)
 	OnFinish func(*Job)
 
-	Status     Status
-	ReturnCode int  // exit code, or -N when signal N killed the process
-	Ran        bool // ReturnCode is set: the process, or the stub, ran
-	Tstart     time.Time
-	Tstop      time.Time
-	PID        int
-	Restarts   int
-	Output     []byte // captured stdout when it is a PIPE, else nil
-	ErrOutput  []byte // captured stderr when it is a PIPE, else nil
-	Error      string // why the job could not start
-	Rusage     Rusage
+	Status   Status
+	Restarts int
+	Error    string // why the job could not start
+	// Last is the job's last attempt: set when it starts, nil before.
+	Last *Attempt
 
 	// Owner is for whoever made the job: luaapi keeps its Lua object here.
 	Owner any
@@ -63,6 +57,27 @@ type Job struct {
 	pool     *Pool
 	slot     bool // holds one of its pool's worker slots
 	finished bool // ended and its callbacks have run
+}
+
+// Attempt is what the pool records of one run of a job's process, or of a
+// stub job.
+type Attempt struct {
+	Start, Stop       time.Time // Stop is zero while it runs
+	PID               int       // 0 for a stub
+	ReturnCode        int       // exit code, or -N when signal N ended it; once ended
+	Output, ErrOutput []byte    // what a PIPE captured, else nil
+	Rusage            Rusage
+}
+
+// Ended reports whether the attempt has ended and has a ReturnCode.
+func (a *Attempt) Ended() bool { return !a.Stop.IsZero() }
+
+// ReturnCode is the return code of the job's last attempt, if one ended.
+func (j *Job) ReturnCode() (code int, ok bool) {
+	if j.Last == nil || !j.Last.Ended() {
+		return 0, false
+	}
+	return j.Last.ReturnCode, true
 }
 
 // Executed reports whether the job was handed to a pool.

@@ -37,7 +37,7 @@ type Loop struct {
 	wake    chan struct{}
 
 	mu       sync.Mutex // guards live, stopping and hurry
-	live     map[*attempt]struct{}
+	live     map[*execution]struct{}
 	stopping bool // Interrupt was called: no job starts any more
 	hurry    bool // and a second time: SIGKILL at once
 }
@@ -54,7 +54,7 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 		wake:     make(chan struct{}, 1),
-		live:     make(map[*attempt]struct{}),
+		live:     make(map[*execution]struct{}),
 	}, nil
 }
 
@@ -78,7 +78,7 @@ const (
 
 type event struct {
 	kind   eventKind
-	att    *attempt
+	att    *execution
 	job    *Job
 	status Status // for evFinish
 	task   *Task
@@ -197,9 +197,8 @@ func (l *Loop) start(j *Job) {
 		return
 	}
 	if len(j.Args) == 0 {
-		j.Tstart = time.Now()
-		j.Tstop = j.Tstart
-		j.ReturnCode, j.Ran = 0, true
+		now := time.Now()
+		j.Last = &Attempt{Start: now, Stop: now}
 		l.finishLater(j, StatusDone)
 		return
 	}
@@ -223,10 +222,9 @@ func (l *Loop) start(j *Job) {
 		l.finishLater(j, StatusError)
 		return
 	}
-	a := &attempt{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}
+	a := &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}
 	out.started()
-	j.PID = proc.Pid()
-	j.Tstart, j.Tstop = a.start, time.Time{}
+	j.Last = &Attempt{Start: a.start, PID: proc.Pid()}
 	l.register(a)
 	if j.Timeout > 0 {
 		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
@@ -243,18 +241,19 @@ func (l *Loop) finishLater(j *Job, st Status) {
 }
 
 // ended handles the end of an attempt: restart on timeout, or finish.
-func (l *Loop) ended(a *attempt) {
+func (l *Loop) ended(a *execution) {
 	j := a.job
 	l.unregister(a)
-	j.Tstop = a.stop
-	j.Output, j.ErrOutput = a.stdout, a.stderr
+	rec := j.Last
+	rec.Output, rec.ErrOutput = a.stdout, a.stderr
 	if a.err != nil {
 		j.Error = a.err.Error()
 		l.finish(j, StatusError)
 		return
 	}
-	j.ReturnCode, j.Ran = a.exit.Code, true
-	j.Rusage = a.exit.Rusage
+	rec.Stop = a.stop
+	rec.ReturnCode = a.exit.Code
+	rec.Rusage = a.exit.Rusage
 	reason := a.stopReason()
 	if reason == StatusTimeout && j.RestartOnTimeout &&
 		(j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) &&
@@ -302,13 +301,14 @@ func (l *Loop) finish(j *Job, st Status) {
 	p.schedule()
 }
 
-// cancel cancels j, which has not started; its callbacks run from the loop.
+// cancel cancels j, which Execute is admitting: its callbacks run from the
+// loop, not inside Execute.
 func (l *Loop) cancel(j *Job) {
 	j.Status = StatusCancelled
 	l.finishLater(j, StatusCancelled)
 }
 
-func (l *Loop) register(a *attempt) {
+func (l *Loop) register(a *execution) {
 	l.mu.Lock()
 	l.live[a] = struct{}{}
 	stopping, hurry := l.stopping, l.hurry
@@ -318,7 +318,7 @@ func (l *Loop) register(a *attempt) {
 	}
 }
 
-func (l *Loop) unregister(a *attempt) {
+func (l *Loop) unregister(a *execution) {
 	l.mu.Lock()
 	delete(l.live, a)
 	l.mu.Unlock()
@@ -381,8 +381,9 @@ func (l *Loop) idle() bool {
 	return true
 }
 
-// attempt is one run of a job's process.
-type attempt struct {
+// execution is a running attempt of a job: its process, its output and the
+// timers that may stop it.
+type execution struct {
 	job   *Job
 	proc  Process
 	out   *outputs
@@ -403,7 +404,7 @@ type attempt struct {
 
 // terminate sends SIGTERM to the attempt's process group, and SIGKILL after
 // the grace period, or at once when hurried. The first reason given stands.
-func (a *attempt) terminate(reason Status, hurry bool) {
+func (a *execution) terminate(reason Status, hurry bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.termSent {
@@ -424,7 +425,7 @@ func (a *attempt) terminate(reason Status, hurry bool) {
 	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
 }
 
-func (a *attempt) stopReason() Status {
+func (a *execution) stopReason() Status {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.reason
@@ -432,7 +433,7 @@ func (a *attempt) stopReason() Status {
 
 // wait waits for the attempt's process group to end, collects its output and
 // posts evEnded. It runs on its own goroutine.
-func (a *attempt) wait(l *Loop) {
+func (a *execution) wait(l *Loop) {
 	a.exit, a.err = a.proc.Wait()
 	a.stop = time.Now()
 	if a.timer != nil {

@@ -139,13 +139,28 @@ func (p *Pool) schedule() {
 	}
 }
 
-// cancelQueued cancels the queued jobs that match.
+// cancelQueued cancels the queued jobs that match, and finishes them, their
+// callbacks included: it is called by the loop (Terminate, Shutdown, a task's
+// timeout), never inside Execute. The queue is taken first, so that jobs the
+// callbacks execute meanwhile do not disturb the walk.
 func (p *Pool) cancelQueued(match func(*Job) bool) {
-	for _, j := range p.queue {
-		if j != nil && j.Status == StatusPending && match(j) {
-			p.queued--
-			p.loop.cancel(j)
+	queue := p.queue
+	p.queue, p.queued = nil, 0
+	var cancelled []*Job
+	for _, j := range queue {
+		switch {
+		case j == nil || j.Status != StatusPending:
+			// started, or cancelled already
+		case match(j):
+			j.Status = StatusCancelled
+			cancelled = append(cancelled, j)
+		default:
+			p.queue = append(p.queue, j)
+			p.queued++
 		}
+	}
+	for _, j := range cancelled {
+		p.loop.finish(j, StatusCancelled)
 	}
 }
 

@@ -76,9 +76,16 @@ func execute(t *testing.T, p *Pool, jobs ...*Job) {
 
 func wantStatus(t *testing.T, j *Job, st Status, code int) {
 	t.Helper()
-	if j.Status != st || !j.Ran || j.ReturnCode != code {
-		t.Errorf("job %s: status %s, returncode %d (ran %v), want %s, %d (error %q)", j.Name, j.Status, j.ReturnCode, j.Ran, st, code, j.Error)
+	got, ran := j.ReturnCode()
+	if j.Status != st || !ran || got != code {
+		t.Errorf("job %s: status %s, returncode %d (ran %v), want %s, %d (error %q)", j.Name, j.Status, got, ran, st, code, j.Error)
 	}
+}
+
+// ran reports whether the job's process (or stub) ran to an end.
+func ran(j *Job) bool {
+	_, ok := j.ReturnCode()
+	return ok
 }
 
 // pidsIn reads the "PID PGID" lines that testproc -pidfile wrote.
@@ -116,10 +123,10 @@ func TestStatuses(t *testing.T) {
 	stub := &Job{Name: "stub", MaxRestarts: -1}
 	execute(t, p, done, failed, signalled, missing, nodir, stub)
 	// Something other than expool kills the job: "failed".
-	for signalled.PID == 0 {
+	for signalled.Last == nil {
 		t.Fatal("signalled job did not start")
 	}
-	syscall.Kill(signalled.PID, syscall.SIGKILL)
+	syscall.Kill(signalled.Last.PID, syscall.SIGKILL)
 	if !join(t, p) {
 		t.Fatal("join reported a timeout")
 	}
@@ -128,8 +135,8 @@ func TestStatuses(t *testing.T) {
 	wantStatus(t, signalled, StatusFailed, -9)
 	wantStatus(t, stub, StatusDone, 0)
 	for _, j := range []*Job{missing, nodir} {
-		if j.Status != StatusError || j.Ran {
-			t.Errorf("job %s: status %s ran %v, want error, not ran", j.Name, j.Status, j.Ran)
+		if j.Status != StatusError || ran(j) {
+			t.Errorf("job %s: status %s ran %v, want error, not ran", j.Name, j.Status, ran(j))
 		}
 	}
 	if !strings.Contains(missing.Error, "no-such-program-expool") || !strings.Contains(nodir.Error, "absent") {
@@ -138,8 +145,8 @@ func TestStatuses(t *testing.T) {
 	if len(p.Failures) != 4 {
 		t.Errorf("%d failures, want 4 (failed, signalled, missing, nodir)", len(p.Failures))
 	}
-	if done.Rusage.MaxRSS <= 0 || done.Tstop.Before(done.Tstart) {
-		t.Errorf("rusage %+v, tstart %v, tstop %v", done.Rusage, done.Tstart, done.Tstop)
+	if done.Last.Rusage.MaxRSS <= 0 || done.Last.Stop.Before(done.Last.Start) {
+		t.Errorf("rusage %+v, tstart %v, tstop %v", done.Last.Rusage, done.Last.Start, done.Last.Stop)
 	}
 }
 
@@ -183,7 +190,7 @@ func TestTimeout(t *testing.T) {
 	join(t, p)
 	wantStatus(t, j, StatusTimeout, -int(syscall.SIGTERM))
 	// The bound is generous for a loaded machine; the benchmark measures the real overshoot.
-	if d := j.Tstop.Sub(j.Tstart); d < j.Timeout || time.Since(begin) > j.Timeout+5*time.Second {
+	if d := j.Last.Stop.Sub(j.Last.Start); d < j.Timeout || time.Since(begin) > j.Timeout+5*time.Second {
 		t.Errorf("ran %v for a timeout of %v", d, j.Timeout)
 	}
 	_, pgids := pidsIn(t, pidfile)
@@ -201,7 +208,7 @@ func TestKillGrace(t *testing.T) {
 	execute(t, p, j)
 	join(t, p)
 	wantStatus(t, j, StatusTimeout, -int(syscall.SIGKILL))
-	if d := j.Tstop.Sub(j.Tstart); d < 400*time.Millisecond {
+	if d := j.Last.Stop.Sub(j.Last.Start); d < 400*time.Millisecond {
 		t.Errorf("killed after %v, before timeout + killgrace", d)
 	}
 	_, pgids := pidsIn(t, pidfile)
@@ -234,8 +241,8 @@ func TestOnStartError(t *testing.T) {
 	j.OnFinish = func(*Job) { finished = true }
 	execute(t, p, j)
 	join(t, p)
-	if j.Status != StatusError || j.Ran || !finished || !strings.Contains(j.Error, "not today") {
-		t.Errorf("status %s ran %v finished %v error %q", j.Status, j.Ran, finished, j.Error)
+	if j.Status != StatusError || ran(j) || !finished || !strings.Contains(j.Error, "not today") {
+		t.Errorf("status %s ran %v finished %v error %q", j.Status, ran(j), finished, j.Error)
 	}
 }
 
@@ -264,14 +271,14 @@ func TestOutputs(t *testing.T) {
 	}
 	execute(t, p, again)
 	join(t, p)
-	if len(piped.Output) != 100 || piped.ErrOutput == nil || len(piped.ErrOutput) != 0 {
-		t.Errorf("piped: %d bytes out, err %q", len(piped.Output), piped.ErrOutput)
+	if len(piped.Last.Output) != 100 || piped.Last.ErrOutput == nil || len(piped.Last.ErrOutput) != 0 {
+		t.Errorf("piped: %d bytes out, err %q", len(piped.Last.Output), piped.Last.ErrOutput)
 	}
-	if !bytes.HasPrefix(capped.Output, xs(1000)) || !bytes.Contains(capped.Output, []byte("4000 more bytes discarded")) {
-		t.Errorf("capped: %q", capped.Output)
+	if !bytes.HasPrefix(capped.Last.Output, xs(1000)) || !bytes.Contains(capped.Last.Output, []byte("4000 more bytes discarded")) {
+		t.Errorf("capped: %q", capped.Last.Output)
 	}
-	if len(merged.Output) != 10 || merged.ErrOutput != nil {
-		t.Errorf("merged: out %q err %q", merged.Output, merged.ErrOutput)
+	if len(merged.Last.Output) != 10 || merged.Last.ErrOutput != nil {
+		t.Errorf("merged: out %q err %q", merged.Last.Output, merged.Last.ErrOutput)
 	}
 	want := bytes.Repeat(func() []byte {
 		b := make([]byte, 256)
@@ -280,11 +287,11 @@ func TestOutputs(t *testing.T) {
 		}
 		return b
 	}(), 3)
-	if !bytes.Equal(binary.Output, want) {
-		t.Errorf("binary output differs: %d bytes", len(binary.Output))
+	if !bytes.Equal(binary.Last.Output, want) {
+		t.Errorf("binary output differs: %d bytes", len(binary.Last.Output))
 	}
-	if null.Output != nil {
-		t.Errorf("devnull job has output %q", null.Output)
+	if null.Last.Output != nil {
+		t.Errorf("devnull job has output %q", null.Last.Output)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil || len(b) != 128 {
@@ -368,8 +375,8 @@ func TestTaskTimeout(t *testing.T) {
 	execute(t, p, running, queued)
 	join(t, p)
 	wantStatus(t, running, StatusTerminated, -int(syscall.SIGTERM))
-	if queued.Status != StatusCancelled || queued.Ran {
-		t.Errorf("queued: status %s ran %v", queued.Status, queued.Ran)
+	if queued.Status != StatusCancelled || ran(queued) {
+		t.Errorf("queued: status %s ran %v", queued.Status, ran(queued))
 	}
 	if task.Status != StatusTimeout || sub.Status != StatusFailed || task.NumTerm != 2 {
 		t.Errorf("task %s (numterm %d), subtask %s", task.Status, task.NumTerm, sub.Status)
@@ -422,7 +429,7 @@ func TestStartDelay(t *testing.T) {
 	b := child("b", "exit", "0")
 	execute(t, p, a, b)
 	join(t, p)
-	if gap := b.Tstart.Sub(a.Tstart); gap < a.StartDelay {
+	if gap := b.Last.Start.Sub(a.Last.Start); gap < a.StartDelay {
 		t.Errorf("b started %v after a, within a's startdelay %v", gap, a.StartDelay)
 	}
 }
@@ -500,11 +507,11 @@ func TestEnvAndWorkdir(t *testing.T) {
 	wd.Stdout = Pipe
 	execute(t, p, env, wd)
 	join(t, p)
-	if string(env.Output) != "forty two\n" {
-		t.Errorf("env: %q", env.Output)
+	if string(env.Last.Output) != "forty two\n" {
+		t.Errorf("env: %q", env.Last.Output)
 	}
-	if real, _ := filepath.EvalSymlinks(dir); strings.TrimSpace(string(wd.Output)) != real && strings.TrimSpace(string(wd.Output)) != dir {
-		t.Errorf("workdir: %q, want %q", wd.Output, dir)
+	if real, _ := filepath.EvalSymlinks(dir); strings.TrimSpace(string(wd.Last.Output)) != real && strings.TrimSpace(string(wd.Last.Output)) != dir {
+		t.Errorf("workdir: %q, want %q", wd.Last.Output, dir)
 	}
 }
 
@@ -584,8 +591,8 @@ func TestJoinAndTerminateInOnStart(t *testing.T) {
 	k.OnStart = func(*Job) error { return p.Terminate(context.Background()) }
 	execute(t, p, other, k)
 	join(t, p)
-	if other.Status != StatusTerminated || k.Status != StatusCancelled || k.Ran {
-		t.Errorf("terminate in onstart: other %s, the job itself %s (ran %v), want terminated, cancelled", other.Status, k.Status, k.Ran)
+	if other.Status != StatusTerminated || k.Status != StatusCancelled || ran(k) {
+		t.Errorf("terminate in onstart: other %s, the job itself %s (ran %v), want terminated, cancelled", other.Status, k.Status, ran(k))
 	}
 }
 
