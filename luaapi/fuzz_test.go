@@ -30,7 +30,7 @@ func (c *chooser) chance(percent int) bool { return c.pick(100) < percent }
 
 // newTestScript is a Script whose jobs run on the fake launcher, with its
 // output in buffers.
-func newTestScript(t *testing.T) (s *Script, stdout, stderr *bytes.Buffer) {
+func newTestScript(t testing.TB) (s *Script, stdout, stderr *bytes.Buffer) {
 	t.Helper()
 	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
 	s, err := New(Options{Stdout: stdout, Stderr: stderr, Executable: "/bin/false", Launcher: &fakeLauncher{}})
