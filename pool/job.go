@@ -50,6 +50,8 @@ type Job struct {
 	Error    string // why the job could not start
 	// Last is the job's last attempt: set when it starts, nil before.
 	Last *Attempt
+	// Resumed: the job was done in an earlier run (Loop.Resume) and did not run.
+	Resumed bool
 
 	// Owner is for whoever made the job: luaapi keeps its Lua object here.
 	Owner any

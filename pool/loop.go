@@ -21,6 +21,21 @@ import (
 	"time"
 )
 
+// Observer hears of jobs as the loop runs them, to keep records of the run
+// (a job log, progress, a timeline). Its methods are called on the loop's
+// goroutine, and must not block.
+type Observer interface {
+	// JobExecuted: j was handed to a pool.
+	JobExecuted(j *Job)
+	// AttemptStarted: j.Last is a new attempt, its process started (or a stub).
+	AttemptStarted(j *Job)
+	// AttemptEnded: j.Last has ended; st is how: the job's final status, or
+	// timeout for an attempt that is restarted.
+	AttemptEnded(j *Job, st Status)
+	// JobFinished: j has ended for good (j.Status) and its callbacks have run.
+	JobFinished(j *Job)
+}
+
 // Loop runs the pools of one program: it owns their jobs and tasks and
 // dispatches the events that drive them.
 type Loop struct {
@@ -28,6 +43,12 @@ type Loop struct {
 	devnull  *os.File
 	// Stdout and Stderr are where jobs' output goes when it is inherited.
 	Stdout, Stderr *os.File
+	// Observers hear of every job; set them before the first Execute.
+	Observers []Observer
+	// Resume, if set, is asked about every job executed: true means the job
+	// ran to "done" in an earlier run, so it ends at once with status done
+	// and Resumed set, without running, its ondone and onfinish called.
+	Resume func(j *Job) bool
 
 	pools []*Pool
 
@@ -199,6 +220,10 @@ func (l *Loop) start(j *Job) {
 	if len(j.Args) == 0 {
 		now := time.Now()
 		j.Last = &Attempt{Start: now, Stop: now}
+		for _, o := range l.Observers {
+			o.AttemptStarted(j)
+			o.AttemptEnded(j, StatusDone)
+		}
 		l.finishLater(j, StatusDone)
 		return
 	}
@@ -225,6 +250,9 @@ func (l *Loop) start(j *Job) {
 	a := &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}
 	out.started()
 	j.Last = &Attempt{Start: a.start, PID: proc.Pid()}
+	for _, o := range l.Observers {
+		o.AttemptStarted(j)
+	}
 	l.register(a)
 	if j.Timeout > 0 {
 		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
@@ -255,21 +283,27 @@ func (l *Loop) ended(a *execution) {
 	rec.ReturnCode = a.exit.Code
 	rec.Rusage = a.exit.Rusage
 	reason := a.stopReason()
-	if reason == StatusTimeout && j.RestartOnTimeout &&
+	restart := reason == StatusTimeout && j.RestartOnTimeout &&
 		(j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) &&
-		!l.isStopping() && !j.pool.terminating && !j.taskTimedOut() {
+		!l.isStopping() && !j.pool.terminating && !j.taskTimedOut()
+	st := reason
+	switch {
+	case reason != "":
+	case a.exit.Code == 0:
+		st = StatusDone
+	default:
+		st = StatusFailed
+	}
+	// Records first: a job log's line is written before any callback runs.
+	for _, o := range l.Observers {
+		o.AttemptEnded(j, st)
+	}
+	if restart {
 		j.Restarts++
 		l.start(j)
 		return
 	}
-	switch {
-	case reason != "":
-		l.finish(j, reason)
-	case a.exit.Code == 0:
-		l.finish(j, StatusDone)
-	default:
-		l.finish(j, StatusFailed)
-	}
+	l.finish(j, st)
 }
 
 // finish ends j with status st: it frees j's worker slot, runs j's callbacks,
@@ -298,6 +332,9 @@ func (l *Loop) finish(j *Job, st Status) {
 		l.memberFinished(j.Task, st == StatusDone)
 	}
 	j.finished = true
+	for _, o := range l.Observers {
+		o.JobFinished(j)
+	}
 	p.schedule()
 }
 

@@ -64,38 +64,39 @@ func (p *Pool) Pending() int { return p.queued }
 // j is cancelled at once if the pool is terminating, expool is stopping, or
 // its task's timeout has expired.
 func (p *Pool) Execute(j *Job) error {
-	if err := p.admit(j); err != nil {
+	run, err := p.admit(j)
+	if err != nil || !run {
 		return err
 	}
-	if j.Status == StatusPending {
-		p.queue = append(p.queue, j)
-		p.queued++
-		p.schedule()
-	}
+	p.queue = append(p.queue, j)
+	p.queued++
+	p.schedule()
 	return nil
 }
 
 // ExecuteWait starts j at once, without taking a worker slot, and runs the
 // loop, dispatching other jobs' events too, until j has finished.
 func (p *Pool) ExecuteWait(ctx context.Context, j *Job) error {
-	if err := p.admit(j); err != nil {
+	run, err := p.admit(j)
+	if err != nil {
 		return err
 	}
-	if j.Status == StatusPending {
+	if run {
 		p.loop.start(j)
 	}
-	_, err := p.loop.runUntil(ctx, j.Finished, nil)
+	_, err = p.loop.runUntil(ctx, j.Finished, nil)
 	return err
 }
 
-// admit makes j the pool's, pending, or cancelled when it cannot run.
-func (p *Pool) admit(j *Job) error {
+// admit makes j the pool's and pending, and reports whether it is to run: it
+// is not when it is cancelled at once, or resumed.
+func (p *Pool) admit(j *Job) (run bool, err error) {
 	if j.pool != nil {
-		return ErrExecuted
+		return false, ErrExecuted
 	}
 	if j.Task != nil {
 		if err := j.Task.checkOpen(); err != nil {
-			return err
+			return false, err
 		}
 		j.Task.addMember()
 	}
@@ -105,10 +106,23 @@ func (p *Pool) admit(j *Job) error {
 	if p.since.IsZero() {
 		p.since = time.Now()
 	}
-	if p.loop.isStopping() || p.terminating || j.taskTimedOut() {
-		p.loop.cancel(j)
+	l := p.loop
+	for _, o := range l.Observers {
+		o.JobExecuted(j)
 	}
-	return nil
+	switch {
+	case l.isStopping() || p.terminating || j.taskTimedOut():
+		l.cancel(j)
+		return false, nil
+	case l.Resume != nil && l.Resume(j):
+		// Done in an earlier run: it ends at once, from the loop.
+		now := time.Now()
+		j.Resumed = true
+		j.Last = &Attempt{Start: now, Stop: now}
+		l.finishLater(j, StatusDone)
+		return false, nil
+	}
+	return true, nil
 }
 
 // schedule starts queued jobs while workers are free and no startdelay holds.
