@@ -7,7 +7,17 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
-require github.com/yuin/gopher-lua v1.1.2
+require (
+	github.com/creack/pty v1.1.24
+	github.com/schollz/progressbar/v3 v3.19.1
+	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/term v0.48.0
+)
+
+require (
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
+)
 
 require (
 	github.com/rogpeppe/go-internal v1.16.0

@@ -14,8 +14,11 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/term"
+
 	"expool/luaapi"
 	"expool/pool"
+	"expool/records"
 )
 
 // Version is expool's version.
@@ -33,9 +36,23 @@ grouped into Tasks, on ExecPools of bounded size, with a timeout per job.
 The script's arguments are arg[1..n] and the main chunk's "...".
 
 Options:
-  -e CODE        run CODE rather than a script file
-  -h, --help     show this help and exit
-  --version      show the version and exit
+  -e CODE           run CODE rather than a script file
+  -j N              the workers of pools created without a number of them
+                    (default: cpu_count()-1, at least 1)
+  --joblog FILE     append a tab-separated line per job attempt to FILE, as
+                    each attempt ends (a header first if FILE is new)
+  --resume          with --joblog: jobs whose name has a "done" line in FILE
+                    do not run again; they end "done" at once, with
+                    job.resumed true, and their ondone and onfinish run
+  --progress        draw a live progress line on stderr even if it is not a
+                    terminal (by default: only if it is)
+  --no-progress     draw none
+  --summary         write a summary of the run on stderr at the end (by
+                    default: only if the progress line was drawn)
+  --timeline FILE   write a page of the run to FILE.html: a row per worker
+                    slot, a bar per attempt
+  -h, --help        show this help and exit
+  --version         show the version and exit
 
 On SIGINT, SIGTERM, SIGHUP or SIGQUIT expool terminates every job (SIGTERM to
 its process group, SIGKILL after the pool's killgrace), runs their onfinish
@@ -67,6 +84,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
 	fs.BoolVar(&version, "version", false, "")
+	var rec recordOptions
+	fs.IntVar(&rec.workers, "j", 0, "")
+	fs.StringVar(&rec.joblog, "joblog", "", "")
+	fs.BoolVar(&rec.resume, "resume", false, "")
+	fs.BoolVar(&rec.progress, "progress", false, "")
+	fs.BoolVar(&rec.noProgress, "no-progress", false, "")
+	fs.BoolVar(&rec.summary, "summary", false, "")
+	fs.StringVar(&rec.timeline, "timeline", "", "")
 	opts, afterCode := splitAtCode(fs, args)
 	if err := fs.Parse(opts); err != nil {
 		return usageError(stderr, optionError(err, args))
@@ -105,13 +130,48 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		name, rest = rest[0], rest[1:]
 	}
 
+	// The records, each checked before any job starts.
+	if err := rec.check(fs); err != nil {
+		return usageError(stderr, err.Error())
+	}
+	tally := records.NewTally(rec.timeline != "")
+	observers := []pool.Observer{tally}
+	var resume func(*pool.Job) bool
+	if rec.resume {
+		done, err := records.ReadDone(rec.joblog)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "expool: --resume: %v\n", err)
+			return 2
+		}
+		resume = records.NewResume(done, stderr).Done
+	}
+	if rec.joblog != "" {
+		joblog, err := records.OpenJobLog(rec.joblog)
+		if err != nil {
+			fmt.Fprintf(stderr, "expool: --joblog: %v\n", err)
+			return 2
+		}
+		defer joblog.Close()
+		observers = append(observers, joblog)
+	}
+	var timeline *os.File
+	if rec.timeline != "" {
+		var err error
+		if timeline, err = os.Create(rec.timeline); err != nil {
+			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
+			return 2
+		}
+		defer timeline.Close()
+	}
+
 	executable, err := os.Executable()
 	if err != nil {
 		executable = os.Args[0]
 	}
 	launcher := pool.NewLocal()
 	launcher.Watchdog = []string{executable, watchdogFlag}
-	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable, Launcher: launcher})
+	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable,
+		Launcher: launcher, Workers: rec.workers, Observers: observers, Resume: resume})
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1
@@ -120,7 +180,55 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	stop := handleSignals(script)
 	defer stop()
-	return script.Run(name, src, rest)
+	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
+	var progress *records.Progress
+	if showProgress {
+		progress = records.StartProgress(tally, stderr)
+	}
+	status := script.Run(name, src, rest)
+	if progress != nil {
+		progress.Stop()
+	}
+	if showProgress || rec.summary {
+		tally.WriteSummary(stderr)
+	}
+	if timeline != nil {
+		if err := tally.WriteTimeline(timeline, name); err != nil {
+			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
+			status = max(status, 1)
+		}
+	}
+	return status
+}
+
+// recordOptions are the options of spec §8.
+type recordOptions struct {
+	workers                               int
+	joblog, timeline                      string
+	resume, progress, noProgress, summary bool
+}
+
+// check refuses what cannot work, before any job starts.
+func (r *recordOptions) check(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	switch {
+	case given["j"] && r.workers < 1:
+		return fmt.Errorf("-j needs a positive number of workers, got %d", r.workers)
+	case r.resume && r.joblog == "":
+		return errors.New("--resume needs --joblog FILE, the job log to resume from")
+	case r.progress && r.noProgress:
+		return errors.New("--progress and --no-progress contradict each other")
+	case given["joblog"] && r.joblog == "", given["timeline"] && r.timeline == "":
+		return errors.New("--joblog and --timeline need a file name")
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // splitAtCode splits args after -e CODE: like python -c, -e ends expool's

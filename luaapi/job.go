@@ -158,6 +158,7 @@ var jobType = &object[*jobObj]{
 			})
 		}},
 		"restarts": {get: func(o *jobObj) lua.LValue { return lua.LNumber(o.job.Restarts) }},
+		"resumed":  {get: func(o *jobObj) lua.LValue { return lua.LBool(o.job.Resumed) }},
 		"output": {get: func(o *jobObj) lua.LValue {
 			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return bytesValue(a.Output) })
 		}},

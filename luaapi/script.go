@@ -32,6 +32,10 @@ type Options struct {
 	Workers int
 	// Launcher starts the jobs' processes; nil is the local one.
 	Launcher pool.Launcher
+	// Observers keep records of the run (pool.Loop.Observers).
+	Observers []pool.Observer
+	// Resume tells the jobs done in an earlier run (pool.Loop.Resume).
+	Resume func(*pool.Job) bool
 }
 
 // Script runs one expool Lua script: its Lua state, its pools and its exit
@@ -81,6 +85,7 @@ func New(opts Options) (*Script, error) {
 		executable: opts.Executable,
 		workers:    opts.Workers,
 	}
+	loop.Observers, loop.Resume = opts.Observers, opts.Resume
 	if f, ok := s.stdout.(*os.File); ok {
 		loop.Stdout = f
 	}

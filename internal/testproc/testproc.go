@@ -29,6 +29,7 @@
 //	env NAME            print the value of an environment variable
 //	pwd                 print the working directory
 //	waitfile FILE N     wait, at most 30s, until FILE has N lines
+//	append FILE TEXT [SECONDS]  append a line to FILE, then sleep
 //	reap CMD ARGS...    run CMD as a child subreaper: reap every descendant
 //	                    orphaned meanwhile, return CMD's exit status once all
 //	                    of them have ended (at most 30s after CMD), so that
@@ -168,6 +169,14 @@ func act(action string, args []string) int {
 		}
 	case "reap":
 		return reap(args)
+	case "append":
+		f, err := os.OpenFile(arg(0), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintln(f, arg(1))
+		f.Close()
+		time.Sleep(seconds(arg(2)))
 	case "kill":
 		return sendSignals(arg(0), 1, 0, arg(1), arg(2), arg(3))
 	case "kill2":

@@ -1,0 +1,87 @@
+package records
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// progressEvery is how often the progress line is redrawn: from a goroutine
+// of its own, so that a slow terminal never holds up the event loop.
+const progressEvery = 200 * time.Millisecond
+
+// Progress draws one live line: the jobs finished of those executed, the
+// counts by status, running, pending, the elapsed time and an estimate of
+// the time left. It uses github.com/schollz/progressbar.
+type Progress struct {
+	tally *Tally
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+// StartProgress draws the tally's progress on w until Stop.
+func StartProgress(t *Tally, w io.Writer) *Progress {
+	p := &Progress{tally: t, w: w, stop: make(chan struct{}), done: make(chan struct{})}
+	p.bar = progressbar.NewOptions(1,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(0), // the ticker paces it
+		progressbar.OptionUseANSICodes(true),
+		progressbar.OptionSetRenderBlankState(true),
+		progressbar.OptionSetDescription(describe(t.Counts())),
+	)
+	go p.run()
+	return p
+}
+
+func (p *Progress) run() {
+	defer close(p.done)
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			p.render()
+		case <-p.stop:
+			p.render()
+			p.bar.Exit()
+			fmt.Fprintln(p.w)
+			return
+		}
+	}
+}
+
+// render redraws the line; each call of the bar's redraws it, so the
+// description, which shows most, comes last.
+func (p *Progress) render() {
+	c := p.tally.Counts()
+	p.bar.ChangeMax(max(c.Executed, 1))
+	p.bar.Set(c.Finished)
+	p.bar.Describe(describe(c))
+}
+
+// Stop draws the line a last time and leaves it.
+func (p *Progress) Stop() {
+	close(p.stop)
+	<-p.done
+}
+
+// describe is the line's text: the counts by status, running and pending.
+func describe(c Counts) string {
+	var parts []string
+	for _, st := range statusOrder {
+		if n := c.ByStatus[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	parts = append(parts, fmt.Sprintf("%d running", c.Running), fmt.Sprintf("%d pending", c.Pending))
+	return strings.Join(parts, ", ")
+}

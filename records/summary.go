@@ -1,0 +1,55 @@
+package records
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// failuresShown bounds the failures the summary lists one by one.
+const failuresShown = 20
+
+// WriteSummary writes the end-of-run summary: the counts by status, the wall
+// time, the failures (name, status, returncode, error) and the slowest jobs.
+func (t *Tally) WriteSummary(w io.Writer) {
+	c := t.Counts()
+	t.mu.Lock()
+	failures := append([]Failure(nil), t.failures...)
+	slowest := append([]Slow(nil), t.slowest...)
+	t.mu.Unlock()
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "expool: %d jobs in %s:", c.Finished, c.Elapsed.Round(time.Millisecond))
+	for _, st := range statusOrder {
+		if n := c.ByStatus[st]; n > 0 {
+			fmt.Fprintf(&b, " %d %s", n, st)
+		}
+	}
+	b.WriteString("\n")
+	if len(failures) > 0 {
+		fmt.Fprintf(&b, "failures:\n")
+		for i, f := range failures {
+			if i == failuresShown {
+				fmt.Fprintf(&b, "  ... and %d more\n", len(failures)-failuresShown)
+				break
+			}
+			code := "-"
+			if f.ReturnCode != nil {
+				code = fmt.Sprint(*f.ReturnCode)
+			}
+			fmt.Fprintf(&b, "  %s\t%s\treturncode %s", f.Name, f.Status, code)
+			if f.Error != "" {
+				fmt.Fprintf(&b, "\t%s", f.Error)
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(slowest) > 0 {
+		fmt.Fprintf(&b, "slowest:\n")
+		for _, s := range slowest {
+			fmt.Fprintf(&b, "  %s\t%s\n", s.Name, s.Duration.Round(time.Millisecond))
+		}
+	}
+	io.WriteString(w, b.String())
+}

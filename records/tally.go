@@ -1,0 +1,146 @@
+package records
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"expool/pool"
+)
+
+// Tally counts a run's jobs, for the progress line and the summary, and
+// keeps its attempts, one lane of its pool each, for the timeline. It is a
+// pool.Observer; its readers may be on other goroutines.
+type Tally struct {
+	Start time.Time
+
+	mu       sync.Mutex
+	executed int
+	finished int
+	running  int
+	byStatus map[pool.Status]int
+	failures []Failure
+	slowest  []Slow // the slowest attempts, slowest first
+
+	keep     bool // the attempts, for a timeline
+	attempts []Bar
+	lanes    map[*pool.Pool][]bool // lanes in use
+	laneOf   map[*pool.Job]int
+}
+
+// Failure is a job that did not end "done".
+type Failure struct {
+	Name, Status, Error string
+	ReturnCode          *int
+}
+
+// Slow is one of the slowest attempts.
+type Slow struct {
+	Name     string
+	Duration time.Duration
+}
+
+// Bar is an attempt as the timeline draws it.
+type Bar struct {
+	Pool        string
+	Lane        int // the worker slot it ran in, among its pool's
+	Name        string
+	Attempt     int
+	Start, Stop time.Time
+	Status      pool.Status
+	ReturnCode  int
+	Stub        bool
+}
+
+const slowestKept = 5
+
+// NewTally returns a tally of a run starting now; with timeline, it keeps every
+// attempt.
+func NewTally(timeline bool) *Tally {
+	return &Tally{Start: time.Now(), byStatus: map[pool.Status]int{}, keep: timeline,
+		lanes: map[*pool.Pool][]bool{}, laneOf: map[*pool.Job]int{}}
+}
+
+func (t *Tally) JobExecuted(*pool.Job) {
+	t.mu.Lock()
+	t.executed++
+	t.mu.Unlock()
+}
+
+func (t *Tally) AttemptStarted(j *pool.Job) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.running++
+	if t.keep {
+		lanes := t.lanes[j.Pool()]
+		lane := 0
+		for lane < len(lanes) && lanes[lane] {
+			lane++
+		}
+		if lane == len(lanes) {
+			lanes = append(lanes, false)
+		}
+		lanes[lane] = true
+		t.lanes[j.Pool()] = lanes
+		t.laneOf[j] = lane
+	}
+}
+
+func (t *Tally) AttemptEnded(j *pool.Job, st pool.Status) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.running--
+	a := j.Last
+	d := a.Stop.Sub(a.Start)
+	if i := sort.Search(len(t.slowest), func(i int) bool { return t.slowest[i].Duration < d }); i < slowestKept {
+		t.slowest = append(t.slowest[:i], append([]Slow{{j.Name, d}}, t.slowest[i:]...)...)
+		if len(t.slowest) > slowestKept {
+			t.slowest = t.slowest[:slowestKept]
+		}
+	}
+	if t.keep {
+		lane := t.laneOf[j]
+		delete(t.laneOf, j)
+		t.lanes[j.Pool()][lane] = false
+		t.attempts = append(t.attempts, Bar{Pool: j.Pool().Name, Lane: lane, Name: j.Name,
+			Attempt: j.Restarts + 1, Start: a.Start, Stop: a.Stop, Status: st, ReturnCode: a.ReturnCode, Stub: a.PID == 0})
+	}
+}
+
+func (t *Tally) JobFinished(j *pool.Job) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.finished++
+	t.byStatus[j.Status]++
+	if j.Status != pool.StatusDone {
+		f := Failure{Name: j.Name, Status: string(j.Status), Error: j.Error}
+		if code, ok := j.ReturnCode(); ok {
+			f.ReturnCode = &code
+		}
+		t.failures = append(t.failures, f)
+	}
+}
+
+// Counts is a moment of the tally.
+type Counts struct {
+	Executed, Finished, Running, Pending int
+	ByStatus                             map[pool.Status]int
+	Elapsed                              time.Duration
+}
+
+// Counts reads the tally now.
+func (t *Tally) Counts() Counts {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := Counts{Executed: t.executed, Finished: t.finished, Running: t.running,
+		ByStatus: make(map[pool.Status]int, len(t.byStatus)), Elapsed: time.Since(t.Start)}
+	c.Pending = max(t.executed-t.finished-t.running, 0)
+	for st, n := range t.byStatus {
+		c.ByStatus[st] = n
+	}
+	return c
+}
+
+// statusOrder is the order in which records list statuses.
+var statusOrder = []pool.Status{pool.StatusDone, pool.StatusFailed, pool.StatusTimeout,
+	pool.StatusTerminated, pool.StatusCancelled, pool.StatusError}

@@ -1,0 +1,205 @@
+package records
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"time"
+
+	"expool/pool"
+)
+
+// The timeline is one self-contained HTML page (no script, no network): a row
+// per worker slot of each pool, a bar per attempt, coloured by its status,
+// with its name, attempt, status, duration and returncode on hover, a legend
+// and a time axis.
+
+const (
+	labelWidth = 170.0
+	plotWidth  = 1000.0
+	rowHeight  = 22.0
+	barHeight  = 16.0
+	axisHeight = 28.0
+)
+
+var statusColors = map[pool.Status]string{
+	pool.StatusDone:       "#43a047",
+	pool.StatusFailed:     "#e53935",
+	pool.StatusTimeout:    "#fb8c00",
+	pool.StatusTerminated: "#8e24aa",
+	pool.StatusCancelled:  "#9e9e9e",
+	pool.StatusError:      "#6d4c41",
+}
+
+type timelinePage struct {
+	Title, Subtitle string
+	Width, Height   float64
+	PlotLeft        float64
+	Legend          []legendItem
+	Rows            []timelineRow
+	Ticks           []timelineTick
+	Bars            []timelineBar
+}
+
+type legendItem struct {
+	Status, Color string
+	Count         int
+}
+
+type timelineRow struct {
+	Label string
+	Y     float64
+	Odd   bool
+}
+
+type timelineTick struct {
+	X     float64
+	Label string
+}
+
+type timelineBar struct {
+	X, Y, W, H float64
+	Color, Tip string
+}
+
+// WriteTimeline writes the page of the tally's attempts, titled after the
+// script.
+func (t *Tally) WriteTimeline(w io.Writer, script string) error {
+	t.mu.Lock()
+	bars := append([]Bar(nil), t.attempts...)
+	start := t.Start
+	t.mu.Unlock()
+
+	end := start.Add(time.Millisecond)
+	for _, b := range bars {
+		if b.Stop.After(end) {
+			end = b.Stop
+		}
+	}
+	span := end.Sub(start).Seconds()
+	scale := plotWidth / span
+
+	// Rows: the lanes of each pool, pools in the order they first ran a job.
+	type laneKey struct {
+		pool string
+		lane int
+	}
+	var pools []string
+	lanes := map[string]int{}
+	for _, b := range bars {
+		if _, ok := lanes[b.Pool]; !ok {
+			pools = append(pools, b.Pool)
+		}
+		lanes[b.Pool] = max(lanes[b.Pool], b.Lane+1)
+	}
+	rowOf := map[laneKey]int{}
+	page := timelinePage{
+		Title:    "expool timeline: " + script,
+		Subtitle: fmt.Sprintf("%s, %d attempts over %s", start.Format("2006-01-02 15:04:05"), len(bars), end.Sub(start).Round(time.Millisecond)),
+		Width:    labelWidth + plotWidth + 20,
+		PlotLeft: labelWidth,
+	}
+	for _, p := range pools {
+		for lane := 0; lane < lanes[p]; lane++ {
+			rowOf[laneKey{p, lane}] = len(page.Rows)
+			page.Rows = append(page.Rows, timelineRow{
+				Label: fmt.Sprintf("%s, slot %d", p, lane+1),
+				Y:     axisHeight + float64(len(page.Rows))*rowHeight,
+				Odd:   len(page.Rows)%2 == 1,
+			})
+		}
+	}
+	page.Height = axisHeight + float64(len(page.Rows))*rowHeight + 10
+
+	counts := map[pool.Status]int{}
+	for _, b := range bars {
+		counts[b.Status]++
+		row := page.Rows[rowOf[laneKey{b.Pool, b.Lane}]]
+		x := labelWidth + b.Start.Sub(start).Seconds()*scale
+		width := math.Max(b.Stop.Sub(b.Start).Seconds()*scale, 1.5)
+		code := fmt.Sprint(b.ReturnCode)
+		if b.ReturnCode < 0 {
+			code = fmt.Sprintf("%d (signal %d)", b.ReturnCode, -b.ReturnCode)
+		}
+		tip := fmt.Sprintf("%s, attempt %d: %s in %s, returncode %s", b.Name, b.Attempt, b.Status,
+			b.Stop.Sub(b.Start).Round(time.Microsecond), code)
+		if b.Stub {
+			tip = fmt.Sprintf("%s: a stub job, %s", b.Name, b.Status)
+		}
+		page.Bars = append(page.Bars, timelineBar{X: x, Y: row.Y + (rowHeight-barHeight)/2, W: width, H: barHeight,
+			Color: statusColors[b.Status], Tip: tip})
+	}
+	for _, st := range statusOrder {
+		page.Legend = append(page.Legend, legendItem{Status: string(st), Color: statusColors[st], Count: counts[st]})
+	}
+	step := tickStep(span)
+	for s := 0.0; s <= span+1e-9; s += step {
+		page.Ticks = append(page.Ticks, timelineTick{X: labelWidth + s*scale, Label: tickLabel(s, step)})
+	}
+	return timelineTemplate.Execute(w, page)
+}
+
+// tickStep is 1, 2 or 5 times a power of ten seconds, for about ten ticks.
+func tickStep(span float64) float64 {
+	raw := span / 10
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= raw {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+func tickLabel(s, step float64) string {
+	switch {
+	case step >= 1:
+		return fmt.Sprintf("%gs", math.Round(s*10)/10)
+	case step >= 0.001:
+		return fmt.Sprintf("%gms", math.Round(s*1e4)/10)
+	}
+	return fmt.Sprintf("%gµs", math.Round(s*1e7)/10)
+}
+
+var timelineTemplate = template.Must(template.New("timeline").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; background: #fff; }
+h1 { font-size: 20px; margin: 0 0 4px; }
+p.sub { margin: 0 0 12px; color: #555; }
+ul.legend { list-style: none; padding: 0; margin: 0 0 12px; display: flex; flex-wrap: wrap; gap: 16px; }
+ul.legend li { display: flex; align-items: center; gap: 6px; }
+ul.legend span.chip { display: inline-block; width: 14px; height: 14px; border-radius: 3px; }
+svg text { font: 12px system-ui, sans-serif; fill: #333; }
+svg rect.bar:hover { stroke: #000; stroke-width: 1.5; }
+svg line.tick { stroke: #ddd; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p class="sub">{{.Subtitle}}. Hover over a bar for its job.</p>
+<ul class="legend">
+{{- range .Legend}}
+<li><span class="chip" style="background: {{.Color}}"></span>{{.Status}} ({{.Count}})</li>
+{{- end}}
+</ul>
+<svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">
+{{- range .Rows}}
+<rect x="0" y="{{.Y}}" width="{{$.Width}}" height="22" fill="{{if .Odd}}#f6f6f6{{else}}#ffffff{{end}}"/>
+<text x="6" y="{{.Y}}" dy="15">{{.Label}}</text>
+{{- end}}
+{{- range .Ticks}}
+<line class="tick" x1="{{.X}}" y1="20" x2="{{.X}}" y2="{{$.Height}}"/>
+<text x="{{.X}}" y="14" text-anchor="middle">{{.Label}}</text>
+{{- end}}
+{{- range .Bars}}
+<rect class="bar" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" rx="2" fill="{{.Color}}"><title>{{.Tip}}</title></rect>
+{{- end}}
+</svg>
+</body>
+</html>
+`))
