@@ -59,13 +59,13 @@ func (p *Progress) run() {
 	}
 }
 
-// render redraws the line; each call of the bar's redraws it, so the
-// description, which shows most, comes last.
+// render redraws the line. Each call of the bar's redraws it; the count comes
+// last, since the bar draws nothing more once it reaches the total.
 func (p *Progress) render() {
 	c := p.tally.Counts()
 	p.bar.ChangeMax(max(c.Executed, 1))
-	p.bar.Set(c.Finished)
 	p.bar.Describe(describe(c))
+	p.bar.Set(c.Finished)
 }
 
 // Stop draws the line a last time and leaves it.
