@@ -17,7 +17,8 @@
 // libraries are there; os.exit(code) terminates every running job first (their
 // onfinish callbacks run) and then exits with code (true is 0, false 1). print
 // writes each line with one write, so lines do not interleave with jobs'
-// output.
+// output. math.randomseed(x) makes math.random repeat its sequence (each
+// script has a generator of its own).
 //
 // # ExecPool
 //
@@ -83,6 +84,7 @@
 //	duration     tstop - tstart
 //	pid          process id of the current or last attempt
 //	restarts     restarts so far
+//	resumed      true if the job was done in an earlier run (expool --resume) and did not run
 //	output       captured stdout when stdout is PIPE, else nil
 //	erroutput    captured stderr when stderr is PIPE, else nil
 //	error        why the job could not start (status "error"), else nil

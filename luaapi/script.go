@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mathpkg "math"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -13,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
@@ -66,6 +69,9 @@ type Script struct {
 
 	dests   map[pool.DestKind]*lua.LUserData // PIPE, STDOUT, DEVNULL
 	methods map[string]*lua.LFunction        // of ExecPool
+
+	seed *rand.PCG  // math.randomseed's
+	rand *rand.Rand // math.random's
 }
 
 // New returns a Script with a fresh Lua state holding the expool globals.
@@ -97,6 +103,8 @@ func New(opts Options) (*Script, error) {
 	}
 	// gopher-lua's defaults (256 calls deep, a fixed registry) are tight for
 	// recursive research code; these still turn runaway recursion into an error.
+	s.seed = rand.NewPCG(uint64(time.Now().UnixNano()), 0)
+	s.rand = rand.New(s.seed)
 	s.L = lua.NewState(lua.Options{
 		CallStackSize:   4096,
 		RegistrySize:    lua.RegistrySize,
@@ -427,6 +435,43 @@ func (s *Script) register() {
 	os := L.GetGlobal("os").(*lua.LTable)
 	os.RawSetString("exit", L.NewFunction(guarded(s.osExit)))
 	L.SetGlobal("print", L.NewFunction(guarded(s.print)))
+	math := L.GetGlobal("math").(*lua.LTable)
+	math.RawSetString("random", L.NewFunction(guarded(s.mathRandom)))
+	math.RawSetString("randomseed", L.NewFunction(guarded(s.mathRandomseed)))
+}
+
+// math.random and math.randomseed work on the script's own generator:
+// gopher-lua's seed the global one of math/rand, whose Seed does nothing
+// since Go 1.24, so math.randomseed(7) would not repeat a sweep.
+
+func (s *Script) mathRandom(L *lua.LState) int {
+	switch L.GetTop() {
+	case 0:
+		L.Push(lua.LNumber(s.rand.Float64()))
+	case 1:
+		m := L.CheckInt64(1)
+		if m < 1 {
+			L.RaiseError("bad argument #1 to 'random' (interval is empty)")
+		}
+		L.Push(lua.LNumber(1 + s.rand.Int64N(m)))
+	default:
+		m, n := L.CheckInt64(1), L.CheckInt64(2)
+		if m > n {
+			L.RaiseError("bad argument #2 to 'random' (interval is empty)")
+		}
+		L.Push(lua.LNumber(m + s.rand.Int64N(n-m+1)))
+	}
+	return 1
+}
+
+func (s *Script) mathRandomseed(L *lua.LState) int {
+	x := float64(L.CheckNumber(1))
+	seed := uint64(int64(x))
+	if float64(int64(x)) != x {
+		seed = mathpkg.Float64bits(x)
+	}
+	s.seed.Seed(seed, 0)
+	return 0
 }
 
 func (s *Script) globals() map[string]lua.LValue {

@@ -31,8 +31,10 @@ func StartProgress(t *Tally, w io.Writer) *Progress {
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetWidth(24),
 		progressbar.OptionShowCount(),
-		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionSetPredictTime(true),
+		// The elapsed time and the ETA are in the description: the bar's
+		// own clock starts again when it is reset (see render).
+		progressbar.OptionSetElapsedTime(false),
+		progressbar.OptionSetPredictTime(false),
 		progressbar.OptionThrottle(0), // the ticker paces it
 		progressbar.OptionUseANSICodes(true),
 		progressbar.OptionSetRenderBlankState(true),
@@ -60,9 +62,13 @@ func (p *Progress) run() {
 }
 
 // render redraws the line. Each call of the bar's redraws it; the count comes
-// last, since the bar draws nothing more once it reaches the total.
+// last, since the bar draws nothing more once it reaches the total. If it
+// did, and the script has executed more jobs since, it starts again.
 func (p *Progress) render() {
 	c := p.tally.Counts()
+	if p.bar.IsFinished() && c.Finished < c.Executed {
+		p.bar.Reset()
+	}
 	p.bar.ChangeMax(max(c.Executed, 1))
 	p.bar.Describe(describe(c))
 	p.bar.Set(c.Finished)
@@ -82,6 +88,21 @@ func describe(c Counts) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
 	}
-	parts = append(parts, fmt.Sprintf("%d running", c.Running), fmt.Sprintf("%d pending", c.Pending))
+	parts = append(parts, fmt.Sprintf("%d running", c.Running), fmt.Sprintf("%d pending", c.Pending),
+		clock(c.Elapsed)+" elapsed")
+	// The jobs left, at the pace so far: the jobs executed so far, that is;
+	// a script may execute more.
+	if left := c.Executed - c.Finished; left > 0 && c.Finished > 0 {
+		parts = append(parts, "ETA "+clock(c.Elapsed*time.Duration(left)/time.Duration(c.Finished)))
+	}
 	return strings.Join(parts, ", ")
+}
+
+// clock writes a duration as h:mm:ss, or m:ss.
+func clock(d time.Duration) string {
+	s := int(d.Round(time.Second).Seconds())
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
