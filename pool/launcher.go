@@ -69,9 +69,16 @@ type Rusage struct {
 //   - every job's environment holds EXPOOL_ATTEMPT, which its descendants
 //     inherit: those that leave the job's process group (setsid) and are
 //     adopted by expool are killed when the attempt they came from ends (see
-//     sweep), and every child left is killed when expool closes the launcher;
+//     sweep), and every marked child left is killed when expool closes the
+//     launcher;
 //   - if expool dies without closing it, a watchdog process kills whatever
 //     carries its mark (see Watchdog).
+//
+// A job's stdout and stderr are files, pipes included, that the pool reads
+// itself (see capture): exec.Cmd.Wait never waits for a copying goroutine, so
+// the hang that Cmd.WaitDelay guards against (a grandchild holding a pipe)
+// cannot happen; the pool stops reading a pipe drainDelay after the group is
+// reaped.
 type Local struct {
 	// Watchdog is the command of the watchdog process (see Watchdog), to
 	// which Local appends expool's pid; none if empty. Set it before the

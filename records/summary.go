@@ -11,7 +11,8 @@ import (
 const failuresShown = 20
 
 // WriteSummary writes the end-of-run summary: the counts by status, the wall
-// time, the failures (name, status, returncode, error) and the slowest jobs.
+// time, the failures (name, status, returncode, error) and the slowest jobs,
+// restarts included.
 func (t *Tally) WriteSummary(w io.Writer) {
 	c := t.Counts()
 	t.mu.Lock()

@@ -20,7 +20,8 @@ type Tally struct {
 	running  int
 	byStatus map[pool.Status]int
 	failures []Failure
-	slowest  []Slow // the slowest attempts, slowest first
+	slowest  []Slow                  // the slowest jobs, slowest first
+	started  map[*pool.Job]time.Time // the first attempt's start of each job running
 
 	keep     bool // the attempts, for a timeline
 	attempts []Bar
@@ -34,7 +35,8 @@ type Failure struct {
 	ReturnCode          *int
 }
 
-// Slow is one of the slowest attempts.
+// Slow is one of the slowest jobs: from its first attempt's start to its last
+// attempt's end.
 type Slow struct {
 	Name     string
 	Duration time.Duration
@@ -58,7 +60,7 @@ const slowestKept = 5
 // attempt.
 func NewTally(timeline bool) *Tally {
 	return &Tally{Start: time.Now(), byStatus: map[pool.Status]int{}, keep: timeline,
-		lanes: map[*pool.Pool][]bool{}, laneOf: map[*pool.Job]int{}}
+		started: map[*pool.Job]time.Time{}, lanes: map[*pool.Pool][]bool{}, laneOf: map[*pool.Job]int{}}
 }
 
 func (t *Tally) JobExecuted(*pool.Job) {
@@ -71,6 +73,9 @@ func (t *Tally) AttemptStarted(j *pool.Job) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.running++
+	if _, ok := t.started[j]; !ok {
+		t.started[j] = j.Last.Start
+	}
 	if t.keep {
 		lanes := t.lanes[j.Pool()]
 		lane := 0
@@ -91,13 +96,6 @@ func (t *Tally) AttemptEnded(j *pool.Job, st pool.Status) {
 	defer t.mu.Unlock()
 	t.running--
 	a := j.Last
-	d := a.Stop.Sub(a.Start)
-	if i := sort.Search(len(t.slowest), func(i int) bool { return t.slowest[i].Duration < d }); i < slowestKept {
-		t.slowest = append(t.slowest[:i], append([]Slow{{j.Name, d}}, t.slowest[i:]...)...)
-		if len(t.slowest) > slowestKept {
-			t.slowest = t.slowest[:slowestKept]
-		}
-	}
 	if t.keep {
 		lane := t.laneOf[j]
 		delete(t.laneOf, j)
@@ -112,12 +110,30 @@ func (t *Tally) JobFinished(j *pool.Job) {
 	defer t.mu.Unlock()
 	t.finished++
 	t.byStatus[j.Status]++
+	if start, ok := t.started[j]; ok {
+		delete(t.started, j)
+		if j.Last != nil && j.Last.Ended() {
+			t.noteSlow(j.Name, j.Last.Stop.Sub(start))
+		}
+	}
 	if j.Status != pool.StatusDone {
 		f := Failure{Name: j.Name, Status: string(j.Status), Error: j.Error}
 		if code, ok := j.ReturnCode(); ok {
 			f.ReturnCode = &code
 		}
 		t.failures = append(t.failures, f)
+	}
+}
+
+// noteSlow keeps a job among the slowest if it is one.
+func (t *Tally) noteSlow(name string, d time.Duration) {
+	i := sort.Search(len(t.slowest), func(i int) bool { return t.slowest[i].Duration < d })
+	if i >= slowestKept {
+		return
+	}
+	t.slowest = append(t.slowest[:i], append([]Slow{{name, d}}, t.slowest[i:]...)...)
+	if len(t.slowest) > slowestKept {
+		t.slowest = t.slowest[:slowestKept]
 	}
 }
 
