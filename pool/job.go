@@ -50,13 +50,14 @@ type Job struct {
 	Error    string // why the job could not start
 	// Last is the job's last attempt: set when it starts, nil before.
 	Last *Attempt
-	// Resumed: the job was done in an earlier run (Loop.Resume) and did not run.
-	Resumed bool
 
 	// Owner is for whoever made the job: luaapi keeps its Lua object here.
 	Owner any
 
-	pool     *Pool
+	pool *Pool
+	// Resumed: the job was done in an earlier run (Loop.Resume) and did not
+	// run. (With the other booleans, so that a Job stays 256 bytes.)
+	Resumed  bool
 	slot     bool // holds one of its pool's worker slots
 	finished bool // ended and its callbacks have run
 }

@@ -16,7 +16,7 @@ const failuresShown = 20
 func (t *Tally) WriteSummary(w io.Writer) {
 	c := t.Counts()
 	t.mu.Lock()
-	failures := append([]Failure(nil), t.failures...)
+	failures, failed := append([]Failure(nil), t.failures...), t.failed
 	slowest := append([]Slow(nil), t.slowest...)
 	t.mu.Unlock()
 
@@ -30,11 +30,7 @@ func (t *Tally) WriteSummary(w io.Writer) {
 	b.WriteString("\n")
 	if len(failures) > 0 {
 		fmt.Fprintf(&b, "failures:\n")
-		for i, f := range failures {
-			if i == failuresShown {
-				fmt.Fprintf(&b, "  ... and %d more\n", len(failures)-failuresShown)
-				break
-			}
+		for _, f := range failures {
 			code := "-"
 			if f.ReturnCode != nil {
 				code = fmt.Sprint(*f.ReturnCode)
@@ -44,6 +40,9 @@ func (t *Tally) WriteSummary(w io.Writer) {
 				fmt.Fprintf(&b, "\t%s", f.Error)
 			}
 			b.WriteString("\n")
+		}
+		if failed > len(failures) {
+			fmt.Fprintf(&b, "  ... and %d more\n", failed-len(failures))
 		}
 	}
 	if len(slowest) > 0 {

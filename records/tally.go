@@ -19,7 +19,8 @@ type Tally struct {
 	finished int
 	running  int
 	byStatus map[pool.Status]int
-	failures []Failure
+	failures []Failure               // the first failuresShown
+	failed   int                     // failures in all
 	slowest  []Slow                  // the slowest jobs, slowest first
 	started  map[*pool.Job]time.Time // the first attempt's start of each job running
 
@@ -117,11 +118,14 @@ func (t *Tally) JobFinished(j *pool.Job) {
 		}
 	}
 	if j.Status != pool.StatusDone {
-		f := Failure{Name: j.Name, Status: string(j.Status), Error: j.Error}
-		if code, ok := j.ReturnCode(); ok {
-			f.ReturnCode = &code
+		t.failed++
+		if len(t.failures) < failuresShown {
+			f := Failure{Name: j.Name, Status: string(j.Status), Error: j.Error}
+			if code, ok := j.ReturnCode(); ok {
+				f.ReturnCode = &code
+			}
+			t.failures = append(t.failures, f)
 		}
-		t.failures = append(t.failures, f)
 	}
 }
 
