@@ -73,7 +73,7 @@ func (s *Script) newPool(L *lua.LState) int {
 		}
 		c.Workers = n
 	case *lua.LTable:
-		decodePoolConfig(L, &c, v)
+		poolConfigFields.decode(L, &c, v)
 	default:
 		L.RaiseError("ExecPool: expects a number of workers or a table of fields, as in ExecPool{workers=4}, got %s", typeName(v))
 	}
@@ -87,48 +87,39 @@ func (s *Script) newPool(L *lua.LState) int {
 	return 1
 }
 
+// poolConfigFields are ExecPool{...}'s fields; a nil one keeps its default.
 var poolConfigFields = &object[*pool.Config]{
 	kind: "ExecPool",
 	fields: map[string]field[*pool.Config]{
-		"workers": {set: func(c *pool.Config, v lua.LValue) string {
-			if v == lua.LNil {
-				return ""
-			}
+		"workers": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
 			n, ok := toInt(v, 1, math.MaxInt32)
 			if !ok {
 				return "must be a positive integer, " + got(v)
 			}
 			c.Workers = n
 			return ""
-		}},
-		"killgrace": {set: func(c *pool.Config, v lua.LValue) string {
-			if v == lua.LNil {
-				return ""
-			}
-			return setSeconds(&c.KillGrace, v)
-		}},
-		"name": {set: func(c *pool.Config, v lua.LValue) string {
-			if v == lua.LNil {
-				return ""
-			}
-			return setString(&c.Name, v, true)
-		}},
-		"pipelimit": {set: func(c *pool.Config, v lua.LValue) string {
-			if v == lua.LNil {
-				return ""
-			}
+		})},
+		"killgrace": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string { return setSeconds(&c.KillGrace, v) })},
+		"name":      {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string { return setString(&c.Name, v, true) })},
+		"pipelimit": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
 			n, ok := toInt(v, 0, math.MaxInt)
 			if !ok {
 				return "must be an integer number of bytes ≥ 0, " + got(v)
 			}
 			c.PipeLimit = n
 			return ""
-		}},
+		})},
 	},
 }
 
-func decodePoolConfig(L *lua.LState, c *pool.Config, tbl *lua.LTable) {
-	poolConfigFields.decode(L, c, tbl)
+// nilKeepsDefault makes a setter that leaves the default for nil.
+func nilKeepsDefault(set func(*pool.Config, lua.LValue) string) func(*pool.Config, lua.LValue) string {
+	return func(c *pool.Config, v lua.LValue) string {
+		if v == lua.LNil {
+			return ""
+		}
+		return set(c, v)
+	}
 }
 
 // poolExecute is pool:execute(job [, concur]).

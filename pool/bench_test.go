@@ -5,15 +5,20 @@ import (
 	"testing"
 )
 
-// BenchmarkLoopStubs measures the event loop alone: stub jobs start no
-// process, so each costs only execute, start, an event and finish.
-func BenchmarkLoopStubs(b *testing.B) {
+// benchPool is a pool of 2 workers on a local launcher, closed after b.
+func benchPool(b *testing.B) *Pool {
 	l, err := NewLoop(NewLocal())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer l.Close()
-	p := l.NewPool(Config{Workers: 2})
+	b.Cleanup(func() { l.Close() })
+	return l.NewPool(Config{Workers: 2})
+}
+
+// BenchmarkLoopStubs measures the event loop alone: stub jobs start no
+// process, so each costs only execute, start, an event and finish.
+func BenchmarkLoopStubs(b *testing.B) {
+	p := benchPool(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		j := &Job{Name: "stub", MaxRestarts: -1}
@@ -29,12 +34,7 @@ func BenchmarkLoopStubs(b *testing.B) {
 // BenchmarkTrueJobs runs /bin/true on 2 workers: process start, wait, reaping
 // and the loop, as `go run ./bench` compares with xargs -P2.
 func BenchmarkTrueJobs(b *testing.B) {
-	l, err := NewLoop(NewLocal())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	p := l.NewPool(Config{Workers: 2})
+	p := benchPool(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := p.Execute(&Job{Name: "true", Args: []string{"true"}, MaxRestarts: -1}); err != nil {

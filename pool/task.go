@@ -61,7 +61,7 @@ func (t *Task) addMember() {
 	}
 }
 
-// starting starts t and its ancestors, outermost first, unless started.
+// taskStarting starts t and its ancestors, outermost first, unless started.
 func (l *Loop) taskStarting(t *Task) {
 	if t.Status != "" && t.Status != StatusPending {
 		return
