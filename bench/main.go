@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -28,8 +29,18 @@ import (
 func main() {
 	runs := flag.Int("runs", 7, "runs of each contender per workload")
 	out := flag.String("out", "BENCHMARKS.md", "the report to write")
+	only := flag.String("only", "", "run only the sections whose name matches this regular expression (names: "+sectionNames()+"); the report then goes to stdout, not to -out")
 	flag.Parse()
-	if err := run(*runs, *out); err != nil {
+	var match *regexp.Regexp
+	if *only != "" {
+		var err error
+		if match, err = regexp.Compile(*only); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -only:", err)
+			os.Exit(2)
+		}
+		*out = ""
+	}
+	if err := run(*runs, *out, match); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -43,7 +54,32 @@ type bench struct {
 	have   map[string]bool
 }
 
-func run(runs int, out string) error {
+// A section is one workload of the report. Each file of the harness adds
+// its own to sections, in the order the report shows them.
+type section struct {
+	name string
+	run  func(*bench)
+}
+
+var sections = []section{
+	{"true", (*bench).trueJobs},
+	{"callbacks", (*bench).callbacks},
+	{"timeouts", (*bench).timeouts},
+	{"killgrace", (*bench).killgrace},
+	{"manyjobs", (*bench).manyJobs},
+	{"startup", (*bench).startup},
+	{"micro", (*bench).micro},
+}
+
+func sectionNames() string {
+	var names []string
+	for _, s := range sections {
+		names = append(names, s.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func run(runs int, out string, only *regexp.Regexp) error {
 	dir, err := os.MkdirTemp("", "expool-bench")
 	if err != nil {
 		return err
@@ -64,16 +100,17 @@ func run(runs int, out string) error {
 	}
 
 	b.header()
-	b.trueJobs()
-	b.callbacks()
-	b.timeouts()
-	b.killgrace()
-	b.manyJobs()
-	b.startup()
-	b.micro()
+	for _, s := range sections {
+		if only == nil || only.MatchString(s.name) {
+			s.run(b)
+		}
+	}
 	b.printf("%s", notes)
 
 	fmt.Print(b.report.String())
+	if out == "" {
+		return nil
+	}
 	return os.WriteFile(out, []byte(b.report.String()), 0o666)
 }
 
