@@ -18,6 +18,7 @@ import (
 
 	"expool/luaapi"
 	"expool/pool"
+	"expool/pool/local"
 	"expool/records"
 )
 
@@ -69,12 +70,12 @@ The Lua API: README.md, or 'go doc expool/luaapi'.
 // name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == watchdogFlag {
-		// expool runs itself as its watchdog (see pool.Watchdog).
+		// expool runs itself as its watchdog (see local.Watchdog).
 		pid, err := strconv.Atoi(args[1])
 		if err != nil {
 			return usageError(stderr, "--watchdog needs expool's pid")
 		}
-		pool.Watchdog(pid, stdin)
+		local.Watchdog(pid, stdin)
 		return 0
 	}
 	fs := flag.NewFlagSet("expool", flag.ContinueOnError)
@@ -168,7 +169,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		executable = os.Args[0]
 	}
-	launcher := pool.NewLocal()
+	launcher := local.New()
 	launcher.Watchdog = []string{executable, watchdogFlag}
 	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable,
 		Launcher: launcher, Workers: rec.workers, Observers: observers, Resume: resume})

@@ -33,7 +33,7 @@ type Options struct {
 	// Workers is the default size of pools created without one; 0 is
 	// max(cpu_count()-1, 1).
 	Workers int
-	// Launcher starts the jobs' processes; nil is the local one.
+	// Launcher starts the jobs' processes.
 	Launcher pool.Launcher
 	// Observers keep records of the run (pool.Loop.Observers).
 	Observers []pool.Observer
@@ -76,11 +76,7 @@ type Script struct {
 
 // New returns a Script with a fresh Lua state holding the expool globals.
 func New(opts Options) (*Script, error) {
-	launcher := opts.Launcher
-	if launcher == nil {
-		launcher = pool.NewLocal()
-	}
-	loop, err := pool.NewLoop(launcher)
+	loop, err := pool.NewLoop(opts.Launcher)
 	if err != nil {
 		return nil, err
 	}

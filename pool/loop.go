@@ -80,7 +80,8 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 }
 
 // Close releases the loop's files and closes its launcher if it is an
-// io.Closer (Local then kills whatever its jobs left). Call it after Shutdown.
+// io.Closer (the local launcher then kills whatever its jobs left). Call it
+// after Shutdown.
 func (l *Loop) Close() error {
 	if c, ok := l.launcher.(io.Closer); ok {
 		c.Close()

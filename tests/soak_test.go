@@ -12,7 +12,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"expool/luaapi"
-	"expool/pool"
+	"expool/pool/local"
 )
 
 var soakJobs = flag.Int("soak.jobs", 2000, "jobs in TestSoak (the full soak: 20000)")
@@ -30,12 +30,12 @@ func TestSoak(t *testing.T) {
 	// The jobs are this test binary: under -race, each would sleep 1s at exit.
 	t.Setenv("GORACE", "atexit_sleep_ms=0")
 	// The forker thread lives as long as the process: start it before counting.
-	pool.NewLocal()
+	local.New()
 	runtime.GC()
 	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
 
 	var stdout, stderr bytes.Buffer
-	s, err := luaapi.New(luaapi.Options{Stdout: &stdout, Stderr: &stderr, Executable: "expool", Launcher: pool.NewLocal()})
+	s, err := luaapi.New(luaapi.Options{Stdout: &stdout, Stderr: &stderr, Executable: "expool", Launcher: local.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
