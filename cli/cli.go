@@ -169,14 +169,26 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		executable = os.Args[0]
 	}
+	// The launcher and the loop: the launcher is closed last, once every job
+	// has ended and the loop is closed.
 	launcher := local.New()
 	launcher.Watchdog = []string{executable, watchdogFlag}
-	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable,
-		Launcher: launcher, Workers: rec.workers, Observers: observers, Resume: resume})
+	defer launcher.Close()
+	loop, err := pool.NewLoop(launcher)
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1
 	}
+	defer loop.Close()
+	loop.Observers, loop.Resume = observers, resume
+	// Jobs that inherit their output get expool's when it is a file.
+	if f, ok := stdout.(*os.File); ok {
+		loop.Stdout = f
+	}
+	if f, ok := stderr.(*os.File); ok {
+		loop.Stderr = f
+	}
+	script := luaapi.New(loop, luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable, Workers: rec.workers})
 	defer script.Close()
 
 	stop := handleSignals(script)

@@ -19,7 +19,6 @@ package pool
 
 import (
 	"context"
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -84,13 +83,9 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 	}, nil
 }
 
-// Close releases the loop's files and closes its launcher if it is an
-// io.Closer (the local launcher then kills whatever its jobs left). Call it
-// after Shutdown.
+// Close releases the loop's files. Call it after Shutdown. The launchers
+// are their maker's to close, after this.
 func (l *Loop) Close() error {
-	if c, ok := l.launcher.(io.Closer); ok {
-		c.Close()
-	}
 	return l.devnull.Close()
 }
 
