@@ -31,7 +31,16 @@ var poolType = &object[*poolObj]{
 		"name":      {get: func(o *poolObj) lua.LValue { return lua.LString(o.pool.Name) }},
 		"killgrace": {get: func(o *poolObj) lua.LValue { return getSeconds(o.pool.KillGrace) }},
 		"pipelimit": {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.PipeLimit) }},
-		"running":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Running()) }},
+		"memlimit":  {get: func(o *poolObj) lua.LValue { return getGiB(o.pool.MemLimit) }},
+		"memsample": {get: func(o *poolObj) lua.LValue { return getSeconds(o.pool.MemSample) }},
+		"affinity": {get: func(o *poolObj) lua.LValue {
+			if o.pool.Affinity == 0 {
+				return lua.LNil
+			}
+			return lua.LNumber(o.pool.Affinity)
+		}},
+		"memory":  {get: func(o *poolObj) lua.LValue { return getGiB(o.pool.Memory()) }},
+		"running": {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Running()) }},
 		"pending":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Pending()) }},
 		"failures": {get: func(o *poolObj) lua.LValue {
 			t := o.s.L.CreateTable(len(o.pool.Failures), 0)
@@ -56,13 +65,15 @@ func (s *Script) registerPool() {
 	}
 }
 
-// newPool is ExecPool(workers) or ExecPool{workers=, killgrace=, name=, pipelimit=}.
+// newPool is ExecPool(workers) or ExecPool{workers=, killgrace=, name=,
+// pipelimit=, memlimit=, memsample=, affinity=}.
 func (s *Script) newPool(L *lua.LState) int {
 	c := pool.Config{
 		Name:      "ExecPool",
 		Workers:   s.workers,
 		KillGrace: pool.DefaultKillGrace,
 		PipeLimit: pool.DefaultPipeLimit,
+		MemSample: pool.DefaultMemSample,
 	}
 	switch v := L.Get(1).(type) {
 	case *lua.LNilType:
@@ -80,7 +91,11 @@ func (s *Script) newPool(L *lua.LState) int {
 	if L.GetTop() > 1 {
 		L.RaiseError("ExecPool: expects one argument, got %d", L.GetTop())
 	}
-	o := &poolObj{s: s, pool: s.loop.NewPool(c)}
+	p, err := s.loop.NewPool(c)
+	if err != nil {
+		L.RaiseError("ExecPool: %v", err)
+	}
+	o := &poolObj{s: s, pool: p}
 	s.pools = append(s.pools, o.pool)
 	o.ud = poolType.wrap(L, o)
 	L.Push(o.ud)
@@ -109,8 +124,32 @@ var poolConfigFields = &object[*pool.Config]{
 			c.PipeLimit = n
 			return ""
 		})},
+		"memlimit": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string { return setGiB(&c.MemLimit, v) })},
+		"memsample": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
+			var d time.Duration
+			if msg := setSeconds(&d, v); msg != "" {
+				return msg
+			}
+			if d != 0 && d < minMemSample {
+				return fmt.Sprintf("must be 0 (no sampling) or at least %g seconds, %s", minMemSample.Seconds(), got(v))
+			}
+			c.MemSample = d
+			return ""
+		})},
+		"affinity": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
+			n, ok := toInt(v, 1, math.MaxInt32)
+			if !ok {
+				return "must be a number of CPUs per job, an integer ≥ 1, " + got(v)
+			}
+			c.Affinity = n
+			return ""
+		})},
 	},
 }
+
+// minMemSample bounds how often memory is sampled: every sample of a
+// process costs a few microseconds.
+const minMemSample = 10 * time.Millisecond
 
 // nilKeepsDefault makes a setter that leaves the default for nil.
 func nilKeepsDefault(set func(*pool.Config, lua.LValue) string) func(*pool.Config, lua.LValue) string {
@@ -200,7 +239,7 @@ func (s *Script) poolJoin(L *lua.LState) int {
 // poolTerminate is pool:terminate().
 func (s *Script) poolTerminate(L *lua.LState) int {
 	p := poolType.check(L)
-	if err := p.pool.Terminate(L.Context()); err != nil {
+	if err := p.pool.Terminate(L.Context(), "pool:terminate()"); err != nil {
 		L.RaiseError("pool:terminate: %v", err)
 	}
 	return 0

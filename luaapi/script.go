@@ -19,6 +19,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+	"golang.org/x/sys/unix"
 
 	"expool/pool"
 )
@@ -156,7 +157,11 @@ func (s *Script) Run(name string, src []byte, args []string) (code int) {
 	if failed {
 		fmt.Fprintf(s.stderr, "expool: %s\n", errorText(err, false))
 	}
-	s.windUp()
+	why := s.stopWhy()
+	if failed {
+		why = "error in the main chunk"
+	}
+	s.windUp(why)
 	return s.exitStatus(failed)
 }
 
@@ -170,17 +175,18 @@ func (s *Script) joinAll() error {
 	return nil
 }
 
-// windUp terminates whatever still runs and waits for all of it. The
-// callbacks of the jobs that end meanwhile run with a fresh context, unless a
-// third signal or an os.exit in one of them turns them off.
-func (s *Script) windUp() {
+// windUp terminates whatever still runs, why being what their job.error
+// says, and waits for all of it. The callbacks of the jobs that end meanwhile
+// run with a fresh context, unless a third signal or an os.exit in one of
+// them turns them off.
+func (s *Script) windUp(why string) {
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
 	s.newCallbackContext()
 	s.L.SetContext(s.cbCtx)
 	// Processes must be reaped whatever happens, so this waits unconditionally.
-	s.loop.Shutdown(context.Background())
+	s.loop.Shutdown(context.Background(), why)
 }
 
 // newCallbackContext makes the context callbacks run with.
@@ -214,13 +220,37 @@ func (s *Script) Signal(sig os.Signal) {
 	}
 	mainCancel, cbCancel := s.mainCancel, s.cbCancel
 	s.mu.Unlock()
-	s.loop.Interrupt()
+	s.loop.Interrupt(signalName(sig))
 	if mainCancel != nil {
 		mainCancel()
 	}
 	if n >= 3 && cbCancel != nil {
 		cbCancel()
 	}
+}
+
+// signalName is a signal's name, as "SIGINT".
+func signalName(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		if name := unix.SignalName(s); name != "" {
+			return name
+		}
+	}
+	return sig.String()
+}
+
+// stopWhy says what stopped the script: "os.exit", or the first signal's
+// name; "the script ended" if nothing did.
+func (s *Script) stopWhy() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.exitCode != nil:
+		return "os.exit"
+	case s.signals > 0:
+		return signalName(s.signum)
+	}
+	return "the script ended"
 }
 
 // stopped reports whether a signal or os.exit has stopped the script.
@@ -280,11 +310,11 @@ func (s *Script) osExit(L *lua.LState) int {
 
 // call runs a callback, protected, with the callbacks' context. An error is
 // printed with its traceback and makes the exit status 1; one caused by
-// os.exit or a third signal is not printed and is returned as
-// context.Canceled.
+// os.exit or a third signal is not printed and is returned as a
+// context.Canceled that says which (pool.Cancelled).
 func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) error {
 	if s.callbacksOff.Load() {
-		return context.Canceled
+		return pool.Cancelled(s.stopWhy())
 	}
 	ctx, outer := s.cbCtx, s.L.Context()
 	s.L.SetContext(ctx)
@@ -294,7 +324,7 @@ func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) err
 		return nil
 	}
 	if ctx.Err() != nil {
-		return context.Canceled
+		return pool.Cancelled(s.stopWhy())
 	}
 	s.callbackFailed = true
 	fmt.Fprintf(s.stderr, "expool: %s: %s\n", what(), errorText(err, true))

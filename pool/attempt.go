@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"syscall"
 	"time"
@@ -47,9 +48,8 @@ func (l *Loop) start(j *Job) {
 	if len(j.Args) == 0 {
 		// A stub: an attempt without a process, which ends at once, done,
 		// and never runs again.
-		now := time.Now()
-		l.begin(j, now, 0)
-		j.Last.Stop = now
+		l.begin(j, &Attempt{Start: time.Now()})
+		j.Last.Stop = j.Last.Start
 		l.end(j, outcome{status: StatusDone})
 		l.finishLater(j, outcome{status: StatusDone})
 		return
@@ -59,7 +59,7 @@ func (l *Loop) start(j *Job) {
 		l.finishLater(j, outcome{status: StatusError, err: err.Error()})
 		return
 	}
-	l.begin(j, a.start, a.proc.Pid())
+	l.begin(j, a.rec)
 	l.run(a)
 }
 
@@ -85,62 +85,124 @@ func (l *Loop) prepare(j *Job) (refused outcome, ok bool) {
 	p.starting = p.starting[:len(p.starting)-1]
 	switch {
 	case errors.Is(err, context.Canceled):
-		return outcome{status: StatusCancelled}, false
+		why := l.whyNot(j)
+		var c *cancelled
+		if errors.As(err, &c) {
+			why = c.why
+		}
+		return outcome{status: StatusCancelled, err: why}, false
 	case err != nil:
 		return outcome{status: StatusError, err: "onstart: " + err.Error()}, false
 	case !l.mayRun(j):
-		return outcome{status: StatusCancelled}, false
+		return outcome{status: StatusCancelled, err: l.whyNot(j)}, false
 	}
 	return outcome{}, true
 }
+
+// Cancelled is an error an OnStart returns to cancel its job (status
+// cancelled), saying why: what Job.Error then says. It is a
+// context.Canceled.
+func Cancelled(why string) error { return &cancelled{why} }
+
+type cancelled struct{ why string }
+
+func (c *cancelled) Error() string        { return "cancelled: " + c.why }
+func (c *cancelled) Is(target error) bool { return target == context.Canceled }
 
 // mayRun reports whether j may still run: expool is not stopping, j's pool is
 // not terminating (and was not terminated while j's onstart ran), and no task
 // of j's has timed out.
 func (l *Loop) mayRun(j *Job) bool {
-	return !l.isStopping() && !j.pool.terminating && !j.cancel && !j.taskTimedOut()
+	return !l.isStopping() && !j.pool.terminating && !j.cancel && j.timedOutTask() == nil
 }
 
-// launch opens j's outputs and starts its process.
+// whyNot says why mayRun says no, in the words of Job.Error.
+func (l *Loop) whyNot(j *Job) string {
+	if why := l.stopWhy(); why != "" {
+		return why
+	}
+	switch {
+	case j.pool.terminating:
+		return j.pool.stopWhy
+	case j.cancel:
+		return j.Error
+	}
+	if t := j.timedOutTask(); t != nil {
+		return fmt.Sprintf("task %q timed out", t.Name)
+	}
+	return ""
+}
+
+// cancelStarting keeps j, whose onstart is running, from starting once it
+// returns: it ends cancelled, for the reason why.
+func (l *Loop) cancelStarting(j *Job, why string) {
+	if !j.cancel {
+		j.cancel = true
+		j.Error = why
+	}
+}
+
+// launch opens j's outputs, gives it its CPUs, and starts its process.
 func (l *Loop) launch(j *Job) (*execution, error) {
 	p := j.pool
 	out, err := l.openOutputs(j, p.PipeLimit)
 	if err != nil {
 		return nil, err
 	}
-	proc, err := p.launcher().Launch(&Command{
-		Args:   j.Args,
-		Dir:    j.Workdir,
-		Env:    j.environ(),
-		Stdin:  l.devnull,
-		Stdout: out.stdout,
-		Stderr: out.stderr,
-	})
+	cpus := l.takeCPUs(j)
+	a := &execution{job: j, pool: p, out: out, grace: p.KillGrace, rec: &Attempt{CPUs: cpus},
+		memLimit: j.MemLimit(), requeueable: j.slot}
+	a.memory.index = -1
+	if p.MemLimit > 0 {
+		a.memory.expected = p.expected(j)
+	}
+	c := &Command{
+		Args:     j.Args,
+		Dir:      j.Workdir,
+		Env:      j.environ(cpus),
+		Stdin:    l.devnull,
+		Stdout:   out.stdout,
+		Stderr:   out.stderr,
+		CPUs:     p.Affinity,
+		MemLimit: a.memLimit,
+		Affinity: cpus,
+	}
+	if p.MemSample > 0 {
+		c.MemSample = p.MemSample
+		c.OnMemory = func(b int64) { l.sampled(a, b) }
+	}
+	proc, err := p.launcher().Launch(c)
 	if err != nil {
 		out.close()
+		l.releaseCPUs(cpus)
 		return nil, err
 	}
 	out.started()
-	return &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}, nil
+	a.proc, a.start = proc, time.Now()
+	a.rec.Start, a.rec.PID = a.start, proc.Pid()
+	return a, nil
 }
 
-// begin makes j's new attempt, started at start by process pid (0 for a
+// begin makes rec, j's new attempt (its Start and PID set, PID 0 for a
 // stub), its last, and tells the observers.
-func (l *Loop) begin(j *Job, start time.Time, pid int) {
-	j.Last = &Attempt{Start: start, PID: pid}
+func (l *Loop) begin(j *Job, rec *Attempt) {
+	j.Last = rec
 	for _, o := range l.Observers {
 		o.AttemptStarted(j)
 	}
 }
 
 // run watches the running attempt a: a stop asked for meanwhile, its
-// timeout, its process's end. The pool holds back its next start for j's
-// startdelay.
+// timeout, its memory, its process's end. The pool holds back its next start
+// for j's startdelay.
 func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
+	if a.pool.MemSample > 0 {
+		a.pool.track(a)
+	}
 	if j.Timeout > 0 {
-		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
+		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, "", false) })
 	}
 	if j.StartDelay > 0 {
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
@@ -149,7 +211,8 @@ func (l *Loop) run(a *execution) {
 }
 
 // ended handles the end of a's process, which wait reported: the attempt
-// ends, then its job runs again or finishes.
+// ends, then its job is requeued, runs again or finishes. A job that ends
+// timeout or memory ends the jobs related to it first (see chain).
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
 	j := a.job
@@ -157,12 +220,22 @@ func (l *Loop) ended(a *execution) {
 	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
 	rec.Output, rec.ErrOutput = a.stdout, a.stderr
 	rec.Lost = a.err != nil
+	l.releaseCPUs(rec.CPUs)
 	o := a.outcome()
+	if o.status == StatusRequeued && !l.mayRun(j) {
+		o = outcome{status: StatusTerminated, err: l.whyNot(j)}
+	}
 	l.end(j, o)
-	if l.again(j, o) {
+	switch {
+	case o.status == StatusRequeued:
+		j.pool.requeue(j)
+		return
+	case l.again(j, o):
 		j.Restarts++
 		l.start(j)
 		return
+	case o.status == StatusTimeout, o.status == StatusMemory:
+		l.chain(j, o.status)
 	}
 	l.finish(j, o.status)
 }
@@ -180,31 +253,45 @@ func (l *Loop) end(j *Job, o outcome) {
 }
 
 // again reports whether j, whose attempt ended with o, runs again: after a
-// timeout, while it has restarts left. It never does once mayRun says no.
+// timeout, while it has restarts left (requeues do not count). It never does
+// once mayRun says no.
 func (l *Loop) again(j *Job, o outcome) bool {
 	switch o.status {
 	case StatusTimeout:
-		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) && l.mayRun(j)
+		restarts := j.Restarts
+		if j.Extra != nil {
+			restarts -= j.Extra.requeues
+		}
+		return j.RestartOnTimeout && (j.MaxRestarts < 0 || restarts < j.MaxRestarts) && l.mayRun(j)
 	}
 	return false
 }
 
-// execution is a running attempt of a job: its process, its output and the
-// timers that may stop it.
+// execution is a running attempt of a job: its process, its output, its
+// memory and the timers that may stop it. What the sampler's goroutine reads
+// of it is set before it is tracked, and never changes.
 type execution struct {
 	job   *Job
+	pool  *Pool
+	rec   *Attempt // its record, the job's Last once begun
 	proc  Process
 	out   *outputs
 	grace time.Duration
 	timer *time.Timer // the job's timeout
+	start time.Time
 
-	mu        sync.Mutex // guards reason, termSent and killTimer
-	reason    Status     // why expool stopped it: timeout or terminated
+	memLimit    int64      // the job's, bytes
+	requeueable bool       // it holds a worker slot: the pool can requeue it
+	memory      execMemory // guarded by the pool's memory mutex
+
+	mu        sync.Mutex // guards reason, why, termSent and killTimer
+	reason    Status     // why expool stopped it: timeout, terminated, memory or requeued
+	why       string     // what Job.Error then says
 	termSent  bool
 	killTimer *time.Timer
 
 	// Written by wait before it posts evEnded, read by the loop after.
-	start, stop    time.Time
+	stop           time.Time
 	exit           Exit
 	err            error
 	stdout, stderr []byte
@@ -212,8 +299,8 @@ type execution struct {
 
 // terminate sends SIGTERM to the attempt's process group, and SIGKILL after
 // the grace period, or at once when hurried. The first reason given stands:
-// it is the status the attempt ends with.
-func (a *execution) terminate(reason Status, hurry bool) {
+// it is the status the attempt ends with, and why what Job.Error says.
+func (a *execution) terminate(reason Status, why string, hurry bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.termSent {
@@ -226,7 +313,7 @@ func (a *execution) terminate(reason Status, hurry bool) {
 		return // it has exited already: its own exit status stands
 	}
 	a.termSent = true
-	a.reason = reason
+	a.reason, a.why = reason, why
 	if hurry || a.grace <= 0 {
 		a.proc.Signal(syscall.SIGKILL)
 		return
@@ -234,17 +321,24 @@ func (a *execution) terminate(reason Status, hurry bool) {
 	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
 }
 
+// stopping reports whether expool has begun to terminate the attempt.
+func (a *execution) stopping() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.termSent
+}
+
 // outcome is how the ended attempt ended: error if its end is unknown (Wait
 // failed), else as expool stopped it, else by its exit status.
 func (a *execution) outcome() outcome {
 	a.mu.Lock()
-	reason := a.reason
+	reason, why := a.reason, a.why
 	a.mu.Unlock()
 	switch {
 	case a.err != nil:
 		return outcome{status: StatusError, err: a.err.Error()}
 	case reason != "":
-		return outcome{status: reason}
+		return outcome{status: reason, err: why}
 	case a.exit.Code == 0:
 		return outcome{status: StatusDone}
 	}
@@ -256,6 +350,9 @@ func (a *execution) outcome() outcome {
 func (a *execution) wait(l *Loop) {
 	a.exit, a.err = a.proc.Wait()
 	a.stop = time.Now()
+	if a.pool.MemSample > 0 {
+		a.pool.untrack(a)
+	}
 	if a.timer != nil {
 		a.timer.Stop()
 	}

@@ -15,7 +15,11 @@ func benchPool(b *testing.B) *pool.Pool {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { l.Close() })
-	return l.NewPool(pool.Config{Workers: 2})
+	p, err := l.NewPool(pool.Config{Workers: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
 }
 
 // BenchmarkLoopStubs measures the event loop alone: stub jobs start no

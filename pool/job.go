@@ -3,6 +3,9 @@ package pool
 import (
 	"os"
 	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -10,7 +13,8 @@ import (
 type Status string
 
 // Statuses of jobs and tasks. A task is only ever pending, running, done,
-// failed or timeout.
+// failed or timeout. Requeued is only ever an attempt's: one that the pool
+// ended to keep its memory under its limit, and that runs again.
 const (
 	StatusPending    Status = "pending"    // executed, waiting for a worker
 	StatusRunning    Status = "running"    // its process is running
@@ -20,6 +24,8 @@ const (
 	StatusTerminated Status = "terminated" // killed by expool for any other reason
 	StatusCancelled  Status = "cancelled"  // never started: its pool or task ended first
 	StatusError      Status = "error"      // could not start
+	StatusMemory     Status = "memory"     // killed by expool: over its memory limit, or alone over its pool's
+	StatusRequeued   Status = "requeued"   // an attempt ended to keep its pool under its memory limit
 )
 
 // Job is one OS process to run in a pool, with a timeout. Its spec fields
@@ -33,9 +39,16 @@ type Job struct {
 	Timeout          time.Duration // from the process start; 0: none
 	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited
 	RestartOnTimeout bool          // restart rather than end on timeout
-	StartDelay       time.Duration // the pool starts no other job this long after this one
-	Task             *Task
-	Stdout, Stderr   Dest
+	// Resumed: the job was done in an earlier run (Loop.Resume) and did not
+	// run. (The booleans sit together, so that a Job stays 256 bytes.)
+	Resumed  bool
+	slot     bool // holds one of its pool's worker slots
+	cancel   bool // cancelled while its onstart ran (Error says why)
+	finished bool // ended and its callbacks have run
+
+	StartDelay     time.Duration // the pool starts no other job this long after this one
+	Task           *Task
+	Stdout, Stderr Dest
 
 	// OnStart runs before each start of the process; an error keeps the job
 	// from starting (status error, or cancelled when the error is
@@ -47,7 +60,9 @@ type Job struct {
 
 	Status   Status
 	Restarts int
-	Error    string // why the job could not start
+	// Error says why the job could not start (status error), or what ended
+	// it (terminated, cancelled, memory).
+	Error string
 	// Last is the job's last attempt: set when it starts, nil before.
 	Last *Attempt
 
@@ -55,13 +70,73 @@ type Job struct {
 	Owner any
 
 	pool *Pool
-	// Resumed: the job was done in an earlier run (Loop.Resume) and did not
-	// run. (With the other booleans, so that a Job stays 256 bytes.)
-	Resumed  bool
-	slot     bool // holds one of its pool's worker slots
-	cancel   bool // its pool was terminated while its onstart ran
-	finished bool // ended and its callbacks have run
+	// Extra holds the spec fields few jobs set, nil when none is, so that a
+	// Job stays 256 bytes.
+	Extra *JobExtra
 }
+
+// JobExtra are the spec fields of a job that few jobs set: its resources
+// and its relation to other jobs.
+type JobExtra struct {
+	MemLimit int64 // bytes: over it the job is killed, status memory; 0: none
+	Mem      int64 // bytes the job is expected to use, for its pool's admission; 0: not given
+	// Category and Size relate jobs of one pool: when a job of a category
+	// with a size > 0 ends timeout or memory, the jobs of its category whose
+	// size is not smaller are cancelled, or terminated if they started after
+	// it (for a timeout, Size × Slowdown is compared).
+	Category string
+	Size     float64
+	Slowdown float64 // 0 is 1
+	Unpinned bool    // not pinned to CPUs even if its pool pins jobs
+
+	requeues int // attempts the pool requeued for memory
+}
+
+// extra returns j.Extra, made if nil.
+func (j *Job) extra() *JobExtra {
+	if j.Extra == nil {
+		j.Extra = &JobExtra{}
+	}
+	return j.Extra
+}
+
+// MemLimit is the job's memory limit in bytes; 0: none.
+func (j *Job) MemLimit() int64 {
+	if j.Extra == nil {
+		return 0
+	}
+	return j.Extra.MemLimit
+}
+
+// Category is the job's category, "" for none.
+func (j *Job) Category() string {
+	if j.Extra == nil {
+		return ""
+	}
+	return j.Extra.Category
+}
+
+// Size is the job's size within its category; 0: none.
+func (j *Job) Size() float64 {
+	if j.Extra == nil {
+		return 0
+	}
+	return j.Extra.Size
+}
+
+// weight is what chains on a timeout compare: Size × Slowdown.
+func (j *Job) weight() float64 {
+	if j.Extra == nil {
+		return 0
+	}
+	if j.Extra.Slowdown > 0 {
+		return j.Extra.Size * j.Extra.Slowdown
+	}
+	return j.Extra.Size
+}
+
+// pinned reports whether the job is pinned to CPUs when its pool pins jobs.
+func (j *Job) pinned() bool { return j.Extra == nil || !j.Extra.Unpinned }
 
 // Attempt is what the pool records of one run of a job's process, or of a
 // stub job.
@@ -74,6 +149,37 @@ type Attempt struct {
 	// Lost: the launcher could not tell how the process ended (Process.Wait
 	// failed); the attempt ended with status error.
 	Lost bool
+	// CPUs are the CPUs the attempt's processes were pinned to; nil: none.
+	CPUs []int
+
+	peakMem atomic.Int64 // bytes, the largest sample; 0: none taken
+}
+
+// PeakMem is the largest memory sampled of the attempt so far (bytes): the
+// resident memory of its processes, summed. ok is false if none was
+// sampled. It may be called while the attempt runs.
+func (a *Attempt) PeakMem() (bytes int64, ok bool) {
+	b := a.peakMem.Load()
+	return b, b > 0
+}
+
+// notePeak records a sample of the attempt's memory; any goroutine.
+func (a *Attempt) notePeak(b int64) {
+	for {
+		old := a.peakMem.Load()
+		if b <= old || a.peakMem.CompareAndSwap(old, b) {
+			return
+		}
+	}
+}
+
+// CPUList writes CPUs as EXPOOL_CPUS has them: "0,1,4".
+func CPUList(cpus []int) string {
+	s := make([]string, len(cpus))
+	for i, c := range cpus {
+		s[i] = strconv.Itoa(c)
+	}
+	return strings.Join(s, ",")
 }
 
 // Ended reports whether the attempt has ended.
@@ -114,9 +220,13 @@ func (j *Job) outputDests() (stdout, stderr Dest) {
 	return stdout, stderr
 }
 
-// environ is the process environment: nil, expool's own, when Env is empty.
-func (j *Job) environ() []string {
-	if len(j.Env) == 0 {
+// CPUsEnv is the environment variable that tells a pinned job its CPUs.
+const CPUsEnv = "EXPOOL_CPUS"
+
+// environ is the process environment: nil, expool's own, when Env is empty
+// and the job is not pinned to cpus.
+func (j *Job) environ(cpus []int) []string {
+	if len(j.Env) == 0 && cpus == nil {
 		return nil
 	}
 	keys := make([]string, 0, len(j.Env))
@@ -127,6 +237,9 @@ func (j *Job) environ() []string {
 	env := os.Environ()
 	for _, k := range keys {
 		env = append(env, k+"="+j.Env[k]) // os/exec keeps the last of duplicates
+	}
+	if cpus != nil {
+		env = append(env, CPUsEnv+"="+CPUList(cpus))
 	}
 	return env
 }
@@ -141,12 +254,12 @@ func (j *Job) inTask(t *Task) bool {
 	return false
 }
 
-// taskTimedOut reports whether the timeout of a task j is in expired.
-func (j *Job) taskTimedOut() bool {
+// timedOutTask is the innermost task j is in whose timeout expired, or nil.
+func (j *Job) timedOutTask() *Task {
 	for x := j.Task; x != nil; x = x.Parent {
 		if x.timedOut {
-			return true
+			return x
 		}
 	}
-	return false
+	return nil
 }

@@ -20,6 +20,40 @@ type Command struct {
 	Env  []string // environment; nil is expool's
 	// Stdin, Stdout and Stderr are the files the process gets as fds 0, 1 and 2.
 	Stdin, Stdout, Stderr *os.File
+
+	// Resources. CPUs and MemLimit are what the job asks for, for a
+	// launcher that hands it to a scheduler (Slurm's --cpus-per-task and
+	// --mem); Affinity and MemSample are what the pool asks the launcher to
+	// do itself.
+	CPUs     int   // CPUs per job (ExecPool's affinity); 0: unspecified
+	MemLimit int64 // bytes the job may use (Job's memlimit); 0: unspecified
+	// Affinity, if not empty, are the CPUs the process and its children are
+	// pinned to (a CPUPinner's groups).
+	Affinity []int
+	// MemSample, if positive, asks a MemorySampler to sample the memory of
+	// the process's attempt this often, and to call OnMemory with each
+	// sample (bytes), from a goroutine of its own, never after Wait has
+	// returned.
+	MemSample time.Duration
+	OnMemory  func(bytes int64)
+}
+
+// MemorySampler is implemented by a Launcher that samples the memory of the
+// attempts it starts (Command.MemSample): the resident memory of their
+// processes, summed.
+type MemorySampler interface {
+	// MemoryError says why the launcher cannot sample memory here (no
+	// /proc, say), or is nil.
+	MemoryError() error
+}
+
+// CPUPinner is implemented by a Launcher that pins processes to CPUs
+// (Command.Affinity).
+type CPUPinner interface {
+	// CPUGroups returns the disjoint sets of n CPUs each that the pool hands
+	// out to its running jobs, best first; an error says why there are
+	// none (n is more than the CPUs expool may use).
+	CPUGroups(n int) ([][]int, error)
 }
 
 // Process is a started job process and its process group.

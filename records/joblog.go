@@ -19,14 +19,24 @@ import (
 )
 
 // JobLogHeader is the first line of a new job log.
-const JobLogHeader = "name\ttask\tattempt\tstart\truntime\texitcode\tsignal\tstatus\tutime\tstime\tmaxrss_kib\tcommand"
+const JobLogHeader = "name\ttask\tattempt\tstart\truntime\texitcode\tsignal\tstatus\tutime\tstime\tmaxrss_kib\tpeakmem_kib\tcommand"
 
-var jobLogFields = strings.Split(JobLogHeader, "\t")
+// oldJobLogHeader is the header of job logs written before peakmem_kib was
+// added; --resume reads them too.
+const oldJobLogHeader = "name\ttask\tattempt\tstart\truntime\texitcode\tsignal\tstatus\tutime\tstime\tmaxrss_kib\tcommand"
+
+var (
+	jobLogFields    = strings.Split(JobLogHeader, "\t")
+	oldJobLogFields = strings.Split(oldJobLogHeader, "\t")
+)
 
 // JobLog writes one tab-separated line per attempt, each with one write as the
 // attempt ends, so that a run killed even with SIGKILL loses no line of an
 // attempt that had ended. A job that could not start gets a line too (status
-// error); a cancelled or resumed one does not, as it had no attempt.
+// error); a cancelled or resumed one does not, as it had no attempt. An
+// attempt that its pool requeued to keep under its memory limit has the
+// status "requeued". peakmem_kib is the largest memory sampled of the
+// attempt, "-" if none was.
 type JobLog struct {
 	f *os.File
 }
@@ -65,25 +75,29 @@ func (l *JobLog) AttemptEnded(j *pool.Job, st pool.Status) {
 	default:
 		signal = -a.ReturnCode
 	}
-	l.write(j, a.Start, a.Stop.Sub(a.Start), exit, signal, st, a.Rusage)
+	peak := "-"
+	if b, ok := a.PeakMem(); ok {
+		peak = strconv.FormatInt(b>>10, 10)
+	}
+	l.write(j, a.Start, a.Stop.Sub(a.Start), exit, signal, st, a.Rusage, peak)
 }
 
 // JobFinished writes the line of a job that could not start: it ended
 // "error", and not because its last attempt was lost (that one has its line).
 func (l *JobLog) JobFinished(j *pool.Job) {
 	if j.Status == pool.StatusError && (j.Last == nil || !j.Last.Lost) {
-		l.write(j, time.Now(), 0, "-", 0, pool.StatusError, pool.Rusage{})
+		l.write(j, time.Now(), 0, "-", 0, pool.StatusError, pool.Rusage{}, "-")
 	}
 }
 
-func (l *JobLog) write(j *pool.Job, start time.Time, runtime time.Duration, exit string, signal int, st pool.Status, ru pool.Rusage) {
+func (l *JobLog) write(j *pool.Job, start time.Time, runtime time.Duration, exit string, signal int, st pool.Status, ru pool.Rusage, peak string) {
 	task := "-"
 	if j.Task != nil {
 		task = escape(j.Task.Name)
 	}
-	line := fmt.Sprintf("%s\t%s\t%d\t%.3f\t%.3f\t%s\t%d\t%s\t%.3f\t%.3f\t%d\t%s\n",
+	line := fmt.Sprintf("%s\t%s\t%d\t%.3f\t%.3f\t%s\t%d\t%s\t%.3f\t%.3f\t%d\t%s\t%s\n",
 		escape(j.Name), task, j.Restarts+1, seconds(start), runtime.Seconds(), exit, signal, st,
-		ru.Utime.Seconds(), ru.Stime.Seconds(), ru.MaxRSS, ShellQuote(j.Args))
+		ru.Utime.Seconds(), ru.Stime.Seconds(), ru.MaxRSS, peak, ShellQuote(j.Args))
 	// One write: it reaches the kernel whole, even if expool dies next.
 	l.f.WriteString(line)
 }
@@ -152,7 +166,8 @@ func ansiQuote(s string) string {
 
 // ReadDone reads a job log and returns the names of the jobs that have a
 // "done" line. A line that is not a job log's is an error naming the file
-// and the line.
+// and the line. Job logs written before peakmem_kib was added (12 columns)
+// are read too, and so is one that has lines of both.
 func ReadDone(path string) (map[string]bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -164,11 +179,11 @@ func ReadDone(path string) (map[string]bool, error) {
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
-		if line == JobLogHeader || line == "" {
+		if line == JobLogHeader || line == oldJobLogHeader || line == "" {
 			continue
 		}
 		fields := strings.Split(line, "\t")
-		if len(fields) != len(jobLogFields) {
+		if len(fields) != len(jobLogFields) && len(fields) != len(oldJobLogFields) {
 			return nil, fmt.Errorf("%s:%d: expected %d tab-separated fields (%s), got %d", path, n, len(jobLogFields), JobLogHeader, len(fields))
 		}
 		if _, err := strconv.Atoi(fields[2]); err != nil {
@@ -193,7 +208,7 @@ func ReadDone(path string) (map[string]bool, error) {
 func knownStatus(st pool.Status) bool {
 	switch st {
 	case pool.StatusDone, pool.StatusFailed, pool.StatusTimeout, pool.StatusTerminated,
-		pool.StatusCancelled, pool.StatusError:
+		pool.StatusCancelled, pool.StatusError, pool.StatusMemory, pool.StatusRequeued:
 		return true
 	}
 	return false

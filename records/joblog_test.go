@@ -34,12 +34,24 @@ func TestReadDone(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.tsv")
 	os.WriteFile(good, []byte(JobLogHeader+"\n"+
+		"a\t-\t1\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\t1024\ttrue\n"+
+		"b\t-\t1\t1.000\t0.100\t1\t0\tfailed\t0\t0\t0\t-\tfalse\n"+
+		"m\t-\t1\t1.000\t0.100\t-\t15\trequeued\t0\t0\t0\t2048\tgrow\n"+
+		"m\t-\t2\t1.000\t0.100\t-\t15\tmemory\t0\t0\t0\t4096\tgrow\n"+
+		"tab\\tname\t-\t2\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\t-\t\n"), 0o666)
+	done, err := ReadDone(good)
+	if err != nil || !done["a"] || done["b"] || done["m"] || !done["tab\tname"] || len(done) != 2 {
+		t.Errorf("ReadDone: %v, %v", done, err)
+	}
+	// A job log written before peakmem_kib was added, and appended to since.
+	old := filepath.Join(dir, "old.tsv")
+	os.WriteFile(old, []byte(oldJobLogHeader+"\n"+
 		"a\t-\t1\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\ttrue\n"+
 		"b\t-\t1\t1.000\t0.100\t1\t0\tfailed\t0\t0\t0\tfalse\n"+
-		"tab\\tname\t-\t2\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\t\n"), 0o666)
-	done, err := ReadDone(good)
-	if err != nil || !done["a"] || done["b"] || !done["tab\tname"] || len(done) != 2 {
-		t.Errorf("ReadDone: %v, %v", done, err)
+		"c\t-\t1\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\t512\ttrue\n"), 0o666)
+	done, err = ReadDone(old)
+	if err != nil || !done["a"] || done["b"] || !done["c"] || len(done) != 2 {
+		t.Errorf("ReadDone of an old job log: %v, %v", done, err)
 	}
 	bad := filepath.Join(dir, "bad.tsv")
 	os.WriteFile(bad, []byte("a\t-\tone\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\ttrue\n"), 0o666)
@@ -48,7 +60,7 @@ func TestReadDone(t *testing.T) {
 	}
 	binary := filepath.Join(dir, "binary")
 	os.WriteFile(binary, bytes.Repeat([]byte{0, 1, 2}, 100), 0o666)
-	if _, err := ReadDone(binary); err == nil || !strings.Contains(err.Error(), "binary:1: expected 12") {
+	if _, err := ReadDone(binary); err == nil || !strings.Contains(err.Error(), "binary:1: expected 13") {
 		t.Errorf("a file that is no job log: %v", err)
 	}
 }

@@ -88,6 +88,9 @@ func describe(c Counts) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
 	}
+	if c.Requeued > 0 {
+		parts = append(parts, fmt.Sprintf("%d requeued", c.Requeued))
+	}
 	parts = append(parts, fmt.Sprintf("%d running", c.Running), fmt.Sprintf("%d pending", c.Pending),
 		clock(c.Elapsed)+" elapsed")
 	// The jobs left, at the pace so far: the jobs executed so far, that is;

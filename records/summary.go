@@ -7,6 +7,14 @@ import (
 	"time"
 )
 
+// plural is word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
 // failuresShown bounds the failures the summary lists one by one.
 const failuresShown = 20
 
@@ -26,6 +34,9 @@ func (t *Tally) WriteSummary(w io.Writer) {
 		if n := c.ByStatus[st]; n > 0 {
 			fmt.Fprintf(&b, " %d %s", n, st)
 		}
+	}
+	if c.Requeued > 0 {
+		fmt.Fprintf(&b, " (%d %s requeued for memory)", c.Requeued, plural(c.Requeued, "attempt"))
 	}
 	b.WriteString("\n")
 	if len(failures) > 0 {

@@ -21,6 +21,7 @@ type Tally struct {
 	byStatus map[pool.Status]int
 	failures []Failure               // the first failuresShown
 	failed   int                     // failures in all
+	requeued int                     // attempts requeued for memory
 	slowest  []Slow                  // the slowest jobs, slowest first
 	started  map[*pool.Job]time.Time // the first attempt's start of each job running
 
@@ -96,6 +97,9 @@ func (t *Tally) AttemptEnded(j *pool.Job, st pool.Status) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.running--
+	if st == pool.StatusRequeued {
+		t.requeued++
+	}
 	a := j.Last
 	if t.keep {
 		lane := t.laneOf[j]
@@ -145,6 +149,7 @@ func (t *Tally) noteSlow(name string, d time.Duration) {
 type Counts struct {
 	Executed, Finished, Running, Pending int
 	ByStatus                             map[pool.Status]int
+	Requeued                             int // attempts requeued for memory
 	Elapsed                              time.Duration
 }
 
@@ -152,7 +157,7 @@ type Counts struct {
 func (t *Tally) Counts() Counts {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c := Counts{Executed: t.executed, Finished: t.finished, Running: t.running,
+	c := Counts{Executed: t.executed, Finished: t.finished, Running: t.running, Requeued: t.requeued,
 		ByStatus: make(map[pool.Status]int, len(t.byStatus)), Elapsed: time.Since(t.Start)}
 	c.Pending = max(t.executed-t.finished-t.running, 0)
 	for st, n := range t.byStatus {
@@ -163,4 +168,4 @@ func (t *Tally) Counts() Counts {
 
 // statusOrder is the order in which records list statuses.
 var statusOrder = []pool.Status{pool.StatusDone, pool.StatusFailed, pool.StatusTimeout,
-	pool.StatusTerminated, pool.StatusCancelled, pool.StatusError}
+	pool.StatusMemory, pool.StatusTerminated, pool.StatusCancelled, pool.StatusError}

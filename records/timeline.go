@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"expool/pool"
@@ -30,6 +31,8 @@ var statusColors = map[pool.Status]string{
 	pool.StatusTerminated: "#8e24aa",
 	pool.StatusCancelled:  "#9e9e9e",
 	pool.StatusError:      "#6d4c41",
+	pool.StatusMemory:     "#1e88e5",
+	pool.StatusRequeued:   "#80deea",
 }
 
 type timelinePage struct {
@@ -130,7 +133,7 @@ func (t *Tally) WriteTimeline(w io.Writer, script string) error {
 		page.Bars = append(page.Bars, timelineBar{X: x, Y: row.Y + (rowHeight-barHeight)/2, W: width, H: barHeight,
 			Color: statusColors[b.Status], Tip: tip})
 	}
-	for _, st := range statusOrder {
+	for _, st := range append(slices.Clip(statusOrder), pool.StatusRequeued) {
 		page.Legend = append(page.Legend, legendItem{Status: string(st), Color: statusColors[st], Count: counts[st]})
 	}
 	step := tickStep(span)

@@ -67,7 +67,7 @@ func (l *Launcher) start(p *process) error {
 	s.mu.Lock()
 	s.running[p.attempt] = true
 	s.mu.Unlock()
-	err := fork(p.cmd)
+	err := fork(p.cmd, p.cpus)
 	s.mu.Lock()
 	if err != nil {
 		delete(s.running, p.attempt)
@@ -127,6 +127,7 @@ var (
 
 type forkRequest struct {
 	cmd   *exec.Cmd
+	cpus  []int // to pin it to; none: not pinned
 	reply chan error
 }
 
@@ -143,13 +144,13 @@ func forker(ready chan<- struct{}) {
 	runtime.LockOSThread() // never unlocked: the thread lives as long as expool
 	close(ready)
 	for req := range forks {
-		req.reply <- req.cmd.Start()
+		req.reply <- startPinned(req.cmd, req.cpus)
 	}
 }
 
-func fork(cmd *exec.Cmd) error {
+func fork(cmd *exec.Cmd, cpus []int) error {
 	reply := make(chan error, 1)
-	forks <- forkRequest{cmd, reply}
+	forks <- forkRequest{cmd, cpus, reply}
 	return <-reply
 }
 

@@ -56,7 +56,8 @@ type Launcher struct {
 	pathsFor string // the PATH that paths, lookPath's cache, is for
 
 	watchdog watchdog
-	sys      sys // what the platform adds (launcher_linux.go, portable.go)
+	sys      sys     // what the platform adds (launcher_linux.go, portable.go)
+	memory   sampler // its attempts' memory (memory_linux.go)
 }
 
 var launchers atomic.Uint64 // Launcher ids
@@ -110,9 +111,12 @@ func (l *Launcher) Launch(c *pool.Command) (pool.Process, error) {
 	cmd := &exec.Cmd{Path: path, Args: c.Args, Dir: c.Dir, Env: append(env, l.mark(n))}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &process{cmd: cmd, attempt: n, launcher: l}
+	p := &process{cmd: cmd, attempt: n, launcher: l, cpus: c.Affinity}
 	if err := l.start(p); err != nil {
 		return nil, err
+	}
+	if c.MemSample > 0 && c.OnMemory != nil {
+		l.track(n, p.pid, c.MemSample, c.OnMemory)
 	}
 	return p, nil
 }
@@ -159,6 +163,7 @@ type process struct {
 	pid      int
 	attempt  uint64
 	launcher *Launcher
+	cpus     []int // the CPUs it is pinned to
 
 	mu     sync.Mutex // orders Signal against the end of the lead process
 	exited bool
@@ -179,6 +184,7 @@ func (p *process) Signal(sig syscall.Signal) error {
 // the lead process ended.
 func (p *process) Wait() (pool.Exit, error) {
 	err := p.launcher.waitGroup(p)
+	p.launcher.untrack(p.attempt)
 	state := p.cmd.ProcessState
 	if state == nil {
 		return pool.Exit{}, fmt.Errorf("wait: %w", err)

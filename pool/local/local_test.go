@@ -34,10 +34,14 @@ func newPool(t *testing.T, workers int) *pool.Pool {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := l.Shutdown(context.Background()); err != nil {
+		if err := l.Shutdown(context.Background(), "the test ended"); err != nil {
 			t.Error(err)
 		}
 		l.Close()
 	})
-	return l.NewPool(pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
+	p, err := l.NewPool(pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

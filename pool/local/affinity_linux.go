@@ -1,0 +1,202 @@
+//go:build !expool_portable
+
+package local
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// CPU affinity: a pool that pins its jobs (ExecPool{affinity=N}) hands each
+// running job a group of N CPUs of its own, out of those expool itself may
+// use (its sched_getaffinity mask). The groups are made from the CPU
+// topology in /sys/devices/system/cpu, so that a job shares as little as it
+// can with the others: whole cores first, hyperthread siblings together,
+// then cores of one package (socket). A job's process is pinned when it is
+// forked: the thread that forks it pins itself to the group, forks (the
+// child inherits the mask, and its own children after it), and restores its
+// mask.
+
+// sysCPUDir is where the kernel describes the CPUs; tests change it.
+var sysCPUDir = "/sys/devices/system/cpu"
+
+// CPUGroups returns the groups of n CPUs, best first, that expool may pin
+// jobs to; an error says how many CPUs it may use when n is more.
+func (l *Launcher) CPUGroups(n int) ([][]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, fmt.Errorf("sched_getaffinity: %w", err)
+	}
+	var allowed []int
+	for c := 0; c < len(set)*64; c++ {
+		if set.IsSet(c) {
+			allowed = append(allowed, c)
+		}
+	}
+	return cpuGroups(sysCPUDir, allowed, n)
+}
+
+// core is one physical core: the logical CPUs (hyperthreads) that share it,
+// among those allowed.
+type core struct {
+	pkg  int
+	cpus []int
+}
+
+// cpuGroups makes groups of n CPUs out of allowed, by the topology under dir:
+//
+//   - the cores of each package, in order, their siblings together, are cut
+//     into groups of n; when n is smaller than a core, each core is cut into
+//     groups, and the groups are ordered so that the first of each core comes
+//     before the second of any, to spread jobs over cores while there are
+//     fewer jobs than cores;
+//   - what is left over in the packages is cut into groups across them.
+//
+// A CPU whose topology is missing is a core of its own in package 0.
+func cpuGroups(dir string, allowed []int, n int) ([][]int, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("needs at least 1 CPU per job")
+	}
+	if n > len(allowed) {
+		return nil, fmt.Errorf("expool may use %d CPUs (%s): fewer than %d per job", len(allowed), cpuRanges(allowed), n)
+	}
+	cores := topology(dir, allowed)
+	var groups [][]int
+	var left []int
+	for i := 0; i < len(cores); {
+		j := i
+		for j < len(cores) && cores[j].pkg == cores[i].pkg {
+			j++
+		}
+		g, l := packageGroups(cores[i:j], n)
+		groups, left = append(groups, g...), append(left, l...)
+		i = j
+	}
+	for len(left) >= n {
+		groups = append(groups, left[:n:n])
+		left = left[n:]
+	}
+	return groups, nil
+}
+
+// packageGroups cuts the cores of one package into groups of n CPUs, and
+// returns what is left.
+func packageGroups(cores []core, n int) (groups [][]int, left []int) {
+	widest := 0
+	for _, c := range cores {
+		widest = max(widest, len(c.cpus))
+	}
+	if n >= widest {
+		var all []int
+		for _, c := range cores {
+			all = append(all, c.cpus...)
+		}
+		for len(all) >= n {
+			groups = append(groups, all[:n:n])
+			all = all[n:]
+		}
+		return groups, all
+	}
+	// Smaller than a core: the k-th group of every core, for k = 0, 1, ...
+	for k := 0; k*n < widest; k++ {
+		for _, c := range cores {
+			if (k+1)*n <= len(c.cpus) {
+				groups = append(groups, c.cpus[k*n:(k+1)*n:(k+1)*n])
+			} else if k*n < len(c.cpus) {
+				left = append(left, c.cpus[k*n:]...)
+			}
+		}
+	}
+	return groups, left
+}
+
+// topology reads the package and core of each allowed CPU, and returns the
+// cores, ordered by package, then by their first CPU.
+func topology(dir string, allowed []int) []core {
+	type key struct{ pkg, core int }
+	index := map[key]int{}
+	var cores []core
+	for _, cpu := range allowed {
+		top := filepath.Join(dir, "cpu"+strconv.Itoa(cpu), "topology")
+		pkg, err1 := readInt(filepath.Join(top, "physical_package_id"))
+		id, err2 := readInt(filepath.Join(top, "core_id"))
+		if err1 != nil || err2 != nil || pkg < 0 {
+			pkg, id = 0, -1-cpu // unknown: a core of its own
+		}
+		k := key{pkg, id}
+		i, ok := index[k]
+		if !ok {
+			i = len(cores)
+			index[k] = i
+			cores = append(cores, core{pkg: pkg})
+		}
+		cores[i].cpus = append(cores[i].cpus, cpu)
+	}
+	for _, c := range cores {
+		slices.Sort(c.cpus)
+	}
+	slices.SortStableFunc(cores, func(a, b core) int {
+		if a.pkg != b.pkg {
+			return a.pkg - b.pkg
+		}
+		return a.cpus[0] - b.cpus[0]
+	})
+	return cores
+}
+
+func readInt(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// cpuRanges writes CPUs as the kernel lists them: "0-3,8".
+func cpuRanges(cpus []int) string {
+	var parts []string
+	for i := 0; i < len(cpus); {
+		j := i
+		for j+1 < len(cpus) && cpus[j+1] == cpus[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(cpus[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", cpus[i], cpus[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}
+
+// startPinned starts cmd pinned to cpus (none: not pinned): the calling
+// thread pins itself, forks, and restores its own mask. The Go runtime
+// starts no thread from a locked one, so no other thread inherits the mask.
+func startPinned(cmd *exec.Cmd, cpus []int) error {
+	if len(cpus) == 0 {
+		return cmd.Start()
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var old, set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		return fmt.Errorf("affinity: %w", err)
+	}
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return fmt.Errorf("affinity %s: %w", cpuRanges(cpus), err)
+	}
+	defer unix.SchedSetaffinity(0, &old)
+	return cmd.Start()
+}

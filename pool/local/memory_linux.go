@@ -1,0 +1,534 @@
+//go:build !expool_portable
+
+package local
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The memory of a job's attempt is the resident memory (RSS) of its
+// processes, summed: its lead process and every descendant the sampler can
+// follow, that is those still in the process tree under the lead, and those
+// that were orphaned and adopted by expool (a subreaper) that are in the
+// job's process group or carry its attempt's mark. Pages that processes
+// share (copy-on-write after a fork, shared libraries) count in each.
+//
+// One goroutine samples every attempt of the launcher that asked for it
+// (Command.MemSample), and only while there is one: every period it reads
+// the children of expool's main thread, where the kernel puts adopted
+// orphans, then walks each attempt's processes. What it costs is what it
+// reads: per process, a pread of /proc/PID/statm and of its main thread's
+// /proc/PID/task/PID/children, and an fstat of /proc/PID/task (whose link
+// count tells its threads); for a process with more threads, a pread of
+// each thread's children list too (a child is listed under the thread that
+// forked it). It keeps those files open (3 descriptors per process, plus one
+// per extra thread), so that a tick costs a few system calls per process
+// and no path lookup; where it cannot open one (no descriptor left), it
+// reads the file by its path each time. Attempts of the same period are
+// sampled in one wake-up, on a grid of that period.
+
+// procDir is where the proc file system is; tests change it.
+var procDir = "/proc"
+
+// threadsEvery is how often, in samples, the sampler lists the threads of a
+// process whose thread count has not changed.
+const threadsEvery = 10
+
+// sampler samples the memory of the launcher's attempts.
+type sampler struct {
+	probeOnce sync.Once
+	probeErr  error
+
+	mu       sync.Mutex // guards the fields below, and every tracked's next
+	attempts map[uint64]*tracked
+	running  bool      // its goroutine runs
+	target   time.Time // when the goroutine wakes next
+	wake     chan struct{}
+}
+
+// tracked is an attempt whose memory is sampled.
+type tracked struct {
+	attempt uint64
+	lead    int // pid of its lead process, the id of its process group
+	every   time.Duration
+	report  func(int64)
+	next    time.Time // guarded by sampler.mu
+
+	mu    sync.Mutex // held while it is sampled; untrack takes it
+	done  bool
+	procs map[int]*procFiles // its processes found so far
+}
+
+// MemoryError says why the launcher cannot sample its jobs' memory, or is
+// nil: it needs Linux's /proc, the children lists of tasks
+// (CONFIG_PROC_CHILDREN) among it.
+func (l *Launcher) MemoryError() error {
+	s := &l.memory
+	s.probeOnce.Do(func() {
+		self := strconv.Itoa(l.pid)
+		for _, name := range []string{"statm", "task/" + self + "/children"} {
+			path := procDir + "/" + self + "/" + name
+			if _, err := os.ReadFile(path); err != nil {
+				s.probeErr = fmt.Errorf("expool cannot sample memory here: %v (it reads Linux's /proc)", err)
+				return
+			}
+		}
+	})
+	return s.probeErr
+}
+
+// track has the memory of attempt n, whose lead process is lead, sampled
+// every period, and reported to report.
+func (l *Launcher) track(n uint64, lead int, every time.Duration, report func(int64)) {
+	if l.MemoryError() != nil {
+		return
+	}
+	s := &l.memory
+	t := &tracked{attempt: n, lead: lead, every: every, report: report, procs: map[int]*procFiles{}}
+	now := time.Now()
+	// On the grid of the period, so that attempts of one period are
+	// sampled together.
+	t.next = now.Truncate(every).Add(every)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.attempts == nil {
+		s.attempts = map[uint64]*tracked{}
+		s.wake = make(chan struct{}, 1)
+	}
+	s.attempts[n] = t
+	switch {
+	case !s.running:
+		s.running = true
+		s.target = t.next
+		go s.run(l)
+	case t.next.Before(s.target):
+		s.target = t.next
+		s.poke()
+	}
+}
+
+// untrack stops sampling attempt n; no sample is reported once it returns.
+func (l *Launcher) untrack(n uint64) {
+	s := &l.memory
+	s.mu.Lock()
+	t := s.attempts[n]
+	delete(s.attempts, n)
+	if len(s.attempts) == 0 && s.running {
+		s.poke() // to end the goroutine
+	}
+	s.mu.Unlock()
+	if t == nil {
+		return
+	}
+	t.mu.Lock()
+	t.done = true
+	for _, f := range t.procs {
+		f.close()
+	}
+	t.procs = nil
+	t.mu.Unlock()
+}
+
+// poke wakes the goroutine; mu is held.
+func (s *sampler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the sampler's goroutine: it samples the attempts that are due, and
+// sleeps until the next is, while any is tracked.
+func (s *sampler) run(l *Launcher) {
+	w := newWalker(l)
+	defer w.close()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var due []*tracked
+	for {
+		now := time.Now()
+		s.mu.Lock()
+		if len(s.attempts) == 0 {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		due = due[:0]
+		var next time.Time
+		for _, t := range s.attempts {
+			if !t.next.After(now) {
+				due = append(due, t)
+				t.next = t.next.Add(t.every)
+				if !t.next.After(now) {
+					t.next = now.Truncate(t.every).Add(t.every)
+				}
+			}
+			if next.IsZero() || t.next.Before(next) {
+				next = t.next
+			}
+		}
+		s.target = next
+		leads := w.leads[:0]
+		if len(due) > 0 {
+			for _, t := range s.attempts {
+				leads = append(leads, t.lead)
+			}
+		}
+		s.mu.Unlock()
+		if len(due) > 0 {
+			w.adopt(leads)
+			for _, t := range due {
+				w.sample(t)
+			}
+			continue
+		}
+		timer.Reset(time.Until(next))
+		select {
+		case <-timer.C:
+		case <-s.wake:
+			if !timer.Stop() {
+				<-timer.C
+			}
+		}
+	}
+}
+
+// procFiles are the files of a process the sampler keeps open; -1 for one it
+// reads by its path.
+type procFiles struct {
+	pid      int
+	statm    int
+	children int         // its main thread's children list
+	task     int         // its task directory: its link count is 2 + its threads
+	threads  map[int]int // its other threads' children lists, by thread id
+	samples  int
+	seen     uint64 // the walk that last found it
+}
+
+func (f *procFiles) close() {
+	for _, fd := range []int{f.statm, f.children, f.task} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+	for _, fd := range f.threads {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+}
+
+// walker is what the sampler's goroutine reads /proc with.
+type walker struct {
+	launcher *Launcher
+	page     int64
+	buf      []byte
+	walk     uint64 // counts the walks, to tell which processes one found
+	self     int    // expool's main thread's children list
+	selfPath string
+	adopted  map[int]*adoptee // expool's children that are not the lead of an attempt
+	leads    []int
+	queue    []int
+}
+
+// adoptee is a child of expool that is no attempt's lead: a job's process
+// whose parent died (expool is a subreaper), or a process the script started.
+type adoptee struct {
+	statm   int // held open, so that a pid reused is told from it
+	attempt uint64
+	pgid    int
+	seen    uint64
+}
+
+func newWalker(l *Launcher) *walker {
+	self := strconv.Itoa(l.pid)
+	w := &walker{launcher: l, page: int64(os.Getpagesize()), buf: make([]byte, 64<<10),
+		selfPath: procDir + "/" + self + "/task/" + self + "/children", adopted: map[int]*adoptee{}}
+	w.self = openProc(w.selfPath)
+	return w
+}
+
+func (w *walker) close() {
+	if w.self >= 0 {
+		unix.Close(w.self)
+	}
+	for _, a := range w.adopted {
+		if a.statm >= 0 {
+			unix.Close(a.statm)
+		}
+	}
+}
+
+func openProc(path string) int {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+// read reads the whole file fd, or the file at path if fd is -1, into w.buf.
+func (w *walker) read(fd int, path string) ([]byte, bool) {
+	if fd < 0 {
+		fd = openProc(path)
+		if fd < 0 {
+			return nil, false
+		}
+		defer unix.Close(fd)
+	}
+	n := 0
+	for {
+		k, err := unix.Pread(fd, w.buf[n:], int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, false
+		}
+		n += k
+		if k == 0 || n < len(w.buf) {
+			return w.buf[:n], true
+		}
+		w.buf = append(w.buf, make([]byte, len(w.buf))...)
+	}
+}
+
+// pids appends the pids listed in b, space-separated, to list.
+func pids(b []byte, list []int) []int {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, ' ')
+		if i < 0 {
+			i = len(b)
+		}
+		if pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:i]))); err == nil {
+			list = append(list, pid)
+		}
+		b = b[min(i+1, len(b)):]
+	}
+	return list
+}
+
+// adopt reads expool's children and tells, once for each, which attempt it
+// belongs to: by its process group, that of an attempt's lead, else by the
+// mark in its environment.
+func (w *walker) adopt(leads []int) {
+	w.walk++
+	b, ok := w.read(w.self, w.selfPath)
+	if !ok {
+		return
+	}
+	isLead := make(map[int]bool, len(leads))
+	for _, pid := range leads {
+		isLead[pid] = true
+	}
+	for _, pid := range pids(b, w.queue[:0]) {
+		if isLead[pid] {
+			continue
+		}
+		a := w.adopted[pid]
+		if a != nil {
+			if _, ok := w.read(a.statm, ""); !ok {
+				// Gone, its pid reused: tell it afresh.
+				w.drop(pid, a)
+				a = nil
+			}
+		}
+		if a == nil {
+			a = w.classify(pid, isLead)
+			if a == nil {
+				continue
+			}
+			w.adopted[pid] = a
+		}
+		a.seen = w.walk
+	}
+	for pid, a := range w.adopted {
+		if a.seen != w.walk {
+			w.drop(pid, a)
+		}
+	}
+}
+
+func (w *walker) drop(pid int, a *adoptee) {
+	if a.statm >= 0 {
+		unix.Close(a.statm)
+	}
+	delete(w.adopted, pid)
+}
+
+// classify tells which attempt of this launcher the child pid of expool
+// belongs to, if any.
+func (w *walker) classify(pid int, isLead map[int]bool) *adoptee {
+	dir := procDir + "/" + strconv.Itoa(pid)
+	a := &adoptee{statm: openProc(dir + "/statm")}
+	if a.statm < 0 {
+		return nil
+	}
+	st, err := readStat(pid)
+	if err != nil {
+		unix.Close(a.statm)
+		return nil
+	}
+	a.pgid = st.pgid
+	if !isLead[st.pgid] {
+		l := w.launcher
+		if m, ok := findMark(pid, func(m attemptMark) bool { return m.expool == l.pid && m.launcher == l.id }); ok {
+			a.attempt = m.attempt
+		}
+	}
+	return a
+}
+
+// sample walks t's processes, sums their resident memory and reports it.
+func (w *walker) sample(t *tracked) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return
+	}
+	w.walk++
+	queue := append(w.queue[:0], t.lead)
+	for pid, a := range w.adopted {
+		if a.pgid == t.lead || a.attempt == t.attempt && a.attempt != 0 {
+			queue = append(queue, pid)
+		}
+	}
+	var total int64
+	for i := 0; i < len(queue); i++ {
+		pid := queue[i]
+		f := t.procs[pid]
+		if f != nil && f.seen == w.walk {
+			continue
+		}
+		if f == nil {
+			f = w.open(pid)
+			t.procs[pid] = f
+		}
+		rss, ok := w.rss(f)
+		if !ok {
+			f.close()
+			delete(t.procs, pid)
+			continue
+		}
+		f.seen = w.walk
+		total += rss
+		queue = w.children(f, queue)
+	}
+	w.queue = queue
+	for pid, f := range t.procs {
+		if f.seen != w.walk {
+			f.close()
+			delete(t.procs, pid)
+		}
+	}
+	if len(t.procs) > 0 {
+		t.report(total)
+	}
+}
+
+func (w *walker) path(pid int, name string) string {
+	return procDir + "/" + strconv.Itoa(pid) + "/" + name
+}
+
+// open opens the files of process pid that the sampler reads.
+func (w *walker) open(pid int) *procFiles {
+	p := strconv.Itoa(pid)
+	dir := procDir + "/" + p
+	f := &procFiles{pid: pid, statm: openProc(dir + "/statm"), children: openProc(dir + "/task/" + p + "/children")}
+	f.task = -1
+	if fd, err := unix.Open(dir+"/task", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+		f.task = fd
+	}
+	return f
+}
+
+// rss reads the resident memory of f's process, in bytes.
+func (w *walker) rss(f *procFiles) (int64, bool) {
+	b, ok := w.read(f.statm, w.path(f.pid, "statm"))
+	if !ok {
+		return 0, false
+	}
+	// size resident shared text lib data dt, in pages
+	fields := bytes.Fields(b)
+	if len(fields) < 2 {
+		return 0, false
+	}
+	pages, err := strconv.ParseInt(string(fields[1]), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * w.page, true
+}
+
+// children appends the children of f's process to queue: those of its main
+// thread, and, if it has more threads, theirs.
+func (w *walker) children(f *procFiles, queue []int) []int {
+	if b, ok := w.read(f.children, w.path(f.pid, "task/"+strconv.Itoa(f.pid)+"/children")); ok {
+		queue = pids(b, queue)
+	}
+	var st unix.Stat_t
+	var err error
+	if f.task >= 0 {
+		err = unix.Fstat(f.task, &st)
+	} else {
+		err = unix.Stat(w.path(f.pid, "task"), &st)
+	}
+	if err != nil {
+		return queue
+	}
+	threads := int(st.Nlink) - 2
+	f.samples++
+	if threads > 1 && (threads != len(f.threads)+1 || f.samples%threadsEvery == 0) {
+		w.listThreads(f)
+	} else if threads <= 1 && f.threads != nil {
+		for _, fd := range f.threads {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+		}
+		f.threads = nil
+	}
+	for tid, fd := range f.threads {
+		if b, ok := w.read(fd, w.path(f.pid, "task/"+strconv.Itoa(tid)+"/children")); ok {
+			queue = pids(b, queue)
+		}
+	}
+	return queue
+}
+
+// listThreads brings f's threads other than its main one up to date.
+func (w *walker) listThreads(f *procFiles) {
+	dir, err := os.ReadDir(w.path(f.pid, "task"))
+	if err != nil {
+		return
+	}
+	now := make(map[int]bool, len(dir))
+	for _, e := range dir {
+		tid, err := strconv.Atoi(e.Name())
+		if err != nil || tid == f.pid {
+			continue
+		}
+		now[tid] = true
+		if f.threads == nil {
+			f.threads = map[int]int{}
+		}
+		if _, ok := f.threads[tid]; !ok {
+			f.threads[tid] = openProc(w.path(f.pid, "task/"+e.Name()+"/children"))
+		}
+	}
+	for tid, fd := range f.threads {
+		if !now[tid] {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			delete(f.threads, tid)
+		}
+	}
+}

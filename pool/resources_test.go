@@ -1,0 +1,144 @@
+package pool_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"expool/pool"
+)
+
+// related makes a job of category cat and size size running testproc args.
+func related(name, cat string, size float64, args ...string) *pool.Job {
+	j := child(name, args...)
+	j.Extra = &pool.JobExtra{Category: cat, Size: size}
+	return j
+}
+
+type wantEnd struct {
+	j      *pool.Job
+	status pool.Status
+	err    string
+}
+
+func checkEnds(t *testing.T, ends []wantEnd) {
+	t.Helper()
+	for _, w := range ends {
+		if w.j.Status != w.status || w.j.Error != w.err {
+			t.Errorf("job %s: %s (%q), want %s (%q)", w.j.Name, w.j.Status, w.j.Error, w.status, w.err)
+		}
+	}
+}
+
+// When a job of a category and a size times out, the jobs of its category
+// whose size (times slowdown) is not smaller are cancelled if pending, and
+// terminated if running and started after it; the others run on.
+func TestChainOnTimeout(t *testing.T) {
+	p := newPool(t, 3)
+	before := related("before", "c", 10, "sleep", "1.5") // started before the origin: runs on
+	origin := related("origin", "c", 2, "sleep", "30")
+	origin.Timeout = 500 * time.Millisecond
+	after := related("after", "c", 3, "sleep", "30")
+	bigger := related("bigger", "c", 4, "sleep", "30")
+	smaller := related("smaller", "c", 1, "exit", "0")
+	same := related("same", "c", 2, "exit", "0")
+	faster := related("faster", "c", 3, "exit", "0")
+	faster.Extra.Slowdown = 0.5 // 3 × 0.5 < 2: it would not hit the wall
+	other := related("other", "d", 9, "exit", "0")
+	unsized := related("unsized", "c", 0, "exit", "0")
+	execute(t, p, before, origin, after, bigger, smaller, same, faster, other, unsized)
+	join(t, p)
+	why := `job "origin" (category "c") timed out`
+	checkEnds(t, []wantEnd{
+		{before, pool.StatusDone, ""},
+		{origin, pool.StatusTimeout, ""},
+		{after, pool.StatusTerminated, why},
+		{bigger, pool.StatusCancelled, why},
+		{smaller, pool.StatusDone, ""},
+		{same, pool.StatusCancelled, why},
+		{faster, pool.StatusDone, ""},
+		{other, pool.StatusDone, ""},
+		{unsized, pool.StatusDone, ""},
+	})
+}
+
+// A job restarted on its timeout chains nothing until it ends timeout.
+func TestChainAfterRestarts(t *testing.T) {
+	p := newPool(t, 1)
+	origin := related("origin", "c", 1, "sleep", "30")
+	origin.Timeout = 200 * time.Millisecond
+	origin.RestartOnTimeout, origin.MaxRestarts = true, 2
+	next := related("next", "c", 2, "exit", "0")
+	execute(t, p, origin, next)
+	join(t, p)
+	checkEnds(t, []wantEnd{
+		{origin, pool.StatusTimeout, ""},
+		{next, pool.StatusCancelled, `job "origin" (category "c") timed out`},
+	})
+	if origin.Restarts != 2 {
+		t.Errorf("origin restarted %d times, want 2", origin.Restarts)
+	}
+}
+
+// The same with memory: a job of a category and a size that goes over its
+// limit ends the bigger ones.
+func TestChainOnMemory(t *testing.T) {
+	l := newLoop(t)
+	p := newPoolOf(t, l, pool.Config{Name: "mem", Workers: 2, KillGrace: time.Second, MemSample: 20 * time.Millisecond})
+	origin := related("origin", "c", 2, "-grow", "10:0.01:500", "sleep", "30")
+	origin.Extra.MemLimit = 100 << 20
+	after := related("after", "c", 3, "sleep", "30")
+	bigger := related("bigger", "c", 4, "sleep", "30")
+	smaller := related("smaller", "c", 1, "exit", "0")
+	execute(t, p, origin, after, bigger, smaller)
+	join(t, p)
+	why := `job "origin" (category "c") went over its memory limit`
+	checkEnds(t, []wantEnd{
+		{after, pool.StatusTerminated, why},
+		{bigger, pool.StatusCancelled, why},
+		{smaller, pool.StatusDone, ""},
+	})
+	if origin.Status != pool.StatusMemory {
+		t.Errorf("origin ended %s (%q), want memory", origin.Status, origin.Error)
+	}
+}
+
+// A sweep of sizes, two at a time: the first size that times out ends every
+// bigger one, whatever ran or waited.
+func TestChainSweep(t *testing.T) {
+	p := newPool(t, 2)
+	var jobs []*pool.Job
+	for size := 1; size <= 8; size++ {
+		// Size 4 and up hang; the timeout catches size 4 first.
+		args := []string{"exit", "0"}
+		if size >= 4 {
+			args = []string{"sleep", "30"}
+		}
+		j := related(fmt.Sprint("size", size), "sweep", float64(size), args...)
+		j.Timeout = 300 * time.Millisecond
+		if size > 4 {
+			j.Timeout = 10 * time.Second // so that size 4 times out first, for certain
+		}
+		jobs = append(jobs, j)
+	}
+	execute(t, p, jobs...)
+	join(t, p)
+	why := `job "size4" (category "sweep") timed out`
+	for i, j := range jobs {
+		size := i + 1
+		switch {
+		case size < 4:
+			checkEnds(t, []wantEnd{{j, pool.StatusDone, ""}})
+		case size == 4:
+			checkEnds(t, []wantEnd{{j, pool.StatusTimeout, ""}})
+		case j.Last != nil:
+			// size 5 ran beside size 4, and started after it
+			checkEnds(t, []wantEnd{{j, pool.StatusTerminated, why}})
+		default:
+			checkEnds(t, []wantEnd{{j, pool.StatusCancelled, why}})
+		}
+	}
+	if jobs[4].Last == nil {
+		t.Errorf("size5 never started beside size4")
+	}
+}
