@@ -41,7 +41,7 @@ var poolType = &object[*poolObj]{
 		}},
 		"memory":  {get: func(o *poolObj) lua.LValue { return getGiB(o.pool.Memory()) }},
 		"running": {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Running()) }},
-		"pending":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Pending()) }},
+		"pending": {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Pending()) }},
 		"failures": {get: func(o *poolObj) lua.LValue {
 			t := o.s.L.CreateTable(len(o.pool.Failures), 0)
 			for _, j := range o.pool.Failures {

@@ -44,20 +44,20 @@ type Pool struct {
 	Failures []*Job
 
 	loop        *Loop
-	queue       []*Job // executed jobs waiting for a worker, and cancelled ones to skip
-	requeued    []*Job // jobs requeued for memory, ahead of queue, the last first
-	queued      int    // pending jobs in queue and requeued
-	busy        int    // worker slots taken
-	running     int    // jobs whose status is running, synchronous ones included
-	unfinished  int    // executed jobs that have not finished
-	starting    []*Job // jobs whose onstart (or their task's) is running, innermost last
-	terminating bool   // Terminate, or Join after its timeout, is under way
-	stopWhy     string // why it is terminating, for Job.Error
+	queue       []*Job    // executed jobs waiting for a worker, and cancelled ones to skip
+	requeued    []*Job    // jobs requeued for memory, ahead of queue, the last first
+	queued      int       // pending jobs in queue and requeued
+	busy        int       // worker slots taken
+	running     int       // jobs whose status is running, synchronous ones included
+	unfinished  int       // executed jobs that have not finished
+	starting    []*Job    // jobs whose onstart (or their task's) is running, innermost last
+	terminating bool      // Terminate, or Join after its timeout, is under way
+	stopWhy     string    // why it is terminating, for Job.Error
 	holdUntil   time.Time // startdelay: no start before
 	holdArmed   bool
 	since       time.Time // first Execute since the last Join
 
-	mem    poolMemory // the running jobs' memory, as sampled
+	mem    poolMemory                   // the running jobs' memory, as sampled
 	peaks  map[string]map[float64]int64 // category -> size -> the largest peak of its finished jobs
 	groups [][]int                      // the CPU groups its jobs are pinned to (Affinity)
 }
