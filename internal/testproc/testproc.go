@@ -35,8 +35,9 @@
 //	flood               write to stdout without pause until killed
 //	close-stdout SECONDS  close stdout, then sleep
 //	env NAME            print the value of an environment variable
-//	cpus                print "PID CPUS EXPOOL_CPUS": the CPUs it may run on
-//	                    (Cpus_allowed_list of /proc/self/status), and the variable
+//	cpus [SECONDS]      print "PID CPUS EXPOOL_CPUS": the CPUs it may run on
+//	                    (Cpus_allowed_list of /proc/self/status), and the
+//	                    variable; then sleep
 //	pwd                 print the working directory
 //	waitfile FILE N     wait, at most 30s, until FILE has N lines
 //	append FILE TEXT [SECONDS]  append a line to FILE, then sleep
@@ -207,6 +208,7 @@ func act(action string, args []string) int {
 			return fail(err)
 		}
 		fmt.Printf("%d %s %s\n", os.Getpid(), cpus, os.Getenv("EXPOOL_CPUS"))
+		time.Sleep(seconds(arg(0)))
 	case "pwd":
 		wd, _ := os.Getwd()
 		fmt.Println(wd)

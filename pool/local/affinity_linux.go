@@ -53,12 +53,12 @@ type core struct {
 
 // cpuGroups makes groups of n CPUs out of allowed, by the topology under dir:
 //
-//   - the cores of each package, in order, their siblings together, are cut
-//     into groups of n; when n is smaller than a core, each core is cut into
-//     groups, and the groups are ordered so that the first of each core comes
-//     before the second of any, to spread jobs over cores while there are
-//     fewer jobs than cores;
-//   - what is left over in the packages is cut into groups across them.
+//   - when n is at least the threads of a core, the cores of each package, in
+//     order, their siblings together, are cut into groups of n, and what is
+//     left over in the packages is cut into groups across them;
+//   - when n is smaller, each core is cut into groups of n, and the groups
+//     are ordered so that the first of every core comes before the second of
+//     any: while there are fewer jobs than cores, each has a core of its own.
 //
 // A CPU whose topology is missing is a core of its own in package 0.
 func cpuGroups(dir string, allowed []int, n int) ([][]int, error) {
@@ -69,53 +69,41 @@ func cpuGroups(dir string, allowed []int, n int) ([][]int, error) {
 		return nil, fmt.Errorf("expool may use %d CPUs (%s): fewer than %d per job", len(allowed), cpuRanges(allowed), n)
 	}
 	cores := topology(dir, allowed)
-	var groups [][]int
-	var left []int
-	for i := 0; i < len(cores); {
-		j := i
-		for j < len(cores) && cores[j].pkg == cores[i].pkg {
-			j++
-		}
-		g, l := packageGroups(cores[i:j], n)
-		groups, left = append(groups, g...), append(left, l...)
-		i = j
-	}
-	for len(left) >= n {
-		groups = append(groups, left[:n:n])
-		left = left[n:]
-	}
-	return groups, nil
-}
-
-// packageGroups cuts the cores of one package into groups of n CPUs, and
-// returns what is left.
-func packageGroups(cores []core, n int) (groups [][]int, left []int) {
 	widest := 0
 	for _, c := range cores {
 		widest = max(widest, len(c.cpus))
 	}
-	if n >= widest {
-		var all []int
-		for _, c := range cores {
-			all = append(all, c.cpus...)
-		}
-		for len(all) >= n {
-			groups = append(groups, all[:n:n])
-			all = all[n:]
-		}
-		return groups, all
-	}
-	// Smaller than a core: the k-th group of every core, for k = 0, 1, ...
-	for k := 0; k*n < widest; k++ {
-		for _, c := range cores {
-			if (k+1)*n <= len(c.cpus) {
-				groups = append(groups, c.cpus[k*n:(k+1)*n:(k+1)*n])
-			} else if k*n < len(c.cpus) {
-				left = append(left, c.cpus[k*n:]...)
+	var groups [][]int
+	var left []int
+	if n < widest {
+		for k := 0; k*n < widest; k++ {
+			for _, c := range cores {
+				switch {
+				case (k+1)*n <= len(c.cpus):
+					groups = append(groups, c.cpus[k*n:(k+1)*n:(k+1)*n])
+				case k*n < len(c.cpus):
+					left = append(left, c.cpus[k*n:]...)
+				}
 			}
 		}
+	} else {
+		for i := 0; i < len(cores); {
+			var all []int
+			j := i
+			for ; j < len(cores) && cores[j].pkg == cores[i].pkg; j++ {
+				all = append(all, cores[j].cpus...)
+			}
+			for ; len(all) >= n; all = all[n:] {
+				groups = append(groups, all[:n:n])
+			}
+			left = append(left, all...)
+			i = j
+		}
 	}
-	return groups, left
+	for ; len(left) >= n; left = left[n:] {
+		groups = append(groups, left[:n:n])
+	}
+	return groups, nil
 }
 
 // topology reads the package and core of each allowed CPU, and returns the
