@@ -222,8 +222,14 @@ func (l *Loop) ended(a *execution) {
 	rec.Lost = a.err != nil
 	l.releaseCPUs(rec.CPUs)
 	o := a.outcome()
-	if o.status == StatusRequeued && !l.mayRun(j) {
-		o = outcome{status: StatusTerminated, err: l.whyNot(j)}
+	if o.status == StatusRequeued {
+		// It does not run again if it may not, or if it would hit a wall
+		// that a related job hit since it started.
+		if !l.mayRun(j) {
+			o = outcome{status: StatusTerminated, err: l.whyNot(j)}
+		} else if why := j.pool.wallFor(j); why != "" {
+			o = outcome{status: StatusTerminated, err: why}
+		}
 	}
 	l.end(j, o)
 	switch {

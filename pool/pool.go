@@ -60,6 +60,7 @@ type Pool struct {
 	mem    poolMemory                   // the running jobs' memory, as sampled
 	peaks  map[string]map[float64]int64 // category -> size -> the largest peak of its finished jobs
 	groups [][]int                      // the CPU groups its jobs are pinned to (Affinity)
+	walls  map[string]*walls            // category -> the walls its jobs hit (see chain)
 }
 
 // NewPool returns a new pool run by l. It is an error to ask for a memory

@@ -289,6 +289,7 @@ func (l *Loop) chain(origin *Job, st Status) {
 	}
 	why := fmt.Sprintf("job %q (category %q) %s", origin.Name, cat, what)
 	p, w := origin.pool, weight(origin)
+	p.noteWall(cat, st, w, why)
 	match := func(j *Job) bool {
 		return j != origin && j.pool == p && j.Category() == cat && j.Size() > 0 && weight(j) >= w
 	}
@@ -300,6 +301,44 @@ func (l *Loop) chain(origin *Job, st Status) {
 	p.cancelQueued(match, why)
 	started := origin.Last.Start
 	l.terminateLive(func(a *execution) bool { return match(a.job) && a.start.After(started) }, why, false)
+}
+
+// walls are the smallest sizes of a category whose jobs ended timeout (a
+// weight: size × slowdown) and memory, and why, for the jobs that a chain
+// left running and that are requeued since: they do not run again.
+type walls struct {
+	timeout, memory       float64
+	timeoutWhy, memoryWhy string
+}
+
+func (p *Pool) noteWall(cat string, st Status, w float64, why string) {
+	if p.walls == nil {
+		p.walls = map[string]*walls{}
+	}
+	x := p.walls[cat]
+	if x == nil {
+		x = &walls{}
+		p.walls[cat] = x
+	}
+	switch {
+	case st == StatusTimeout && (x.timeout == 0 || w < x.timeout):
+		x.timeout, x.timeoutWhy = w, why
+	case st == StatusMemory && (x.memory == 0 || w < x.memory):
+		x.memory, x.memoryWhy = w, why
+	}
+}
+
+// wallFor says which wall j, requeued, would hit, if any.
+func (p *Pool) wallFor(j *Job) string {
+	x := p.walls[j.Category()]
+	switch {
+	case x == nil || j.Size() <= 0:
+	case x.memory > 0 && j.Size() >= x.memory:
+		return x.memoryWhy
+	case x.timeout > 0 && j.weight() >= x.timeout:
+		return x.timeoutWhy
+	}
+	return ""
 }
 
 // GiB writes bytes as GiB, as the Lua API counts memory.

@@ -142,3 +142,26 @@ func TestChainSweep(t *testing.T) {
 		t.Errorf("size5 never started beside size4")
 	}
 }
+
+// A job that a chain left running, since it started before the origin, does
+// not run again if it is requeued: it would hit the same wall.
+func TestChainWallOnRequeue(t *testing.T) {
+	l := newLoop(t)
+	p := newPoolOf(t, l, pool.Config{Name: "mem", Workers: 3, KillGrace: time.Second,
+		MemSample: 20 * time.Millisecond, MemLimit: 300 << 20})
+	steady := child("steady", "-alloc", "100", "sleep", "3")
+	// Started before the origin, it grows slowly past what the pool has
+	// room for beside steady, well after the origin has ended.
+	early := related("early", "c", 5, "-grow", "10:0.05:400", "sleep", "30")
+	origin := related("origin", "c", 2, "-grow", "10:0.01:500", "sleep", "30")
+	origin.Extra.MemLimit = 50 << 20
+	execute(t, p, steady, early, origin)
+	join(t, p)
+	checkEnds(t, []wantEnd{
+		{steady, pool.StatusDone, ""},
+		{early, pool.StatusTerminated, `job "origin" (category "c") went over its memory limit`},
+	})
+	if origin.Status != pool.StatusMemory {
+		t.Errorf("origin ended %s (%q), want memory", origin.Status, origin.Error)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,30 +40,34 @@ var jobKinds = []jobKind{
 
 type stopPath struct {
 	name string
-	// job adds Job fields; before runs before execute; after runs once the
-	// job is set up (its pid file complete).
-	job, before, after string
-	signals            []syscall.Signal // sent to expool once the job is set up
-	status             string           // the job's final status
-	exit               int              // expool's exit status
-	restarts           int
-	killgrace          string
+	// job adds Job fields; flags, testproc flags; before runs before
+	// execute; after runs once the job is set up (its pid file complete).
+	job, flags, before, after string
+	signals                   []syscall.Signal // sent to expool once the job is set up
+	status                    string           // the job's final status
+	err                       string           // job.error: a regular expression, "nil" for none
+	exit                      int              // expool's exit status
+	restarts                  int
+	killgrace                 string
 }
 
 var stopPaths = []stopPath{
-	{name: "job-timeout", job: "timeout=0.3,", status: "timeout"},
-	{name: "restart-then-timeout", job: "timeout=0.3, ontimeout=true, maxrestarts=1,", status: "timeout", restarts: 1},
-	{name: "task-timeout", before: `local task = Task{name="t", timeout=0.3}`, job: "task=task,", status: "terminated"},
-	{name: "join-timeout", after: "pool:join(0.3)", status: "terminated"},
-	{name: "terminate", after: "pool:terminate()", status: "terminated"},
-	{name: "os.exit", after: "os.exit(3)", status: "terminated", exit: 3},
-	{name: "main-chunk-error", after: `error("boom")`, status: "terminated", exit: 1},
-	{name: "SIGINT", signals: []syscall.Signal{syscall.SIGINT}, status: "terminated", exit: 130},
-	{name: "SIGTERM", signals: []syscall.Signal{syscall.SIGTERM}, status: "terminated", exit: 143},
-	{name: "SIGHUP", signals: []syscall.Signal{syscall.SIGHUP}, status: "terminated", exit: 129},
-	{name: "SIGQUIT", signals: []syscall.Signal{syscall.SIGQUIT}, status: "terminated", exit: 131},
+	{name: "job-timeout", job: "timeout=0.3,", status: "timeout", err: "nil"},
+	{name: "restart-then-timeout", job: "timeout=0.3, ontimeout=true, maxrestarts=1,", status: "timeout", err: "nil", restarts: 1},
+	// Once set up, the job grows by 5 MiB steps past its memlimit of 100 MiB.
+	{name: "memlimit", job: "memlimit=100/1024,", flags: `"-grow", "5:0.01:2000",`, status: "memory",
+		err: `memory 0\.\d+ GiB over the job's memlimit of 0\.0977 GiB`},
+	{name: "task-timeout", before: `local task = Task{name="t", timeout=0.3}`, job: "task=task,", status: "terminated", err: `task "t" timed out`},
+	{name: "join-timeout", after: "pool:join(0.3)", status: "terminated", err: "pool join timed out"},
+	{name: "terminate", after: "pool:terminate()", status: "terminated", err: `pool:terminate\(\)`},
+	{name: "os.exit", after: "os.exit(3)", status: "terminated", err: `os\.exit`, exit: 3},
+	{name: "main-chunk-error", after: `error("boom")`, status: "terminated", err: "error in the main chunk", exit: 1},
+	{name: "SIGINT", signals: []syscall.Signal{syscall.SIGINT}, status: "terminated", err: "SIGINT", exit: 130},
+	{name: "SIGTERM", signals: []syscall.Signal{syscall.SIGTERM}, status: "terminated", err: "SIGTERM", exit: 143},
+	{name: "SIGHUP", signals: []syscall.Signal{syscall.SIGHUP}, status: "terminated", err: "SIGHUP", exit: 129},
+	{name: "SIGQUIT", signals: []syscall.Signal{syscall.SIGQUIT}, status: "terminated", err: "SIGQUIT", exit: 131},
 	{name: "second-signal-in-grace", signals: []syscall.Signal{syscall.SIGINT, syscall.SIGINT},
-		status: "terminated", exit: 130, killgrace: "60"},
+		status: "terminated", err: "SIGINT", exit: 130, killgrace: "60"},
 }
 
 const matrixScript = `
@@ -75,7 +80,7 @@ local job = Job{name="cell", args=%s, %s %s
   onfinish=function(j)
     local f = assert(io.open("finished", "a"))
     f:write(table.concat({j.status, tostring(j.returncode), j.restarts, starts,
-      pool.running, pool.pending, #pool.failures, tostring(pool.failures[1] == j)}, " "), "\n")
+      pool.running, pool.pending, #pool.failures, tostring(pool.failures[1] == j), tostring(j.error)}, " "), "\n")
     f:close()
   end}
 pool:execute(job)
@@ -107,7 +112,8 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 	if path.signals != nil {
 		ready = kind.pids // signalled as soon as the first attempt is up
 	}
-	script := fmt.Sprintf(matrixScript, killgrace, path.before, kind.args, kind.extra, path.job, ready, path.after)
+	args := strings.Replace(kind.args, `"testproc", `, `"testproc", `+path.flags, 1)
+	script := fmt.Sprintf(matrixScript, killgrace, path.before, args, kind.extra, path.job, ready, path.after)
 	if err := os.WriteFile(filepath.Join(dir, "cell.lua"), []byte(script), 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -142,15 +148,17 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 		t.Errorf("took %v: the second signal did not skip the %ss grace period", elapsed, path.killgrace)
 	}
 
-	// onfinish ran exactly once, with the status, returncode and counters expected.
+	// onfinish ran exactly once, with the status, returncode, counters and
+	// error expected.
 	code := -15
 	if kind.ignoresTerm {
 		code = -9
 	}
 	finished, _ := os.ReadFile(filepath.Join(dir, "finished"))
-	want := fmt.Sprintf("%s %d %d %d 0 0 1 true\n", path.status, code, path.restarts, path.restarts+1)
-	if string(finished) != want {
-		t.Errorf("onfinish recorded %q, want once %q (status returncode restarts starts running pending #failures failures[1]==job)", finished, want)
+	want := fmt.Sprintf("%s %d %d %d 0 0 1 true ", path.status, code, path.restarts, path.restarts+1)
+	line := regexp.QuoteMeta(want) + "(" + path.err + ")\n"
+	if !regexp.MustCompile("^" + line + "$").Match(finished) {
+		t.Errorf("onfinish recorded %q, want once %q (status returncode restarts starts running pending #failures failures[1]==job error)", finished, want+path.err)
 	}
 
 	// No process of any of the job's groups is left, zombies included.
