@@ -138,20 +138,22 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	observers := []pool.Observer{tally}
 	var resume func(*pool.Job) bool
 	if rec.resume {
-		done, err := records.ReadDone(rec.joblog)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		r, err := records.ReadResume(rec.joblog, stderr)
+		if err != nil {
 			fmt.Fprintf(stderr, "expool: --resume: %v\n", err)
 			return 2
 		}
-		resume = records.NewResume(done, stderr).Done
+		resume = r.Done
 	}
+	var joblog *records.JobLog
 	if rec.joblog != "" {
-		joblog, err := records.OpenJobLog(rec.joblog)
-		if err != nil {
+		var err error
+		if joblog, err = records.OpenJobLog(rec.joblog); err != nil {
 			fmt.Fprintf(stderr, "expool: --joblog: %v\n", err)
 			return 2
 		}
 		defer joblog.Close()
+		joblog.Errors = stderr
 		observers = append(observers, joblog)
 	}
 	var timeline *os.File

@@ -48,6 +48,7 @@ type Loop struct {
 	// Resume, if set, is asked about every job executed: true means the job
 	// ran to "done" in an earlier run, so it ends at once with status done
 	// and Resumed set, without running, its ondone and onfinish called.
+	// Resume may set j.Last and j.Restarts to what the job had then.
 	Resume func(j *Job) bool
 
 	pools []*Pool

@@ -54,7 +54,7 @@ type outputs struct {
 // them.
 func (l *Loop) openOutputs(j *Job, limit int) (*outputs, error) {
 	o := &outputs{}
-	so, se := j.outputDests()
+	so, se := j.OutputDests()
 	var err error
 	if o.stdout, o.out, err = l.openDest(o, so, l.Stdout, limit); err != nil {
 		o.close()

@@ -116,9 +116,11 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 		return false, nil
 	case l.Resume != nil && l.Resume(j):
 		// Done in an earlier run: it ends at once, from the loop.
-		now := time.Now()
 		j.Resumed = true
-		j.Last = &Attempt{Start: now, Stop: now}
+		if j.Last == nil {
+			now := time.Now()
+			j.Last = &Attempt{Start: now, Stop: now}
+		}
 		l.finishLater(j, StatusDone)
 		return false, nil
 	}
