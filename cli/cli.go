@@ -194,14 +194,27 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if showProgress || rec.summary {
 		tally.WriteSummary(stderr)
 	}
+	// A record that could not be written makes a run that went well fail.
+	recordsLost := joblog != nil && joblog.Failed(stderr)
 	if timeline != nil {
-		if err := tally.WriteTimeline(timeline, name); err != nil {
-			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
-			status = max(status, 1)
+		err := tally.WriteTimeline(timeline, name)
+		if cerr := timeline.Close(); err == nil {
+			err = cerr
 		}
+		if err != nil {
+			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
+			recordsLost = true
+		}
+	}
+	if recordsLost && status == 0 {
+		status = statusRecordsLost
 	}
 	return status
 }
+
+// statusRecordsLost is the exit status of a run whose job log, captured
+// output or timeline could not all be written (sysexits.h's EX_IOERR).
+const statusRecordsLost = 74
 
 // recordOptions are the options of spec §8.
 type recordOptions struct {
