@@ -134,11 +134,21 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := rec.check(fs); err != nil {
 		return usageError(stderr, err.Error())
 	}
+	// While the progress line is drawn, the run's output goes through the
+	// screen, which writes it above the line.
+	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
+	outW, errW := stdout, stderr
+	var screen *records.Screen
+	var relay pool.Relay
+	if showProgress {
+		screen = records.NewScreen(stdout, stderr)
+		outW, errW, relay = screen.Stdout(), screen.Stderr(), screen
+	}
 	tally := records.NewTally(rec.timeline != "")
 	observers := []pool.Observer{tally}
 	var resume func(*pool.Job) bool
 	if rec.resume {
-		r, err := records.ReadResume(rec.joblog, stderr)
+		r, err := records.ReadResume(rec.joblog, errW)
 		if err != nil {
 			fmt.Fprintf(stderr, "expool: --resume: %v\n", err)
 			return 2
@@ -153,7 +163,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		defer joblog.Close()
-		joblog.Errors = stderr
+		joblog.Errors = errW
 		observers = append(observers, joblog)
 	}
 	var timeline *os.File
@@ -172,8 +182,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	launcher := pool.NewLocal()
 	launcher.Watchdog = []string{executable, watchdogFlag}
-	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable,
-		Launcher: launcher, Workers: rec.workers, Observers: observers, Resume: resume})
+	script, err := luaapi.New(luaapi.Options{Stdout: outW, Stderr: errW, Executable: executable,
+		Launcher: launcher, Workers: rec.workers, Observers: observers, Resume: resume, Relay: relay})
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1
@@ -182,10 +192,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	stop := handleSignals(script)
 	defer stop()
-	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
 	var progress *records.Progress
 	if showProgress {
-		progress = records.StartProgress(tally, stderr)
+		progress = records.StartProgress(tally, screen)
 	}
 	status := script.Run(name, src, rest)
 	if progress != nil {

@@ -25,8 +25,9 @@ import (
 
 // Options set up a Script.
 type Options struct {
-	// Stdout receives print(); Stderr expool's messages. Jobs that inherit
-	// their output get these when they are files, else os.Stdout and os.Stderr.
+	// Stdout receives print() and io.write(); Stderr io.stderr:write() and
+	// expool's messages. Jobs that inherit their output get these when they
+	// are files, else os.Stdout and os.Stderr (or Relay's pipes).
 	Stdout, Stderr io.Writer
 	// Executable is the absolute path of expool, the global EXPOOL.
 	Executable string
@@ -39,6 +40,8 @@ type Options struct {
 	Observers []pool.Observer
 	// Resume tells the jobs done in an earlier run (pool.Loop.Resume).
 	Resume func(*pool.Job) bool
+	// Relay carries the output of jobs that inherit it (pool.Loop.Relay).
+	Relay pool.Relay
 }
 
 // Script runs one expool Lua script: its Lua state, its pools and its exit
@@ -91,7 +94,7 @@ func New(opts Options) (*Script, error) {
 		executable: opts.Executable,
 		workers:    opts.Workers,
 	}
-	loop.Observers, loop.Resume = opts.Observers, opts.Resume
+	loop.Observers, loop.Resume, loop.Relay = opts.Observers, opts.Resume, opts.Relay
 	if f, ok := s.stdout.(*os.File); ok {
 		loop.Stdout = f
 	}
@@ -435,6 +438,7 @@ func (s *Script) register() {
 	os := L.GetGlobal("os").(*lua.LTable)
 	os.RawSetString("exit", L.NewFunction(guarded(s.osExit)))
 	L.SetGlobal("print", L.NewFunction(guarded(s.print)))
+	s.redirectStdio()
 	math := L.GetGlobal("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(guarded(s.mathRandom)))
 	math.RawSetString("randomseed", L.NewFunction(guarded(s.mathRandomseed)))
