@@ -40,17 +40,21 @@ Options:
   -j N              the workers of pools created without a number of them
                     (default: cpu_count()-1, at least 1)
   --joblog FILE     append a tab-separated line per job attempt to FILE, as
-                    each attempt ends (a header first if FILE is new)
-  --resume          with --joblog: jobs whose name has a "done" line in FILE
-                    do not run again; they end "done" at once, with
-                    job.resumed true, and their ondone and onfinish run
+                    each attempt ends (a header first if FILE is new); what
+                    an attempt captured (PIPE) is saved beside it, in FILE.out
+  --resume          with --joblog: a job whose name has a "done" line in FILE
+                    does not run again: it ends "done" at once with what it
+                    had then (times, rusage, captured output), job.resumed
+                    true, and its ondone and onfinish run; each line serves
+                    one job
   --progress        draw a live progress line on stderr even if it is not a
-                    terminal (by default: only if it is)
+                    terminal (by default: only if it is); while it is drawn,
+                    output is written above it, a whole line at a time
   --no-progress     draw none
   --summary         write a summary of the run on stderr at the end (by
                     default: only if the progress line was drawn)
-  --timeline FILE   write a page of the run to FILE.html: a row per worker
-                    slot, a bar per attempt
+  --timeline FILE   write to FILE a page that draws the run: a row per
+                    worker slot, a bar per attempt
   -h, --help        show this help and exit
   --version         show the version and exit
 
@@ -58,9 +62,12 @@ On SIGINT, SIGTERM, SIGHUP or SIGQUIT expool terminates every job (SIGTERM to
 its process group, SIGKILL after the pool's killgrace), runs their onfinish
 callbacks and exits with 128 + the signal number; a second signal kills at once.
 
+Jobs that could not start (status "error") are reported on stderr.
+
 Exit status: 0 when the script ran to its end without error (whatever its
 jobs returned), the code given to os.exit, 1 on a script or callback error,
-2 on bad usage, 128+N on signal N.
+2 on bad usage, 128+N on signal N; 74 rather than 0 when the job log, the
+output saved beside it or the timeline could not all be written.
 
 The Lua API: README.md, or 'go doc expool/luaapi'.
 `
