@@ -152,7 +152,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		outW, errW, relay = screen.Stdout(), screen.Stderr(), screen
 	}
 	tally := records.NewTally(rec.timeline != "")
-	observers := []pool.Observer{tally}
+	unstarted := records.NewUnstarted(errW)
+	observers := []pool.Observer{tally, unstarted}
 	var resume func(*pool.Job) bool
 	if rec.resume {
 		r, err := records.ReadResume(rec.joblog, errW)
@@ -209,6 +210,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if showProgress || rec.summary {
 		tally.WriteSummary(stderr)
+	} else {
+		unstarted.Close() // the summary lists them
 	}
 	// A record that could not be written makes a run that went well fail.
 	recordsLost := joblog != nil && joblog.Failed(stderr)
