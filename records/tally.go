@@ -37,10 +37,12 @@ type Failure struct {
 }
 
 // Slow is one of the slowest jobs: from its first attempt's start to its last
-// attempt's end.
+// attempt's end, restarts included, as what a job cost the run is all its
+// attempts (a job that times out and restarts three times is slow).
 type Slow struct {
 	Name     string
 	Duration time.Duration
+	Attempts int
 }
 
 // Bar is an attempt as the timeline draws it.
@@ -114,7 +116,7 @@ func (t *Tally) JobFinished(j *pool.Job) {
 	if start, ok := t.started[j]; ok {
 		delete(t.started, j)
 		if j.Last != nil && j.Last.Ended() {
-			t.noteSlow(j.Name, j.Last.Stop.Sub(start))
+			t.noteSlow(Slow{j.Name, j.Last.Stop.Sub(start), j.Restarts + 1})
 		}
 	}
 	if j.Status != pool.StatusDone {
@@ -130,12 +132,12 @@ func (t *Tally) JobFinished(j *pool.Job) {
 }
 
 // noteSlow keeps a job among the slowest if it is one.
-func (t *Tally) noteSlow(name string, d time.Duration) {
-	i := sort.Search(len(t.slowest), func(i int) bool { return t.slowest[i].Duration < d })
+func (t *Tally) noteSlow(s Slow) {
+	i := sort.Search(len(t.slowest), func(i int) bool { return t.slowest[i].Duration < s.Duration })
 	if i >= slowestKept {
 		return
 	}
-	t.slowest = append(t.slowest[:i], append([]Slow{{name, d}}, t.slowest[i:]...)...)
+	t.slowest = append(t.slowest[:i], append([]Slow{s}, t.slowest[i:]...)...)
 	if len(t.slowest) > slowestKept {
 		t.slowest = t.slowest[:slowestKept]
 	}
