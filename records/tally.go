@@ -28,7 +28,19 @@ type Tally struct {
 	attempts []Bar
 	lanes    map[*pool.Pool][]bool // lanes in use
 	laneOf   map[*pool.Job]int
+	unrun    []Unrun // the first unrunListed jobs that never ran
+	unrunAll int     // and how many in all
+	resumed  int     // jobs resumed from a job log
 }
+
+// Unrun is a job that never ran: it could not start (error), or was
+// cancelled.
+type Unrun struct {
+	Name, Pool, Task, Status, Error string
+}
+
+// unrunListed bounds the jobs that never ran the timeline lists.
+const unrunListed = 1000
 
 // Failure is a job that did not end "done".
 type Failure struct {
@@ -113,6 +125,9 @@ func (t *Tally) JobFinished(j *pool.Job) {
 	defer t.mu.Unlock()
 	t.finished++
 	t.byStatus[j.Status]++
+	if t.keep {
+		t.noteUnrun(j)
+	}
 	if start, ok := t.started[j]; ok {
 		delete(t.started, j)
 		if j.Last != nil && j.Last.Ended() {
@@ -128,6 +143,25 @@ func (t *Tally) JobFinished(j *pool.Job) {
 			}
 			t.failures = append(t.failures, f)
 		}
+	}
+}
+
+// noteUnrun keeps a job that never ran, and counts those resumed.
+func (t *Tally) noteUnrun(j *pool.Job) {
+	if j.Resumed {
+		t.resumed++
+		return
+	}
+	if j.Status != pool.StatusError && j.Status != pool.StatusCancelled {
+		return
+	}
+	t.unrunAll++
+	if len(t.unrun) < unrunListed {
+		u := Unrun{Name: j.Name, Pool: j.Pool().Name, Task: "-", Status: string(j.Status), Error: j.Error}
+		if j.Task != nil {
+			u.Task = j.Task.Name
+		}
+		t.unrun = append(t.unrun, u)
 	}
 }
 

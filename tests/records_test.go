@@ -226,7 +226,12 @@ func TestTimeline(t *testing.T) {
 for i = 1, 9 do pool:execute(Job{name="ok" .. i, args={"testproc", "sleep", "0.1"}}) end
 pool:execute(Job{name="bad", args={"testproc", "exit", "1"}})
 pool:execute(Job{name="slow", args={"testproc", "sleep", "30"}, timeout=0.3, ontimeout=true, maxrestarts=1})
+pool:execute(Job{name="missing", args={"no-such-program-of-expool"}})
 pool:join()
+local one = ExecPool{workers=1, name="one", killgrace=0.1}
+one:execute(Job{name="long", args={"testproc", "sleep", "30"}})
+one:execute(Job{name="never", args={"testproc", "exit", "0"}})
+one:terminate()
 `), 0o666)
 	cmd := exec.Command("expool", "--timeline", "run.html", "t.lua")
 	cmd.Dir = dir
@@ -239,11 +244,15 @@ pool:join()
 		t.Fatal(err)
 	}
 	html := string(page)
-	// 12 attempts, with their names and statuses on hover.
-	if n := strings.Count(html, `<rect class="bar"`); n != 12 {
-		t.Errorf("%d bars, want 12 (9 done, 1 failed, 2 timeouts)", n)
+	// 13 attempts, with their names and statuses on hover; every job counted
+	// by status; the jobs that never ran listed under the chart.
+	if n := strings.Count(html, `<rect class="bar"`); n != 13 {
+		t.Errorf("%d bars, want 13 (9 done, 1 failed, 2 timeouts, 1 terminated)", n)
 	}
-	for _, want := range []string{"<title>bad, attempt 1: failed in", "<title>slow, attempt 2: timeout in", "returncode -15 (signal 15)", "ExecPool, slot 3", "done (9)", "timeout (2)"} {
+	for _, want := range []string{"<title>bad, attempt 1: failed in", "<title>slow, attempt 2: timeout in", "returncode -15 (signal 15)", "ExecPool, slot 3",
+		"done (9)", "failed (1)", "timeout (1 job, 2 bars)", "terminated (1)", "cancelled (1, listed below)", "error (1, listed below)",
+		"<td>missing</td><td>ExecPool</td><td>-</td><td>error</td><td>exec: &#34;no-such-program-of-expool&#34;: executable file not found in $PATH</td>",
+		"<td>never</td><td>one</td><td>-</td><td>cancelled</td>"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the page lacks %q", want)
 		}
