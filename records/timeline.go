@@ -102,13 +102,13 @@ func (t *Tally) WriteTimeline(w io.Writer, script string) error {
 	}
 	rowOf := map[laneKey]int{}
 	page := timelinePage{
-		Title:    "expool timeline: " + script,
+		Title: "expool timeline: " + script,
 		Subtitle: fmt.Sprintf("%s, %d jobs, %d attempts over %s", start.Format("2006-01-02 15:04:05"),
 			sum(jobs), len(bars), end.Sub(start).Round(time.Millisecond)),
 		Unrun:     unrun,
 		UnrunMore: unrunAll - len(unrun),
-		Width:    labelWidth + plotWidth + 20,
-		PlotLeft: labelWidth,
+		Width:     labelWidth + plotWidth + 20,
+		PlotLeft:  labelWidth,
 	}
 	for _, p := range pools {
 		for lane := 0; lane < lanes[p]; lane++ {
