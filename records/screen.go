@@ -21,7 +21,8 @@ import (
 // Stdout and Stderr. stdout's lines go to stdout, stderr's to stderr.
 //
 // A job's lines are passed on as they come; a last line without a newline
-// gets one when the job ends, and a line longer than maxLine is cut.
+// gets one when the job ends, and a line longer than maxLine is cut (a new
+// line every maxLine bytes).
 type Screen struct {
 	mu     sync.Mutex
 	stdout io.Writer // nil: stdout is not relayed
@@ -155,20 +156,40 @@ func (l *lineWriter) add(p []byte) {
 		// The common case: whole lines, passed on without a copy.
 		i := bytes.LastIndexByte(p, '\n')
 		if i >= 0 {
-			l.s.lines(l.w, p[:i+1])
+			l.pass(p[:i+1])
 		}
 		l.partial = append(l.partial, p[i+1:]...)
 	} else {
 		l.partial = append(l.partial, p...)
 		if i := bytes.LastIndexByte(l.partial, '\n'); i >= 0 {
-			l.s.lines(l.w, l.partial[:i+1])
+			l.pass(l.partial[:i+1])
 			l.partial = append(l.partial[:0], l.partial[i+1:]...)
 		}
 	}
-	for len(l.partial) >= maxLine {
+	for len(l.partial) > maxLine {
 		l.s.lines(l.w, append(l.partial[:maxLine:maxLine], '\n'))
 		l.partial = append(l.partial[:0], l.partial[maxLine:]...)
 	}
+}
+
+// pass passes on whole lines, cutting those longer than maxLine.
+func (l *lineWriter) pass(b []byte) {
+	if len(b) <= maxLine {
+		l.s.lines(l.w, b)
+		return
+	}
+	var cut []byte
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		line := b[:i+1]
+		for len(line) > maxLine+1 {
+			cut = append(append(cut, line[:maxLine]...), '\n')
+			line = line[maxLine:]
+		}
+		cut = append(cut, line...)
+		b = b[i+1:]
+	}
+	l.s.lines(l.w, cut)
 }
 
 // end passes on a last partial line, with a newline.
