@@ -24,39 +24,43 @@ p:join()
 `)
 	on := []string{b.expool, "--progress", script}
 	off := []string{b.expool, "--no-progress", script}
-	var walls [2][]time.Duration
+	var walls, cpus [2][]time.Duration
 	var shown [2][]int64
 	for r := 0; r < b.runs; r++ {
 		for i := range 2 {
 			k := (i + r) % 2
 			argv := [][]string{on, off}[k]
-			wall, n, err := onTerminal(b.dir, argv)
+			wall, cpu, n, err := onTerminal(b.dir, argv)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "bench: progress: %v\n", err)
 				return
 			}
 			walls[k] = append(walls[k], wall)
+			cpus[k] = append(cpus[k], cpu)
 			shown[k] = append(shown[k], n)
 		}
 	}
 	b.printf("stdout and stderr on one pseudo-terminal, which the harness reads as fast as it can.\n\n")
-	b.printf("| contender | median wall | spread | bytes to the terminal |\n|---|---|---|---|\n")
+	b.printf("| contender | median wall | spread | CPU time, jobs included (median) | bytes to the terminal |\n|---|---|---|---|---|\n")
 	for k, name := range []string{"expool --progress", "expool --no-progress"} {
 		lo, hi := spread(walls[k])
-		b.printf("| %s | %s | %s – %s | %d |\n", name, ms(median(walls[k])), ms(lo), ms(hi), median(shown[k]))
+		b.printf("| %s | %s | %s – %s | %s | %d |\n", name, ms(median(walls[k])), ms(lo), ms(hi), ms(median(cpus[k])), median(shown[k]))
 	}
 	e, o := median(walls[0]), median(walls[1])
-	b.printf("\n- with / without the progress line: **%.2f**; %.0f µs of wall time per line of output for relaying it above the line\n\n",
-		ratio(e, o), float64((e-o).Microseconds())/2000)
+	ce, co := median(cpus[0]), median(cpus[1])
+	b.printf("\n- with / without the progress line: **%.2f** in wall time, %.2f in CPU time (user + system of expool and its jobs): "+
+		"%.0f µs of wall time and %.0f µs of CPU time per line of output, for passing it on above the line\n\n",
+		ratio(e, o), ratio(ce, co), float64((e-o).Microseconds())/2000, float64((ce-co).Microseconds())/2000)
 }
 
 // onTerminal runs argv with its stdout and stderr on a new pseudo-terminal,
-// reads the terminal until argv exits, and returns the wall time and the
-// bytes the terminal received.
-func onTerminal(dir string, argv []string) (time.Duration, int64, error) {
+// reads the terminal until argv exits, and returns the wall time, the CPU
+// time of argv and of the children it waited for, and the bytes the terminal
+// received.
+func onTerminal(dir string, argv []string) (wall, cpu time.Duration, shown int64, err error) {
 	ptmx, tty, err := pty.Open()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer ptmx.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
@@ -73,8 +77,11 @@ func onTerminal(dir string, argv []string) (time.Duration, int64, error) {
 	if err == nil {
 		err = cmd.Wait()
 	}
-	wall := time.Since(begin)
+	wall = time.Since(begin)
+	if err == nil {
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	ptmx.Close()
-	n := <-read
-	return wall, n, err
+	shown = <-read
+	return wall, cpu, shown, err
 }
