@@ -235,7 +235,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // output or timeline could not all be written (sysexits.h's EX_IOERR).
 const statusRecordsLost = 74
 
-// recordOptions are the options of spec §8.
+// recordOptions are the options that keep records of the run.
 type recordOptions struct {
 	workers                               int
 	joblog, timeline                      string
