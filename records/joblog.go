@@ -117,7 +117,8 @@ func (l *JobLog) Failed(w io.Writer) bool {
 	if l.lost+l.unsaved == 0 {
 		return false
 	}
-	fmt.Fprintf(w, "expool: --joblog %s: %d lines and %d captured outputs could not be written; --resume runs those jobs again\n", l.path, l.lost, l.unsaved)
+	fmt.Fprintf(w, "expool: --joblog %s: %d %s and %d captured %s could not be written; --resume runs those jobs again\n",
+		l.path, l.lost, plural(l.lost, "line"), l.unsaved, plural(l.unsaved, "output"))
 	return true
 }
 
