@@ -207,9 +207,14 @@ type relayed struct {
 	done chan struct{}
 }
 
+// chunks are the relays' read buffers, kept between jobs.
+var chunks = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
 func (rl *relayed) run() {
 	defer close(rl.done)
-	chunk := make([]byte, 32<<10)
+	buf := chunks.Get().(*[32 << 10]byte)
+	defer chunks.Put(buf)
+	chunk := buf[:]
 	for {
 		n, err := rl.r.Read(chunk)
 		if n > 0 {
