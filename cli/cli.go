@@ -18,6 +18,7 @@ import (
 
 	"expool/luaapi"
 	"expool/pool"
+	"expool/pool/local"
 	"expool/records"
 )
 
@@ -76,12 +77,12 @@ The Lua API: README.md, or 'go doc expool/luaapi'.
 // name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == watchdogFlag {
-		// expool runs itself as its watchdog (see pool.Watchdog).
+		// expool runs itself as its watchdog (see local.Watchdog).
 		pid, err := strconv.Atoi(args[1])
 		if err != nil {
 			return usageError(stderr, "--watchdog needs expool's pid")
 		}
-		pool.Watchdog(pid, stdin)
+		local.Watchdog(pid, stdin)
 		return 0
 	}
 	fs := flag.NewFlagSet("expool", flag.ContinueOnError)
@@ -188,14 +189,27 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		executable = os.Args[0]
 	}
-	launcher := pool.NewLocal()
+	// The launcher and the loop: the launcher is closed last, once every job
+	// has ended and the loop is closed.
+	launcher := local.New()
 	launcher.Watchdog = []string{executable, watchdogFlag}
-	script, err := luaapi.New(luaapi.Options{Stdout: outW, Stderr: errW, Executable: executable,
-		Launcher: launcher, Workers: rec.workers, Observers: observers, Resume: resume, Relay: relay})
+	defer launcher.Close()
+	loop, err := pool.NewLoop(launcher)
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1
 	}
+	defer loop.Close()
+	loop.Observers, loop.Resume, loop.Relay = observers, resume, relay
+	// Jobs that inherit their output get expool's when it is a file (or,
+	// while the progress line is drawn, the screen's pipes).
+	if f, ok := stdout.(*os.File); ok {
+		loop.Stdout = f
+	}
+	if f, ok := stderr.(*os.File); ok {
+		loop.Stderr = f
+	}
+	script := luaapi.New(loop, luaapi.Options{Stdout: outW, Stderr: errW, Executable: executable, Workers: rec.workers})
 	defer script.Close()
 
 	stop := handleSignals(script)

@@ -169,7 +169,7 @@ var jobType = &object[*jobObj]{
 		"rusage": {get: func(o *jobObj) lua.LValue {
 			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
 				// A stub has none; a resumed job, the one it had.
-				if !a.Ended() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) {
+				if !a.Exited() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) {
 					return lua.LNil
 				}
 				t := o.s.L.CreateTable(0, 3)

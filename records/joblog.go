@@ -129,9 +129,11 @@ func (l *JobLog) AttemptStarted(*pool.Job) {}
 func (l *JobLog) AttemptEnded(j *pool.Job, st pool.Status) {
 	a := j.Last
 	exit, signal := "-", 0
-	if a.ReturnCode >= 0 {
+	switch {
+	case a.Lost:
+	case a.ReturnCode >= 0:
 		exit = strconv.Itoa(a.ReturnCode)
-	} else {
+	default:
 		signal = -a.ReturnCode
 	}
 	line := l.line(j, a.Start, a.Stop.Sub(a.Start), exit, signal, st, a.Rusage)
@@ -147,9 +149,10 @@ func (l *JobLog) AttemptEnded(j *pool.Job, st pool.Status) {
 	l.write(j, line)
 }
 
-// JobFinished writes the line of a job that could not start.
+// JobFinished writes the line of a job that could not start: it ended
+// "error", and not because its last attempt was lost (that one has its line).
 func (l *JobLog) JobFinished(j *pool.Job) {
-	if j.Status == pool.StatusError {
+	if j.Status == pool.StatusError && (j.Last == nil || !j.Last.Lost) {
 		l.write(j, l.line(j, time.Now(), 0, "-", 0, pool.StatusError, pool.Rusage{}))
 	}
 }
