@@ -274,7 +274,7 @@ var jobType = &object[*jobObj]{
 		"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
 		"peakmem": {get: func(o *jobObj) lua.LValue {
 			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				if b, ok := a.PeakMem(); ok {
+				if _, b, ok := a.Memory(); ok {
 					return getGiB(b)
 				}
 				return lua.LNil
@@ -294,7 +294,8 @@ var jobType = &object[*jobObj]{
 		}},
 		"rusage": {get: func(o *jobObj) lua.LValue {
 			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				if !a.Exited() || a.PID == 0 {
+				// A stub has none; a resumed job, the one it had.
+				if !a.Exited() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) {
 					return lua.LNil
 				}
 				t := o.s.L.CreateTable(0, 3)

@@ -126,14 +126,15 @@ var poolConfigFields = &object[*pool.Config]{
 		})},
 		"memlimit": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string { return setGiB(&c.MemLimit, v) })},
 		"memsample": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
-			var d time.Duration
-			if msg := setSeconds(&d, v); msg != "" {
-				return msg
+			n, ok := v.(lua.LNumber)
+			if !ok {
+				return "must be a number of seconds, " + got(v)
 			}
-			if d != 0 && d < minMemSample {
-				return fmt.Sprintf("must be 0 (no sampling) or at least %g seconds, %s", minMemSample.Seconds(), got(v))
+			f := float64(n)
+			if !(f == 0 || f >= minMemSample.Seconds() && f <= maxMemSample.Seconds()) {
+				return fmt.Sprintf("must be 0 (no sampling) or a number of seconds from %g to %g, %s", minMemSample.Seconds(), maxMemSample.Seconds(), got(v))
 			}
-			c.MemSample = d
+			c.MemSample = time.Duration(f * float64(time.Second))
 			return ""
 		})},
 		"affinity": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
@@ -147,9 +148,12 @@ var poolConfigFields = &object[*pool.Config]{
 	},
 }
 
-// minMemSample bounds how often memory is sampled: every sample of a
-// process costs a few microseconds.
-const minMemSample = 10 * time.Millisecond
+// minMemSample and maxMemSample bound how often memory is sampled: every
+// sample of a process costs a few microseconds.
+const (
+	minMemSample = 10 * time.Millisecond
+	maxMemSample = time.Hour
+)
 
 // nilKeepsDefault makes a setter that leaves the default for nil.
 func nilKeepsDefault(set func(*pool.Config, lua.LValue) string) func(*pool.Config, lua.LValue) string {

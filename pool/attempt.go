@@ -152,6 +152,7 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	cpus := l.takeCPUs(j)
 	a := &execution{job: j, pool: p, out: out, grace: p.KillGrace, rec: &Attempt{CPUs: cpus},
 		memLimit: j.MemLimit(), requeueable: j.slot}
+	a.rec.run = a
 	a.memory.index = -1
 	if p.MemLimit > 0 {
 		a.memory.expected = p.expected(j)
@@ -220,6 +221,8 @@ func (l *Loop) ended(a *execution) {
 	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
 	rec.Output, rec.ErrOutput = a.stdout, a.stderr
 	rec.Lost = a.err != nil
+	_, rec.PeakMem, _ = rec.Memory()
+	rec.run = nil
 	l.releaseCPUs(rec.CPUs)
 	o := a.outcome()
 	if o.status == StatusRequeued {

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -151,26 +150,25 @@ type Attempt struct {
 	Lost bool
 	// CPUs are the CPUs the attempt's processes were pinned to; nil: none.
 	CPUs []int
+	// PeakMem is the largest memory sampled of the ended attempt: the
+	// resident memory of its processes, summed (bytes); 0: none sampled.
+	PeakMem int64
 
-	peakMem atomic.Int64 // bytes, the largest sample; 0: none taken
+	run *execution // while it runs
 }
 
-// PeakMem is the largest memory sampled of the attempt so far (bytes): the
-// resident memory of its processes, summed. ok is false if none was
-// sampled. It may be called while the attempt runs.
-func (a *Attempt) PeakMem() (bytes int64, ok bool) {
-	b := a.peakMem.Load()
-	return b, b > 0
-}
-
-// notePeak records a sample of the attempt's memory; any goroutine.
-func (a *Attempt) notePeak(b int64) {
-	for {
-		old := a.peakMem.Load()
-		if b <= old || a.peakMem.CompareAndSwap(old, b) {
-			return
-		}
+// Memory is the attempt's memory as sampled (bytes): the last sample while
+// it runs (0 once it has ended), and the largest so far; ok is false if none
+// was taken. It reads a running attempt's samples under its pool's lock:
+// call it from the loop's goroutine, or from one it hands the attempt to.
+func (a *Attempt) Memory() (last, peak int64, ok bool) {
+	if a.run == nil {
+		return 0, a.PeakMem, a.PeakMem > 0
 	}
+	m := &a.run.pool.mem
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return a.run.memory.mem, a.run.memory.peak, a.run.memory.peak > 0
 }
 
 // CPUList writes CPUs as EXPOOL_CPUS has them: "0,1,4".
@@ -206,8 +204,9 @@ func (j *Job) Finished() bool { return j.finished }
 // Pool returns the pool that executed the job, or nil.
 func (j *Job) Pool() *Pool { return j.pool }
 
-// outputDests resolves "inherit" through the task chain.
-func (j *Job) outputDests() (stdout, stderr Dest) {
+// OutputDests returns where j's stdout and stderr go, "inherit" resolved
+// through its task chain.
+func (j *Job) OutputDests() (stdout, stderr Dest) {
 	stdout, stderr = j.Stdout, j.Stderr
 	for t := j.Task; t != nil && (stdout.Kind == DestInherit || stderr.Kind == DestInherit); t = t.Parent {
 		if stdout.Kind == DestInherit {

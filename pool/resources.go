@@ -50,6 +50,7 @@ type poolMemory struct {
 type execMemory struct {
 	index    int   // in poolMemory.running; -1: not in it
 	mem      int64 // the last sample, bytes
+	peak     int64 // the largest sample
 	expected int64 // what it was expected to use when it started
 	gone     bool  // its process has been reaped: samples are late
 }
@@ -93,7 +94,6 @@ func (a *execution) reservation() int64 { return max(a.memory.mem, a.memory.expe
 // sampled records a sample of a's memory, b bytes, and enforces the limits.
 // The launcher calls it from its sampler's goroutine.
 func (l *Loop) sampled(a *execution, b int64) {
-	a.rec.notePeak(b)
 	p := a.pool
 	m := &p.mem
 	m.mu.Lock()
@@ -107,6 +107,7 @@ func (l *Loop) sampled(a *execution, b int64) {
 		m.reserved -= a.reservation()
 	}
 	a.memory.mem = b
+	a.memory.peak = max(a.memory.peak, b)
 	if tracked {
 		m.reserved += a.reservation()
 		if lim := a.memLimit; lim > 0 && b > lim {
@@ -184,10 +185,8 @@ func (p *Pool) expected(j *Job) int64 {
 	if x := j.Extra; x != nil && x.Mem > 0 {
 		return x.Mem
 	}
-	if j.Last != nil {
-		if peak, ok := j.Last.PeakMem(); ok {
-			return peak
-		}
+	if j.Last != nil && j.Last.PeakMem > 0 {
+		return j.Last.PeakMem
 	}
 	var best int64
 	if cat := j.Category(); cat != "" {
@@ -208,8 +207,8 @@ func (p *Pool) notePeak(j *Job) {
 	if cat == "" || j.Last == nil {
 		return
 	}
-	peak, ok := j.Last.PeakMem()
-	if !ok {
+	peak := j.Last.PeakMem
+	if peak == 0 {
 		return
 	}
 	if p.peaks == nil {
