@@ -48,8 +48,9 @@ type sampler struct {
 
 	mu       sync.Mutex // guards the fields below, and every tracked's next
 	attempts map[uint64]*tracked
-	running  bool      // its goroutine runs
-	target   time.Time // when the goroutine wakes next
+	running  bool          // its goroutine runs
+	target   time.Time     // when the goroutine wakes next
+	linger   time.Duration // how long the goroutine waits, idle, before it ends: the last period asked for
 	wake     chan struct{}
 }
 
@@ -103,6 +104,7 @@ func (l *Launcher) track(n uint64, lead int, every time.Duration, report func(in
 		s.wake = make(chan struct{}, 1)
 	}
 	s.attempts[n] = t
+	s.linger = every
 	switch {
 	case !s.running:
 		s.running = true
@@ -120,9 +122,6 @@ func (l *Launcher) untrack(n uint64) {
 	s.mu.Lock()
 	t := s.attempts[n]
 	delete(s.attempts, n)
-	if len(s.attempts) == 0 && s.running {
-		s.poke() // to end the goroutine
-	}
 	s.mu.Unlock()
 	if t == nil {
 		return
@@ -145,21 +144,38 @@ func (s *sampler) poke() {
 }
 
 // run is the sampler's goroutine: it samples the attempts that are due, and
-// sleeps until the next is, while any is tracked.
+// sleeps until the next is, while any is tracked. It ends once none has
+// been for a period, rather than at once, so that jobs that last less than
+// a period (thousands of `true`) do not start it anew each.
 func (s *sampler) run(l *Launcher) {
 	w := newWalker(l)
 	defer w.close()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var due []*tracked
+	var idle time.Time // since when none is tracked
 	for {
 		now := time.Now()
 		s.mu.Lock()
 		if len(s.attempts) == 0 {
-			s.running = false
+			if !idle.IsZero() && !now.Before(idle.Add(s.linger)) {
+				s.running = false
+				s.mu.Unlock()
+				return
+			}
+			if idle.IsZero() {
+				idle = now
+			}
+			s.target = now.Truncate(s.linger).Add(s.linger)
+			if s.target.Before(idle.Add(s.linger)) {
+				s.target = s.target.Add(s.linger)
+			}
+			next := s.target
 			s.mu.Unlock()
-			return
+			s.sleep(timer, next)
+			continue
 		}
+		idle = time.Time{}
 		due = due[:0]
 		var next time.Time
 		for _, t := range s.attempts {
@@ -189,13 +205,18 @@ func (s *sampler) run(l *Launcher) {
 			}
 			continue
 		}
-		timer.Reset(time.Until(next))
-		select {
-		case <-timer.C:
-		case <-s.wake:
-			if !timer.Stop() {
-				<-timer.C
-			}
+		s.sleep(timer, next)
+	}
+}
+
+// sleep waits until next, or until poked.
+func (s *sampler) sleep(timer *time.Timer, next time.Time) {
+	timer.Reset(time.Until(next))
+	select {
+	case <-timer.C:
+	case <-s.wake:
+		if !timer.Stop() {
+			<-timer.C
 		}
 	}
 }
@@ -249,7 +270,7 @@ type adoptee struct {
 
 func newWalker(l *Launcher) *walker {
 	self := strconv.Itoa(l.pid)
-	w := &walker{launcher: l, page: int64(os.Getpagesize()), buf: make([]byte, 64<<10),
+	w := &walker{launcher: l, page: int64(os.Getpagesize()), buf: make([]byte, 4<<10),
 		selfPath: procDir + "/" + self + "/task/" + self + "/children", adopted: map[int]*adoptee{}}
 	w.self = openProc(w.selfPath)
 	return w
@@ -274,10 +295,13 @@ func openProc(path string) int {
 	return fd
 }
 
-// read reads the whole file fd, or the file at path if fd is -1, into w.buf.
-func (w *walker) read(fd int, path string) ([]byte, bool) {
+// read reads the whole file fd, or, if fd is -1, the file path(), into w.buf.
+func (w *walker) read(fd int, path func() string) ([]byte, bool) {
 	if fd < 0 {
-		fd = openProc(path)
+		if path == nil {
+			return nil, false
+		}
+		fd = openProc(path())
 		if fd < 0 {
 			return nil, false
 		}
@@ -300,19 +324,44 @@ func (w *walker) read(fd int, path string) ([]byte, bool) {
 	}
 }
 
-// pids appends the pids listed in b, space-separated, to list.
+// pids appends the pids listed in b, separated by spaces, to list.
 func pids(b []byte, list []int) []int {
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, ' ')
-		if i < 0 {
-			i = len(b)
+	n, digits := 0, false
+	for _, c := range b {
+		if '0' <= c && c <= '9' {
+			n, digits = n*10+int(c-'0'), true
+			continue
 		}
-		if pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:i]))); err == nil {
-			list = append(list, pid)
+		if digits {
+			list = append(list, n)
 		}
-		b = b[min(i+1, len(b)):]
+		n, digits = 0, false
+	}
+	if digits {
+		list = append(list, n)
 	}
 	return list
+}
+
+// field is the i-th field (from 0) of b, separated by spaces, as a number.
+func field(b []byte, i int) (int64, bool) {
+	for ; i > 0; i-- {
+		j := bytes.IndexByte(b, ' ')
+		if j < 0 {
+			return 0, false
+		}
+		b = b[j+1:]
+	}
+	var n int64
+	digits := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
+		digits++
+	}
+	return n, digits > 0
 }
 
 // adopt reads expool's children and tells, once for each, which attempt it
@@ -320,7 +369,7 @@ func pids(b []byte, list []int) []int {
 // mark in its environment.
 func (w *walker) adopt(leads []int) {
 	w.walk++
-	b, ok := w.read(w.self, w.selfPath)
+	b, ok := w.read(w.self, func() string { return w.selfPath })
 	if !ok {
 		return
 	}
@@ -334,7 +383,7 @@ func (w *walker) adopt(leads []int) {
 		}
 		a := w.adopted[pid]
 		if a != nil {
-			if _, ok := w.read(a.statm, ""); !ok {
+			if _, ok := w.read(a.statm, nil); !ok {
 				// Gone, its pid reused: tell it afresh.
 				w.drop(pid, a)
 				a = nil
@@ -433,8 +482,10 @@ func (w *walker) sample(t *tracked) {
 	}
 }
 
-func (w *walker) path(pid int, name string) string {
-	return procDir + "/" + strconv.Itoa(pid) + "/" + name
+// path is a function that makes the path of a file of process pid, for
+// when it is not held open.
+func (w *walker) path(pid int, name string) func() string {
+	return func() string { return procDir + "/" + strconv.Itoa(pid) + "/" + name }
 }
 
 // open opens the files of process pid that the sampler reads.
@@ -451,26 +502,32 @@ func (w *walker) open(pid int) *procFiles {
 
 // rss reads the resident memory of f's process, in bytes.
 func (w *walker) rss(f *procFiles) (int64, bool) {
-	b, ok := w.read(f.statm, w.path(f.pid, "statm"))
+	var b []byte
+	var ok bool
+	if f.statm >= 0 {
+		b, ok = w.read(f.statm, nil)
+	} else {
+		b, ok = w.read(-1, w.path(f.pid, "statm"))
+	}
 	if !ok {
 		return 0, false
 	}
 	// size resident shared text lib data dt, in pages
-	fields := bytes.Fields(b)
-	if len(fields) < 2 {
-		return 0, false
-	}
-	pages, err := strconv.ParseInt(string(fields[1]), 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return pages * w.page, true
+	pages, ok := field(b, 1)
+	return pages * w.page, ok
 }
 
 // children appends the children of f's process to queue: those of its main
 // thread, and, if it has more threads, theirs.
 func (w *walker) children(f *procFiles, queue []int) []int {
-	if b, ok := w.read(f.children, w.path(f.pid, "task/"+strconv.Itoa(f.pid)+"/children")); ok {
+	var b []byte
+	var ok bool
+	if f.children >= 0 {
+		b, ok = w.read(f.children, nil)
+	} else {
+		b, ok = w.read(-1, w.path(f.pid, "task/"+strconv.Itoa(f.pid)+"/children"))
+	}
+	if ok {
 		queue = pids(b, queue)
 	}
 	var st unix.Stat_t
@@ -478,7 +535,7 @@ func (w *walker) children(f *procFiles, queue []int) []int {
 	if f.task >= 0 {
 		err = unix.Fstat(f.task, &st)
 	} else {
-		err = unix.Stat(w.path(f.pid, "task"), &st)
+		err = unix.Stat(w.path(f.pid, "task")(), &st)
 	}
 	if err != nil {
 		return queue
@@ -496,7 +553,14 @@ func (w *walker) children(f *procFiles, queue []int) []int {
 		f.threads = nil
 	}
 	for tid, fd := range f.threads {
-		if b, ok := w.read(fd, w.path(f.pid, "task/"+strconv.Itoa(tid)+"/children")); ok {
+		var b []byte
+		var ok bool
+		if fd >= 0 {
+			b, ok = w.read(fd, nil)
+		} else {
+			b, ok = w.read(-1, w.path(f.pid, "task/"+strconv.Itoa(tid)+"/children"))
+		}
+		if ok {
 			queue = pids(b, queue)
 		}
 	}
@@ -505,7 +569,7 @@ func (w *walker) children(f *procFiles, queue []int) []int {
 
 // listThreads brings f's threads other than its main one up to date.
 func (w *walker) listThreads(f *procFiles) {
-	dir, err := os.ReadDir(w.path(f.pid, "task"))
+	dir, err := os.ReadDir(w.path(f.pid, "task")())
 	if err != nil {
 		return
 	}
@@ -520,7 +584,7 @@ func (w *walker) listThreads(f *procFiles) {
 			f.threads = map[int]int{}
 		}
 		if _, ok := f.threads[tid]; !ok {
-			f.threads[tid] = openProc(w.path(f.pid, "task/"+e.Name()+"/children"))
+			f.threads[tid] = openProc(w.path(f.pid, "task/"+e.Name()+"/children")())
 		}
 	}
 	for tid, fd := range f.threads {
