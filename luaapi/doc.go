@@ -12,7 +12,8 @@
 //
 //	Job{...}            a job: one OS process (or a stub) to run
 //	Task{...}           a group of jobs and subtasks
-//	ExecPool(n)         a pool of n workers; ExecPool{workers=, killgrace=, name=, pipelimit=}
+//	ExecPool(n)         a pool of n workers; ExecPool{workers=, killgrace=, name=, pipelimit=,
+//	                    memlimit=, memsample=, affinity=}
 //	PIPE, STDOUT, DEVNULL   output destinations
 //	cpu_count()         CPUs usable by expool
 //	EXPOOL              absolute path of expool, so a job can run Lua: {EXPOOL, "-e", code, args...}
@@ -33,12 +34,19 @@
 //
 // # ExecPool
 //
-// ExecPool(workers) or ExecPool{workers=N, killgrace=S, name=STR, pipelimit=BYTES}.
-// workers defaults to max(cpu_count()-1, 1), killgrace (seconds between SIGTERM
-// and SIGKILL) to 1, pipelimit (bytes kept per PIPE stream) to 16 MiB, name to
-// "ExecPool". Fields, read-only: workers, name, killgrace, pipelimit, running
-// (jobs running, synchronous ones included), pending (queued), failures (the
-// pool's finished jobs whose status is not "done", kept after join).
+// ExecPool(workers) or ExecPool{workers=N, killgrace=S, name=STR, pipelimit=BYTES,
+// memlimit=GiB, memsample=S, affinity=N}. workers defaults to
+// max(cpu_count()-1, 1), killgrace (seconds between SIGTERM and SIGKILL) to 1,
+// pipelimit (bytes kept per PIPE stream) to 16 MiB, name to "ExecPool";
+// memlimit (GiB its running jobs may use together), memsample (seconds between
+// samples of each running job's memory: 0, or from 0.01 to 3600) and affinity
+// (CPUs of its own for each running job) are described under Memory and CPUs:
+// memlimit defaults to 0, none, memsample to 0.1, affinity to none. Fields,
+// read-only: workers (capped by affinity), name, killgrace, pipelimit,
+// memlimit, memsample, affinity (nil if none), running (jobs running,
+// synchronous ones included), pending (queued), failures (the pool's finished
+// jobs whose status is not "done", kept after join), memory (GiB its running
+// jobs use, as last sampled).
 //
 // pool:execute(job) queues the job (first in, first out) and returns 0; the job
 // starts at once if a worker is free, so its onstart may run inside execute.
@@ -84,13 +92,19 @@
 //	stdout       where stdout goes (see Output); default: inherited
 //	stderr       where stderr goes; default: inherited
 //	env          table name -> value, added to (or replacing in) expool's environment
+//	memlimit     GiB: over it the job is terminated and ends "memory"; 0, the default, is none
+//	mem          GiB the job is expected to use, for its pool's memlimit; default: learnt
+//	category     string: related jobs (see Memory and CPUs)
+//	size         number ≥ 0, its size within its category; 0, the default, is none
+//	slowdown     number > 0, default 1: for timeouts, size × slowdown is compared
+//	affinity     false: not pinned to CPUs even if its pool pins jobs; default true
 //
 // The fields above may change until the job is executed; then only params. A
 // wrong key or type raises an error naming it, with the script's file:line,
 // as does reading or writing a field that does not exist (job.retcode). The
 // pool fills these, read-only:
 //
-//	status       "pending", "running", "done", "failed", "timeout", "terminated", "cancelled", "error"
+//	status       "pending", "running", "done", "failed", "timeout", "memory", "terminated", "cancelled", "error"
 //	returncode   exit code; -N when signal N killed it; nil if it never ran
 //	tstart       start of the last attempt, seconds since the epoch (float, sub-millisecond)
 //	tstop        end of the last attempt, set before ondone/onfinish run; nil while it runs
@@ -100,8 +114,11 @@
 //	resumed      true if the job was done in an earlier run (expool --resume) and did not run
 //	output       captured stdout when stdout is PIPE, else nil (the last attempt's)
 //	erroutput    captured stderr when stderr is PIPE, else nil
-//	error        why the job could not start (status "error"), else nil
+//	error        why the job could not start (status "error"), or what ended it (status
+//	             "memory", "terminated" or "cancelled"), else nil
 //	rusage       {utime=s, stime=s, maxrss=KiB} of the last attempt, from the kernel; nil for a stub
+//	peakmem      GiB, the largest memory sampled of the last attempt; nil if none was
+//	cpus         array of the CPUs the last attempt was pinned to; nil if it was not
 //
 // maxrestarts reads nil when unlimited.
 //
@@ -119,11 +136,62 @@
 //	done        exit 0 and not terminated by expool
 //	failed      non-zero exit, or killed by a signal expool did not send
 //	timeout     killed by expool because its own timeout expired and no restart is left
+//	memory      killed by expool: over its memlimit, or alone over its pool's; never restarted
 //	terminated  killed by expool for any other reason: task timeout, join timeout,
-//	            pool:terminate(), os.exit, an error in the main chunk, a signal to expool
-//	cancelled   never started: its pool or task ended first
+//	            pool:terminate(), os.exit, an error in the main chunk, a signal to
+//	            expool, a related job that hit a wall
+//	cancelled   never started: its pool or task ended first, or a related job hit a wall
 //	error       could not start: executable not found or not executable, workdir
 //	            missing, output file not writable, onstart raised
+//
+// For "terminated" and "cancelled" jobs, job.error says in one line what
+// ended them: `task "t" timed out`, `pool join timed out`, `pool:terminate()`,
+// `os.exit`, `error in the main chunk`, `SIGINT` (the signal's name), `job
+// "big-5" (category "louvain") timed out` or `... went over its memory limit`.
+//
+// # Memory and CPUs
+//
+// A job's memory is the resident memory (RSS) of its processes, summed: its
+// process group and its descendants, those that left the group included
+// while they carry its EXPOOL_ATTEMPT mark (pages they share count in each).
+// expool samples it every memsample seconds, from /proc, off the event loop;
+// peakmem is the largest sample of the last attempt, and the job log has it
+// (peakmem_kib).
+//
+// Job{memlimit=GiB}: a job whose memory goes over it is terminated (SIGTERM,
+// SIGKILL after killgrace) and ends "memory"; it is never restarted.
+//
+// ExecPool{memlimit=GiB}: the pool's running jobs together stay under it. A
+// queued job starts only if its expected memory fits beside what the running
+// jobs hold (each the larger of its last sample and its own expected memory);
+// one job always runs, and the queue is first come, first served. A job's
+// expected memory: its mem, else the peak of its own earlier attempt, else the
+// largest peak among the pool's finished jobs of its category whose size is
+// not larger, else 0. When the running jobs go over the limit, the one
+// started last is terminated and requeued at the head of the queue (its
+// attempt ends "requeued" in the job log, restarts grows by one, its onstart
+// runs again when it restarts; it is not a failure), and so on until the pool
+// is under its limit, but never the last one running, nor a synchronous one.
+// A job alone over the pool's limit ends "memory".
+//
+// ExecPool{affinity=N}: each running job is pinned to N CPUs of its own, out
+// of those expool may use, before its program runs; its children inherit
+// them. The CPUs go whole cores first (hyperthread siblings together), then
+// cores of one package, from /sys/devices/system/cpu; workers is capped at the
+// number of such groups, and N more than the CPUs expool may use is an error.
+// job.cpus and the job's EXPOOL_CPUS ("0,8") say which. A synchronous job gets
+// a group if one is free. Job{affinity=false} leaves a job unpinned.
+//
+// Related jobs, Job{category=STR, size=NUMBER}: when a job of a category with
+// a size > 0 ends "timeout" or "memory", the other jobs of its pool in that
+// category whose size is not smaller are cancelled if they wait, and
+// terminated if they run and started after it (and do not run again if they
+// are requeued later); for a timeout, size × slowdown is compared. Jobs
+// without a size are never chained.
+//
+// Memory limits and affinity need Linux, its /proc and sched_setaffinity:
+// elsewhere, or where /proc cannot be read, memlimit and affinity are
+// errors at ExecPool{} and Job{}, rather than limits that do nothing.
 //
 // # Callback order
 //
