@@ -184,8 +184,8 @@ for _, j in ipairs(p.failures) do assert(j.status == "memory", j.name .. " " .. 
 assert(#p.failures == 20)
 `)
 	const limitKiB = 100 << 10
-	b.printf("20 jobs, 2 at a time, each growing by 1 MiB every 2 ms (each step mapped and touched at once) past `memlimit=100/1024`; "+
-		"each writes down when it grew and when SIGTERM came. The delay is from the end of its last step under the limit "+
+	b.printf("20 jobs, 2 at a time, each growing by 1 MiB every 2 ms (each step mapped and touched at once) past `memlimit=100/1024`; " +
+		"each writes down when it grew and when SIGTERM came. The delay is from the end of its last step under the limit " +
 		"(it crossed it after) to its SIGTERM; from the end of its first step over the limit, the delays are shorter by the time a step takes.\n\n")
 	b.printf("| memsample | delay p50 | p90 | max | max from the first step over | target: max ≤ 2 × memsample |\n|---|---|---|---|---|---|\n")
 	for _, sample := range []string{"0.1", "0.02"} {

@@ -236,7 +236,8 @@
 // "[expool: N more bytes discarded: pipelimit is L bytes]"; DEVNULL; and, for
 // stderr only, STDOUT: the same destination as stdout, PIPE included. A job's
 // stdin is /dev/null; its environment is expool's, plus env, plus
-// EXPOOL_ATTEMPT (an id of the attempt).
+// EXPOOL_ATTEMPT (an id of the attempt), plus EXPOOL_CPUS when its pool pins
+// it to CPUs.
 //
 // # Jobs that end without running
 //
