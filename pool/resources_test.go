@@ -2,6 +2,8 @@ package pool_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -149,10 +151,13 @@ func TestChainWallOnRequeue(t *testing.T) {
 	l := newLoop(t)
 	p := newPoolOf(t, l, pool.Config{Name: "mem", Workers: 3, KillGrace: time.Second,
 		MemSample: 20 * time.Millisecond, MemLimit: 300 << 20})
-	steady := child("steady", "-alloc", "100", "sleep", "3")
+	// steady holds 100 MiB until early has ended.
+	release := filepath.Join(t.TempDir(), "release")
+	steady := child("steady", "-alloc", "100", "waitfile", release, "1")
 	// Started before the origin, it grows slowly past what the pool has
 	// room for beside steady, well after the origin has ended.
 	early := related("early", "c", 5, "-grow", "10:0.05:400", "sleep", "30")
+	early.OnFinish = func(*pool.Job) { os.WriteFile(release, []byte("go\n"), 0o666) }
 	origin := related("origin", "c", 2, "-grow", "10:0.01:500", "sleep", "30")
 	origin.Extra.MemLimit = 50 << 20
 	execute(t, p, steady, early, origin)

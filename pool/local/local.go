@@ -150,8 +150,10 @@ func (l *Launcher) lookPath(name string) (string, error) {
 
 // Close kills and reaps whatever the jobs left that the platform can find
 // (on Linux, every child of expool that carries this launcher's mark), then
-// dismisses the watchdog. Call it once every job has ended.
+// dismisses the watchdog; the memory sampler stops. Call it once every job
+// has ended.
 func (l *Launcher) Close() error {
+	l.stopSampling()
 	l.tearDown()
 	l.stopWatchdog()
 	return nil

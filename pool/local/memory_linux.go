@@ -49,6 +49,8 @@ type sampler struct {
 	mu       sync.Mutex // guards the fields below, and every tracked's next
 	attempts map[uint64]*tracked
 	running  bool          // its goroutine runs
+	done     chan struct{} // closed when it ends
+	closed   bool          // the launcher is closed: no goroutine any more
 	target   time.Time     // when the goroutine wakes next
 	linger   time.Duration // how long the goroutine waits, idle, before it ends: the last period asked for
 	wake     chan struct{}
@@ -106,10 +108,12 @@ func (l *Launcher) track(n uint64, lead int, every time.Duration, report func(in
 	s.attempts[n] = t
 	s.linger = every
 	switch {
+	case s.closed:
 	case !s.running:
 		s.running = true
 		s.target = t.next
-		go s.run(l)
+		s.done = make(chan struct{})
+		go s.run(l, s.done)
 	case t.next.Before(s.target):
 		s.target = t.next
 		s.poke()
@@ -135,6 +139,22 @@ func (l *Launcher) untrack(n uint64) {
 	t.mu.Unlock()
 }
 
+// stopSampling ends the sampler's goroutine, if it runs, and waits for it:
+// no file of /proc stays open.
+func (l *Launcher) stopSampling() {
+	s := &l.memory
+	s.mu.Lock()
+	s.closed = true
+	done := s.done
+	if s.running {
+		s.poke()
+	}
+	s.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
 // poke wakes the goroutine; mu is held.
 func (s *sampler) poke() {
 	select {
@@ -147,7 +167,8 @@ func (s *sampler) poke() {
 // sleeps until the next is, while any is tracked. It ends once none has
 // been for a period, rather than at once, so that jobs that last less than
 // a period (thousands of `true`) do not start it anew each.
-func (s *sampler) run(l *Launcher) {
+func (s *sampler) run(l *Launcher, done chan<- struct{}) {
+	defer close(done)
 	w := newWalker(l)
 	defer w.close()
 	timer := time.NewTimer(time.Hour)
@@ -157,6 +178,11 @@ func (s *sampler) run(l *Launcher) {
 	for {
 		now := time.Now()
 		s.mu.Lock()
+		if s.closed {
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
 		if len(s.attempts) == 0 {
 			if !idle.IsZero() && !now.Before(idle.Add(s.linger)) {
 				s.running = false

@@ -20,3 +20,5 @@ func (l *Launcher) MemoryError() error {
 func (l *Launcher) track(n uint64, lead int, every time.Duration, report func(int64)) {}
 
 func (l *Launcher) untrack(n uint64) {}
+
+func (l *Launcher) stopSampling() {}
