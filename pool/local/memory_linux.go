@@ -33,6 +33,14 @@ import (
 // and no path lookup; where it cannot open one (no descriptor left), it
 // reads the file by its path each time. Attempts of the same period are
 // sampled in one wake-up, on a grid of that period.
+//
+// Measured on 200 processes of one thread, per tick: reading statm and
+// children through held descriptors, 0.5 ms (0.65 ms with the fstat);
+// opening them by path each time, 3.1 to 3.8 ms (a path lookup costs more
+// than the read); one scan of all of /proc reading each process's stat
+// (334 processes), 3 to 3.6 ms, and more as the machine runs more. So the
+// sampler walks each job's tree through held files rather than scan /proc;
+// BenchmarkSample200 measures the whole of a tick.
 
 // procDir is where the proc file system is; tests change it.
 var procDir = "/proc"
