@@ -25,10 +25,12 @@ import (
 // the children of expool's main thread, where the kernel puts adopted
 // orphans, then walks each attempt's processes. What it costs is what it
 // reads: per process, a pread of /proc/PID/statm and of its main thread's
-// /proc/PID/task/PID/children, and an fstat of /proc/PID/task (whose link
-// count tells its threads); for a process with more threads, a pread of
-// each thread's children list too (a child is listed under the thread that
-// forked it). It keeps those files open (3 descriptors per process, plus one
+// /proc/PID/task/PID/children; an fstat of /proc/PID/task, whose link count
+// tells its threads, at each of its first samples and then every
+// threadsEvery; for a process with more threads, a pread of each thread's
+// children list too (a child is listed under the thread that forked it).
+// So a child forked by a thread that a process started once it had run for
+// a while is found within threadsEvery samples. It keeps those files open (3 descriptors per process, plus one
 // per extra thread), so that a tick costs a few system calls per process
 // and no path lookup; where it cannot open one (no descriptor left), it
 // reads the file by its path each time. Attempts of the same period are
@@ -45,7 +47,7 @@ import (
 // procDir is where the proc file system is; tests change it.
 var procDir = "/proc"
 
-// threadsEvery is how often, in samples, the sampler lists the threads of a
+// threadsEvery is how often, in samples, the sampler counts the threads of a
 // process whose thread count has not changed.
 const threadsEvery = 10
 
@@ -290,6 +292,7 @@ type walker struct {
 	selfPath string
 	adopted  map[int]*adoptee // expool's children that are not the lead of an attempt
 	leads    []int
+	isLead   map[int]bool
 	queue    []int
 }
 
@@ -407,7 +410,11 @@ func (w *walker) adopt(leads []int) {
 	if !ok {
 		return
 	}
-	isLead := make(map[int]bool, len(leads))
+	if w.isLead == nil {
+		w.isLead = map[int]bool{}
+	}
+	isLead := w.isLead
+	clear(isLead)
 	for _, pid := range leads {
 		isLead[pid] = true
 	}
@@ -564,27 +571,31 @@ func (w *walker) children(f *procFiles, queue []int) []int {
 	if ok {
 		queue = pids(b, queue)
 	}
-	var st unix.Stat_t
-	var err error
-	if f.task >= 0 {
-		err = unix.Fstat(f.task, &st)
-	} else {
-		err = unix.Stat(w.path(f.pid, "task")(), &st)
-	}
-	if err != nil {
-		return queue
-	}
-	threads := int(st.Nlink) - 2
+	// Its threads are counted at each of its first threadsEvery samples
+	// (a process starts most of its threads as it starts), at every sample
+	// while it has more than one, and else every threadsEvery samples.
 	f.samples++
-	if threads > 1 && (threads != len(f.threads)+1 || f.samples%threadsEvery == 0) {
-		w.listThreads(f)
-	} else if threads <= 1 && f.threads != nil {
-		for _, fd := range f.threads {
-			if fd >= 0 {
-				unix.Close(fd)
-			}
+	if f.samples <= threadsEvery || f.samples%threadsEvery == 0 || f.threads != nil {
+		var st unix.Stat_t
+		var err error
+		if f.task >= 0 {
+			err = unix.Fstat(f.task, &st)
+		} else {
+			err = unix.Stat(w.path(f.pid, "task")(), &st)
 		}
-		f.threads = nil
+		threads := int(st.Nlink) - 2
+		switch {
+		case err != nil:
+		case threads > 1 && (threads != len(f.threads)+1 || f.samples%threadsEvery == 0):
+			w.listThreads(f)
+		case threads <= 1 && f.threads != nil:
+			for _, fd := range f.threads {
+				if fd >= 0 {
+					unix.Close(fd)
+				}
+			}
+			f.threads = nil
+		}
 	}
 	for tid, fd := range f.threads {
 		var b []byte
