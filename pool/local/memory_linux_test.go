@@ -173,8 +173,11 @@ func TestPoolMemLimit(t *testing.T) {
 	}
 	p := newMemPool(t, 6, gib)
 	var jobs []*pool.Job
+	starts := map[*pool.Job]int{}
 	for i := range 6 {
-		jobs = append(jobs, child("j"+strconv.Itoa(i), "-grow", "10:0.002:300", "sleep", "1"))
+		j := child("j"+strconv.Itoa(i), "-grow", "10:0.002:300", "sleep", "1")
+		j.OnStart = func(j *pool.Job) error { starts[j]++; return nil }
+		jobs = append(jobs, j)
 	}
 	var (
 		mu      sync.Mutex
@@ -212,6 +215,12 @@ func TestPoolMemLimit(t *testing.T) {
 	requeued := 0
 	for _, j := range jobs {
 		requeued += j.Restarts
+		if starts[j] != j.Restarts+1 {
+			t.Errorf("job %s: onstart ran %d times for %d restarts", j.Name, starts[j], j.Restarts)
+		}
+	}
+	if len(p.Failures) != 0 {
+		t.Errorf("requeued jobs counted as failures: %d", len(p.Failures))
 	}
 	if requeued == 0 {
 		t.Errorf("no job was requeued: the pool never went over its limit?")
