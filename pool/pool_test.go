@@ -106,7 +106,7 @@ func waitLines(t *testing.T, path string, n int) {
 
 func wantNoGroup(t *testing.T, pgid int) {
 	t.Helper()
-	if left := testproc.GroupMembers(pgid); len(left) > 0 {
+	if left := testproc.Left(pgid); len(left) > 0 {
 		t.Errorf("process group %d still has processes (pid state): %v", pgid, left)
 	}
 }

@@ -158,7 +158,7 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if left := testproc.GroupMembers(pgids...); len(left) > 0 {
+	if left := testproc.Left(pgids...); len(left) > 0 {
 		t.Errorf("left in the job's process groups:\n%s", strings.Join(left, "\n"))
 	}
 }

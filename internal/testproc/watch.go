@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"expool/pool/local"
 )
 
 // What tests use to run testproc and to watch what it does: the events they
@@ -89,9 +91,32 @@ func Gone(pid int, timeout time.Duration) bool {
 	return true
 }
 
+// Left describes what is left of the process groups pgids: what a test
+// expects to find none of once their jobs have ended. On Linux, that is any
+// process, zombies included, at once: expool kills a job's group and reaps
+// its orphans, as their subreaper, before the job ends. With the portable
+// launcher, it is the live ones after the SIGKILL has had time to land (at
+// most 5 s): expool does not wait for their death, and their zombies are
+// init's to reap.
+func Left(pgids ...int) []string {
+	if !local.Portable {
+		return GroupMembers(pgids...)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var live []string
+		for _, m := range GroupMembers(pgids...) {
+			if !strings.Contains(m, " state Z ") {
+				live = append(live, m)
+			}
+		}
+		if len(live) == 0 || time.Now().After(deadline) {
+			return live
+		}
+	}
+}
+
 // GroupMembers describes the processes, zombies included, whose process
-// group is one of pgids: what a test expects to find none of once a job has
-// ended.
+// group is one of pgids.
 func GroupMembers(pgids ...int) []string {
 	want := map[string]bool{}
 	for _, g := range pgids {
