@@ -1,5 +1,27 @@
 // Package cli is expool's command line: its options, where the script comes
-// from, the signals it handles and its exit status.
+// from, the records of the run, the signals it handles and its exit status.
+// Main runs in four steps: parse the command line, open the records, run the
+// script, and finish the records (the summary and the timeline) while the
+// loop and the signal handling are still up.
+//
+// Who owns what while a script runs:
+//
+//   - The main goroutine (Main's) owns the Lua state, the pool.Loop and every
+//     pool, job and task: it runs the main chunk, and the loop inside it
+//     (join, a synchronous execute, the final wind-up), so every Lua callback
+//     and every pool.Observer call (job log, tally) runs on it. It makes and
+//     closes the launcher, the loop, the script and the records.
+//   - The signal goroutine (handleSignals) only calls Script.Signal, which
+//     cancels the script's contexts and calls Loop.Interrupt, both safe from
+//     any goroutine.
+//   - The progress goroutine (records.Progress) reads the Tally, under its
+//     lock, and draws the progress line.
+//   - The pool's goroutines: one per running attempt waits for its process
+//     (Process.Wait), one per PIPE reads it, and timers (timeouts, kill grace,
+//     startdelay, task timeouts) fire on the runtime's; they touch no Lua value
+//     and only post events to the loop. The local launcher adds, on Linux,
+//     the forker thread that forks every job and the sweeps' timers.
+//   - The watchdog is a process of its own (expool --watchdog PID).
 package cli
 
 import (
@@ -70,14 +92,43 @@ The Lua API: README.md, or 'go doc expool/luaapi'.
 // name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == watchdogFlag {
-		// expool runs itself as its watchdog (see local.Watchdog).
-		pid, err := strconv.Atoi(args[1])
-		if err != nil {
-			return usageError(stderr, "--watchdog needs expool's pid")
-		}
-		local.Watchdog(pid, stdin)
-		return 0
+		return watchdog(args[1], stdin, stderr)
 	}
+	cmd, status := parse(args, stdin, stdout, stderr)
+	if cmd == nil {
+		return status
+	}
+	recs, err := openRecords(cmd.records, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "expool: %v\n", err)
+		return 2
+	}
+	defer recs.close()
+	return run(cmd, recs, stdout, stderr)
+}
+
+// watchdog runs expool as its own watchdog (see local.Watchdog).
+func watchdog(pid string, stdin io.Reader, stderr io.Writer) int {
+	expool, err := strconv.Atoi(pid)
+	if err != nil {
+		return usageError(stderr, "--watchdog needs expool's pid")
+	}
+	local.Watchdog(expool, stdin)
+	return 0
+}
+
+// command is what the command line asks for: a script to run, and how.
+type command struct {
+	name    string // the script's chunk name: its file, "stdin" or "(command line)"
+	src     []byte
+	args    []string // the script's arguments
+	records recordOptions
+}
+
+// parse reads the command line and the script. It returns nil and the exit
+// status when there is nothing to run: help, the version, or bad usage,
+// which it reports.
+func parse(args []string, stdin io.Reader, stdout, stderr io.Writer) (*command, int) {
 	fs := flag.NewFlagSet("expool", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	code := fs.String("e", "", "")
@@ -85,7 +136,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
 	fs.BoolVar(&version, "version", false, "")
-	var rec recordOptions
+	cmd := &command{}
+	rec := &cmd.records
 	fs.IntVar(&rec.workers, "j", 0, "")
 	fs.StringVar(&rec.joblog, "joblog", "", "")
 	fs.BoolVar(&rec.resume, "resume", false, "")
@@ -95,82 +147,139 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&rec.timeline, "timeline", "", "")
 	opts, afterCode := splitAtCode(fs, args)
 	if err := fs.Parse(opts); err != nil {
-		return usageError(stderr, optionError(err, args))
+		return nil, usageError(stderr, optionError(err, args))
 	}
 	codeGiven := false
 	fs.Visit(func(f *flag.Flag) { codeGiven = codeGiven || f.Name == "e" })
 	switch {
 	case help:
 		fmt.Fprint(stdout, usage)
-		return 0
+		return nil, 0
 	case version:
 		fmt.Fprintf(stdout, "expool %s\n", versionString())
-		return 0
+		return nil, 0
 	}
 
 	rest := append(fs.Args(), afterCode...)
-	var name string
-	var src []byte
 	switch {
 	case codeGiven:
-		name, src = "(command line)", []byte(*code)
+		cmd.name, cmd.src = "(command line)", []byte(*code)
 	case len(rest) == 0:
-		return usageError(stderr, "no script given")
+		return nil, usageError(stderr, "no script given")
 	case rest[0] == "-":
-		var err error
-		if src, err = io.ReadAll(stdin); err != nil {
+		src, err := io.ReadAll(stdin)
+		if err != nil {
 			fmt.Fprintf(stderr, "expool: reading the script from standard input: %v\n", err)
-			return 2
+			return nil, 2
 		}
-		name, rest = "stdin", rest[1:]
+		cmd.name, cmd.src, rest = "stdin", src, rest[1:]
 	default:
-		var err error
-		if src, err = os.ReadFile(rest[0]); err != nil {
-			return usageError(stderr, "cannot read the script: "+pathError(err))
+		src, err := os.ReadFile(rest[0])
+		if err != nil {
+			return nil, usageError(stderr, "cannot read the script: "+pathError(err))
 		}
-		name, rest = rest[0], rest[1:]
+		cmd.name, cmd.src, rest = rest[0], src, rest[1:]
 	}
-
+	cmd.args = rest
 	// The records, each checked before any job starts.
 	if err := rec.check(fs); err != nil {
-		return usageError(stderr, err.Error())
+		return nil, usageError(stderr, err.Error())
 	}
-	tally := records.NewTally(rec.timeline != "")
-	observers := []pool.Observer{tally}
-	var resume func(*pool.Job) bool
-	if rec.resume {
-		done, err := records.ReadDone(rec.joblog)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(stderr, "expool: --resume: %v\n", err)
-			return 2
-		}
-		resume = records.NewResume(done, stderr).Done
-	}
-	if rec.joblog != "" {
-		joblog, err := records.OpenJobLog(rec.joblog)
-		if err != nil {
-			fmt.Fprintf(stderr, "expool: --joblog: %v\n", err)
-			return 2
-		}
-		defer joblog.Close()
-		observers = append(observers, joblog)
-	}
-	var timeline *os.File
-	if rec.timeline != "" {
-		var err error
-		if timeline, err = os.Create(rec.timeline); err != nil {
-			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
-			return 2
-		}
-		defer timeline.Close()
-	}
+	return cmd, 0
+}
 
+// runRecords are the records of one run: the tally that the progress line,
+// the summary and the timeline read, and the files they are written to.
+type runRecords struct {
+	options   recordOptions
+	tally     *records.Tally
+	observers []pool.Observer
+	resume    func(*pool.Job) bool
+	joblog    *records.JobLog
+	timeline  *os.File
+	progress  *records.Progress
+	shown     bool // the progress line is drawn
+}
+
+// openRecords opens the files of the records that opts ask for, and reads
+// the job log to resume from (warning on stderr of names it finds twice); an
+// error names the option.
+func openRecords(opts recordOptions, stderr io.Writer) (*runRecords, error) {
+	r := &runRecords{options: opts, tally: records.NewTally(opts.timeline != "")}
+	r.observers = []pool.Observer{r.tally}
+	if opts.resume {
+		done, err := records.ReadDone(opts.joblog)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("--resume: %w", err)
+		}
+		r.resume = records.NewResume(done, stderr).Done
+	}
+	if opts.joblog != "" {
+		joblog, err := records.OpenJobLog(opts.joblog)
+		if err != nil {
+			return nil, fmt.Errorf("--joblog: %w", err)
+		}
+		r.joblog = joblog
+		r.observers = append(r.observers, joblog)
+	}
+	if opts.timeline != "" {
+		timeline, err := os.Create(opts.timeline)
+		if err != nil {
+			r.close()
+			return nil, fmt.Errorf("--timeline: %w", err)
+		}
+		r.timeline = timeline
+	}
+	return r, nil
+}
+
+// startProgress draws the progress line on stderr, if it is a terminal or
+// --progress says so, while the script runs.
+func (r *runRecords) startProgress(stderr io.Writer) {
+	r.shown = r.options.progress || !r.options.noProgress && isTerminal(stderr)
+	if r.shown {
+		r.progress = records.StartProgress(r.tally, stderr)
+	}
+}
+
+// finish stops the progress line, writes the summary and the timeline, and
+// returns the exit status: the script's, or 1 if the timeline cannot be
+// written.
+func (r *runRecords) finish(status int, script string, stderr io.Writer) int {
+	if r.progress != nil {
+		r.progress.Stop()
+	}
+	if r.shown || r.options.summary {
+		r.tally.WriteSummary(stderr)
+	}
+	if r.timeline != nil {
+		if err := r.tally.WriteTimeline(r.timeline, script); err != nil {
+			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
+			status = max(status, 1)
+		}
+	}
+	return status
+}
+
+// close closes the records' files.
+func (r *runRecords) close() {
+	if r.timeline != nil {
+		r.timeline.Close()
+	}
+	if r.joblog != nil {
+		r.joblog.Close()
+	}
+}
+
+// run runs the script on a loop of its own, on the local launcher, with the
+// records observing it, finishes the records, and returns the exit status.
+// The launcher is closed last, once every job has ended and the loop is
+// closed.
+func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 	executable, err := os.Executable()
 	if err != nil {
 		executable = os.Args[0]
 	}
-	// The launcher and the loop: the launcher is closed last, once every job
-	// has ended and the loop is closed.
 	launcher := local.New()
 	launcher.Watchdog = []string{executable, watchdogFlag}
 	defer launcher.Close()
@@ -180,7 +289,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer loop.Close()
-	loop.Observers, loop.Resume = observers, resume
+	loop.Observers, loop.Resume = recs.observers, recs.resume
 	// Jobs that inherit their output get expool's when it is a file.
 	if f, ok := stdout.(*os.File); ok {
 		loop.Stdout = f
@@ -188,30 +297,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stderr.(*os.File); ok {
 		loop.Stderr = f
 	}
-	script := luaapi.New(loop, luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable, Workers: rec.workers})
+	script := luaapi.New(loop, luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable, Workers: recs.options.workers})
 	defer script.Close()
 
 	stop := handleSignals(script)
 	defer stop()
-	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
-	var progress *records.Progress
-	if showProgress {
-		progress = records.StartProgress(tally, stderr)
-	}
-	status := script.Run(name, src, rest)
-	if progress != nil {
-		progress.Stop()
-	}
-	if showProgress || rec.summary {
-		tally.WriteSummary(stderr)
-	}
-	if timeline != nil {
-		if err := tally.WriteTimeline(timeline, name); err != nil {
-			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
-			status = max(status, 1)
-		}
-	}
-	return status
+	recs.startProgress(stderr)
+	status := script.Run(cmd.name, cmd.src, cmd.args)
+	return recs.finish(status, cmd.name, stderr)
 }
 
 // recordOptions are the options of spec §8.
