@@ -307,7 +307,7 @@ func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 	return recs.finish(status, cmd.name, stderr)
 }
 
-// recordOptions are the options of spec §8.
+// recordOptions are the options that keep records of the run.
 type recordOptions struct {
 	workers                               int
 	joblog, timeline                      string
