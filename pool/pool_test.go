@@ -111,6 +111,10 @@ func wantNoGroup(t *testing.T, pgid int) {
 	}
 }
 
+// setUpMargin is a timeout that leaves a job time to set up (ignore SIGTERM,
+// start a grandchild, write its pid file) on a loaded machine.
+const setUpMargin = time.Second
+
 func TestStatuses(t *testing.T) {
 	p := newPool(t, 4)
 	done := child("done", "exit", "0")
@@ -183,7 +187,7 @@ func TestTimeout(t *testing.T) {
 	p := newPool(t, 1)
 	pidfile := filepath.Join(t.TempDir(), "pids")
 	j := child("slow", "-pidfile", pidfile, "-grandchild", "sleep", "30")
-	j.Timeout = 300 * time.Millisecond
+	j.Timeout = setUpMargin
 	begin := time.Now()
 	execute(t, p, j)
 	join(t, p)
@@ -203,11 +207,11 @@ func TestKillGrace(t *testing.T) {
 	p := l.NewPool(pool.Config{Workers: 1, KillGrace: 200 * time.Millisecond, PipeLimit: 1 << 10})
 	pidfile := filepath.Join(t.TempDir(), "pids")
 	j := child("stubborn", "-pidfile", pidfile, "-ignore-term", "-grandchild", "sleep", "30")
-	j.Timeout = 200 * time.Millisecond
+	j.Timeout = setUpMargin
 	execute(t, p, j)
 	join(t, p)
 	wantStatus(t, j, pool.StatusTimeout, -int(syscall.SIGKILL))
-	if d := j.Last.Stop.Sub(j.Last.Start); d < 400*time.Millisecond {
+	if d := j.Last.Stop.Sub(j.Last.Start); d < j.Timeout+200*time.Millisecond {
 		t.Errorf("killed after %v, before timeout + killgrace", d)
 	}
 	_, pgids := pidsIn(t, pidfile)

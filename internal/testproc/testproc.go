@@ -10,6 +10,8 @@
 //	-pidfile FILE   append "PID PGID" to FILE once set up (grandchildren too)
 //	-ppidfile FILE  write the parent's pid to FILE (expool's, for signalling it)
 //	-ignore-term    ignore SIGTERM; children inherit that
+//	-termfile FILE  when SIGTERM comes, append a line to FILE, then die of it
+//	                (set up before -ppidfile and -pidfile are written)
 //	-grandchild     start a grandchild (testproc -pidfile FILE sleep 1000) first
 //	-setsid-grandchild  the same, but the grandchild leaves the group (setsid)
 //	-orphan         start a child that starts a setsid grandchild and exits,
@@ -62,6 +64,7 @@ func run(args []string) int {
 	pidfile := fs.String("pidfile", "", "")
 	ppidfile := fs.String("ppidfile", "", "")
 	ignoreTerm := fs.Bool("ignore-term", false, "")
+	termfile := fs.String("termfile", "", "")
 	grandchild := fs.Bool("grandchild", false, "")
 	setsidGrandchild := fs.Bool("setsid-grandchild", false, "")
 	orphan := fs.Bool("orphan", false, "")
@@ -75,6 +78,9 @@ func run(args []string) int {
 	}
 	if *ignoreTerm {
 		signal.Ignore(syscall.SIGTERM)
+	}
+	if *termfile != "" {
+		noteTerm(*termfile)
 	}
 	if *ppidfile != "" {
 		if err := writeFile(*ppidfile, strconv.Itoa(os.Getppid())+"\n"); err != nil {
@@ -192,6 +198,21 @@ func xs(n int) []byte {
 func seconds(s string) time.Duration {
 	f, _ := strconv.ParseFloat(s, 64)
 	return time.Duration(f * float64(time.Second))
+}
+
+// noteTerm appends a line to path when SIGTERM comes, then dies of it.
+func noteTerm(path string) {
+	terms := make(chan os.Signal, 1)
+	signal.Notify(terms, syscall.SIGTERM)
+	go func() {
+		<-terms
+		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666); err == nil {
+			fmt.Fprintln(f, "SIGTERM")
+			f.Close()
+		}
+		signal.Reset(syscall.SIGTERM)
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	}()
 }
 
 func startGrandchild(pidfile string, setsid bool) error {
