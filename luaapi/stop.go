@@ -99,14 +99,8 @@ func (st *stop) signal(sig os.Signal) int {
 	if n >= 3 {
 		st.callbacksOff.Store(true)
 	}
-	cancelMain, cancelCallbacks := st.cancelMain, st.cancelCallbacks
+	st.cancelLocked(n >= 3)
 	st.mu.Unlock()
-	if cancelMain != nil {
-		cancelMain()
-	}
-	if n >= 3 && cancelCallbacks != nil {
-		cancelCallbacks()
-	}
 	return n
 }
 
@@ -121,11 +115,19 @@ func (st *stop) exit(code int) {
 	if st.windingUp {
 		st.callbacksOff.Store(true)
 	}
-	cancelMain, cancelCallbacks := st.cancelMain, st.cancelCallbacks
+	st.cancelLocked(true)
 	st.mu.Unlock()
-	if cancelMain != nil {
-		cancelMain()
-		cancelCallbacks()
+}
+
+// cancelLocked cancels the main context, and the callbacks' too if
+// callbacks, those that exist yet; st.mu is held (a context's cancel calls
+// nothing of ours).
+func (st *stop) cancelLocked(callbacks bool) {
+	if st.cancelMain != nil {
+		st.cancelMain()
+	}
+	if callbacks && st.cancelCallbacks != nil {
+		st.cancelCallbacks()
 	}
 }
 

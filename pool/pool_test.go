@@ -14,41 +14,14 @@ import (
 
 	"expool/internal/testproc"
 	"expool/pool"
-	"expool/pool/local"
-
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	testproc.RunIfChild()
-	// The forker lives as long as the process, by design.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"))
-}
+func TestMain(m *testing.M) { testproc.TestMain(m) }
 
 // child is a job that runs testproc with args.
-func child(name string, args ...string) *pool.Job {
-	return &pool.Job{
-		Name:        name,
-		Args:        testproc.Command(args...),
-		Env:         testproc.ChildEnviron(),
-		MaxRestarts: -1,
-	}
-}
+func child(name string, args ...string) *pool.Job { return testproc.Job(name, args...) }
 
-func newLoop(t *testing.T) *pool.Loop {
-	t.Helper()
-	l, err := pool.NewLoop(local.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := l.Shutdown(context.Background()); err != nil {
-			t.Error(err)
-		}
-		l.Close()
-	})
-	return l
-}
+func newLoop(t *testing.T) *pool.Loop { return testproc.Loop(t) }
 
 func newPool(t *testing.T, workers int) *pool.Pool {
 	return newLoop(t).NewPool(pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
@@ -277,7 +250,7 @@ func TestOutputs(t *testing.T) {
 	if len(piped.Last.Output) != 100 || piped.Last.ErrOutput == nil || len(piped.Last.ErrOutput) != 0 {
 		t.Errorf("piped: %d bytes out, err %q", len(piped.Last.Output), piped.Last.ErrOutput)
 	}
-	if !bytes.HasPrefix(capped.Last.Output, xs(1000)) || !bytes.Contains(capped.Last.Output, []byte("4000 more bytes discarded")) {
+	if !bytes.HasPrefix(capped.Last.Output, testproc.Printed(1000)) || !bytes.Contains(capped.Last.Output, []byte("4000 more bytes discarded")) {
 		t.Errorf("capped: %q", capped.Last.Output)
 	}
 	if len(merged.Last.Output) != 10 || merged.Last.ErrOutput != nil {
@@ -300,14 +273,6 @@ func TestOutputs(t *testing.T) {
 	if err != nil || len(b) != 128 {
 		t.Errorf("file %s: %d bytes, err %v; want 128 appended by two jobs", file, len(b), err)
 	}
-}
-
-func xs(n int) []byte {
-	b := bytes.Repeat([]byte("x"), n)
-	for i := 63; i < n; i += 64 {
-		b[i] = '\n'
-	}
-	return b
 }
 
 func TestUnwritableOutput(t *testing.T) {

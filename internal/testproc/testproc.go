@@ -129,7 +129,7 @@ func act(action string, args []string) int {
 		if action == "printerr" {
 			w = os.Stderr
 		}
-		chunk := xs(64 << 10)
+		chunk := Printed(64 << 10)
 		for n > 0 {
 			k, err := w.Write(chunk[:min(n, len(chunk))])
 			if err != nil {
@@ -146,7 +146,7 @@ func act(action string, args []string) int {
 		}
 		os.Stdout.Write(bytes.Repeat(b, n))
 	case "flood":
-		b := xs(64 << 10)
+		b := Printed(64 << 10)
 		for {
 			if _, err := os.Stdout.Write(b); err != nil {
 				return 1
@@ -186,8 +186,9 @@ func act(action string, args []string) int {
 	return 0
 }
 
-// xs is n bytes of "x", a newline every 64.
-func xs(n int) []byte {
+// Printed is what the action print N writes: N bytes of "x", a newline
+// every 64.
+func Printed(n int) []byte {
 	b := bytes.Repeat([]byte("x"), n)
 	for i := 63; i < n; i += 64 {
 		b[i] = '\n'

@@ -2,13 +2,18 @@ package testproc
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
+	"expool/pool"
 	"expool/pool/local"
 )
 
@@ -144,4 +149,36 @@ func GroupMembers(pgids ...int) []string {
 // it with ChildEnviron.
 func Command(args ...string) []string {
 	return append([]string{os.Args[0]}, args...)
+}
+
+// TestMain runs the tests of a package whose jobs are testproc: it runs as
+// testproc if started as one, and checks that the tests leak no goroutine
+// (but the local launcher's forker, which lives as long as the process).
+func TestMain(m *testing.M) {
+	RunIfChild()
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"))
+}
+
+// Job is a job that runs testproc with args.
+func Job(name string, args ...string) *pool.Job {
+	return &pool.Job{Name: name, Args: Command(args...), Env: ChildEnviron(), MaxRestarts: -1}
+}
+
+// Loop is a loop on a local launcher; after t, it is shut down (no job
+// left), then closed, then the launcher.
+func Loop(t testing.TB) *pool.Loop {
+	t.Helper()
+	launcher := local.New()
+	l, err := pool.NewLoop(launcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+		l.Close()
+		launcher.Close()
+	})
+	return l
 }

@@ -21,10 +21,10 @@ func TestSetsidEscapee(t *testing.T) {
 	p := newPool(t, 2)
 	dir := t.TempDir()
 	// leaver's grandchild leaves its process group (setsid) and outlives it.
-	leaver := child("leaver", "-pidfile", filepath.Join(dir, "leaver"), "-setsid-grandchild", "exit", "0")
+	leaver := testproc.Job("leaver", "-pidfile", filepath.Join(dir, "leaver"), "-setsid-grandchild", "exit", "0")
 	// keeper's grandchild does the same, but its parent exits at once, so
 	// it is expool's child while keeper runs on.
-	keeper := child("keeper", "-pidfile", filepath.Join(dir, "keeper"), "-orphan", "sleep", "30")
+	keeper := testproc.Job("keeper", "-pidfile", filepath.Join(dir, "keeper"), "-orphan", "sleep", "30")
 	if err := p.Execute(keeper); err != nil {
 		t.Fatal(err)
 	}
