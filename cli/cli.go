@@ -15,7 +15,9 @@
 //     cancels the script's contexts and calls Loop.Interrupt, both safe from
 //     any goroutine.
 //   - The progress goroutine (records.Progress) reads the Tally, under its
-//     lock, and draws the progress line.
+//     lock, and draws the progress line; while it is drawn, the screen
+//     (records.Screen) has a goroutine per relayed output stream of a job,
+//     which passes it on above the line, a whole line at a time.
 //   - The pool's goroutines: one per running attempt waits for its process
 //     (Process.Wait), one per PIPE reads it, and timers (timeouts, kill grace,
 //     startdelay, task timeouts) fire on the runtime's; they touch no Lua value
@@ -63,17 +65,21 @@ Options:
   -j N              the workers of pools created without a number of them
                     (default: cpu_count()-1, at least 1)
   --joblog FILE     append a tab-separated line per job attempt to FILE, as
-                    each attempt ends (a header first if FILE is new)
-  --resume          with --joblog: jobs whose name has a "done" line in FILE
-                    do not run again; they end "done" at once, with
-                    job.resumed true, and their ondone and onfinish run
+                    each attempt ends (a header first if FILE is new); what
+                    an attempt captured (PIPE) is saved beside it, in FILE.out
+  --resume          with --joblog: a job whose name has a "done" line in FILE
+                    does not run again: it ends "done" at once with what it
+                    had then (times, rusage, captured output), job.resumed
+                    true, and its ondone and onfinish run; each line serves
+                    one job
   --progress        draw a live progress line on stderr even if it is not a
-                    terminal (by default: only if it is)
+                    terminal (by default: only if it is); while it is drawn,
+                    output is written above it, a whole line at a time
   --no-progress     draw none
   --summary         write a summary of the run on stderr at the end (by
                     default: only if the progress line was drawn)
-  --timeline FILE   write a page of the run to FILE.html: a row per worker
-                    slot, a bar per attempt
+  --timeline FILE   write to FILE a page that draws the run: a row per
+                    worker slot, a bar per attempt
   -h, --help        show this help and exit
   --version         show the version and exit
 
@@ -81,9 +87,12 @@ On SIGINT, SIGTERM, SIGHUP or SIGQUIT expool terminates every job (SIGTERM to
 its process group, SIGKILL after the pool's killgrace), runs their onfinish
 callbacks and exits with 128 + the signal number; a second signal kills at once.
 
+Jobs that could not start (status "error") are reported on stderr.
+
 Exit status: 0 when the script ran to its end without error (whatever its
 jobs returned), the code given to os.exit, 1 on a script or callback error,
-2 on bad usage, 128+N on signal N.
+2 on bad usage, 128+N on signal N; 74 rather than 0 when the job log, the
+output saved beside it or the timeline could not all be written.
 
 The Lua API: README.md, or 'go doc expool/luaapi'.
 `
@@ -98,7 +107,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cmd == nil {
 		return status
 	}
-	recs, err := openRecords(cmd.records, stderr)
+	recs, err := openRecords(cmd.records, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 2
@@ -189,36 +198,49 @@ func parse(args []string, stdin io.Reader, stdout, stderr io.Writer) (*command, 
 }
 
 // runRecords are the records of one run: the tally that the progress line,
-// the summary and the timeline read, and the files they are written to.
+// the summary and the timeline read, the files they are written to, and,
+// while the progress line is drawn, the screen that writes the run's output
+// above it.
 type runRecords struct {
-	options   recordOptions
-	tally     *records.Tally
-	observers []pool.Observer
-	resume    func(*pool.Job) bool
-	joblog    *records.JobLog
-	timeline  *os.File
-	progress  *records.Progress
-	shown     bool // the progress line is drawn
+	options        recordOptions
+	stdout, stderr io.Writer // where the script's output goes: the screen's, or expool's
+	screen         *records.Screen
+	relay          pool.Relay // the screen, for the jobs' inherited output
+	tally          *records.Tally
+	unstarted      *records.Unstarted
+	observers      []pool.Observer
+	resume         func(*pool.Job) bool
+	joblog         *records.JobLog
+	timeline       *os.File
+	progress       *records.Progress
 }
 
-// openRecords opens the files of the records that opts ask for, and reads
-// the job log to resume from (warning on stderr of names it finds twice); an
-// error names the option.
-func openRecords(opts recordOptions, stderr io.Writer) (*runRecords, error) {
-	r := &runRecords{options: opts, tally: records.NewTally(opts.timeline != "")}
-	r.observers = []pool.Observer{r.tally}
+// openRecords sets up the records that opts ask for: it opens their files,
+// reads the job log to resume from, and, if the progress line is to be drawn
+// (stderr is a terminal, or --progress), the screen. An error names the
+// option.
+func openRecords(opts recordOptions, stdout, stderr io.Writer) (*runRecords, error) {
+	r := &runRecords{options: opts, stdout: stdout, stderr: stderr}
+	if opts.progress || !opts.noProgress && isTerminal(stderr) {
+		r.screen = records.NewScreen(stdout, stderr)
+		r.stdout, r.stderr, r.relay = r.screen.Stdout(), r.screen.Stderr(), r.screen
+	}
+	r.tally = records.NewTally(opts.timeline != "")
+	r.unstarted = records.NewUnstarted(r.stderr)
+	r.observers = []pool.Observer{r.tally, r.unstarted}
 	if opts.resume {
-		done, err := records.ReadDone(opts.joblog)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		resume, err := records.ReadResume(opts.joblog, r.stderr)
+		if err != nil {
 			return nil, fmt.Errorf("--resume: %w", err)
 		}
-		r.resume = records.NewResume(done, stderr).Done
+		r.resume = resume.Done
 	}
 	if opts.joblog != "" {
 		joblog, err := records.OpenJobLog(opts.joblog)
 		if err != nil {
 			return nil, fmt.Errorf("--joblog: %w", err)
 		}
+		joblog.Errors = r.stderr
 		r.joblog = joblog
 		r.observers = append(r.observers, joblog)
 	}
@@ -233,33 +255,48 @@ func openRecords(opts recordOptions, stderr io.Writer) (*runRecords, error) {
 	return r, nil
 }
 
-// startProgress draws the progress line on stderr, if it is a terminal or
-// --progress says so, while the script runs.
-func (r *runRecords) startProgress(stderr io.Writer) {
-	r.shown = r.options.progress || !r.options.noProgress && isTerminal(stderr)
-	if r.shown {
-		r.progress = records.StartProgress(r.tally, stderr)
+// startProgress draws the progress line while the script runs, if the
+// screen is up.
+func (r *runRecords) startProgress() {
+	if r.screen != nil {
+		r.progress = records.StartProgress(r.tally, r.screen)
 	}
 }
 
-// finish stops the progress line, writes the summary and the timeline, and
-// returns the exit status: the script's, or 1 if the timeline cannot be
-// written.
+// finish stops the progress line, writes the summary (or the list of jobs
+// that could not start) and the timeline, and returns the exit status: the
+// script's, or statusRecordsLost for a run that went well but whose records
+// could not all be written.
 func (r *runRecords) finish(status int, script string, stderr io.Writer) int {
 	if r.progress != nil {
 		r.progress.Stop()
 	}
-	if r.shown || r.options.summary {
+	if r.screen != nil || r.options.summary {
 		r.tally.WriteSummary(stderr)
+	} else {
+		r.unstarted.Close() // the summary lists them
 	}
+	lost := r.joblog != nil && r.joblog.Failed(stderr)
 	if r.timeline != nil {
-		if err := r.tally.WriteTimeline(r.timeline, script); err != nil {
-			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
-			status = max(status, 1)
+		err := r.tally.WriteTimeline(r.timeline, script)
+		if cerr := r.timeline.Close(); err == nil {
+			err = cerr
 		}
+		r.timeline = nil
+		if err != nil {
+			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
+			lost = true
+		}
+	}
+	if lost && status == 0 {
+		return statusRecordsLost
 	}
 	return status
 }
+
+// statusRecordsLost is the exit status of a run whose job log, captured
+// output or timeline could not all be written (sysexits.h's EX_IOERR).
+const statusRecordsLost = 74
 
 // close closes the records' files.
 func (r *runRecords) close() {
@@ -289,20 +326,21 @@ func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer loop.Close()
-	loop.Observers, loop.Resume = recs.observers, recs.resume
-	// Jobs that inherit their output get expool's when it is a file.
+	loop.Observers, loop.Resume, loop.Relay = recs.observers, recs.resume, recs.relay
+	// Jobs that inherit their output get expool's when it is a file (or,
+	// while the progress line is drawn, the screen's pipes).
 	if f, ok := stdout.(*os.File); ok {
 		loop.Stdout = f
 	}
 	if f, ok := stderr.(*os.File); ok {
 		loop.Stderr = f
 	}
-	script := luaapi.New(loop, luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable, Workers: recs.options.workers})
+	script := luaapi.New(loop, luaapi.Options{Stdout: recs.stdout, Stderr: recs.stderr, Executable: executable, Workers: recs.options.workers})
 	defer script.Close()
 
 	stop := handleSignals(script)
 	defer stop()
-	recs.startProgress(stderr)
+	recs.startProgress()
 	status := script.Run(cmd.name, cmd.src, cmd.args)
 	return recs.finish(status, cmd.name, stderr)
 }

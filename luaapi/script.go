@@ -19,7 +19,8 @@ import (
 
 // Options set up a Script.
 type Options struct {
-	// Stdout receives print(); Stderr expool's messages.
+	// Stdout receives print() and io.write(); Stderr io.stderr:write() and
+	// expool's messages.
 	Stdout, Stderr io.Writer
 	// Executable is the absolute path of expool, the global EXPOOL.
 	Executable string
@@ -95,7 +96,9 @@ func (s *Script) Close() {
 // error messages (the file name), args its arguments (arg[1..n] and ...).
 // Then it joins the pools that still have jobs, or, after an error, a signal
 // or os.exit, terminates every job; either way every callback runs and no
-// process is left. It returns expool's exit status.
+// process is left. It returns expool's exit status: 0, os.exit's code, 1
+// after an error in the script or a callback, 128+N after signal N, 70 after
+// a bug of expool's.
 func (s *Script) Run(name string, src []byte, args []string) (code int) {
 	defer func() {
 		// A bug outside Lua code; Close still kills what the jobs left.

@@ -10,8 +10,9 @@ import (
 
 // The standard functions that expool replaces: os.exit, which must stop the
 // script and still let every job be wound up; print, which must write its
-// line in one write; math.random and math.randomseed, which must repeat a
-// sequence for a seed.
+// line in one write; io.write and io.stdout/io.stderr's write, which must go
+// where print goes (stdio.go); math.random and math.randomseed, which must
+// repeat a sequence for a seed.
 
 // replaceStdlib installs expool's versions of the standard functions.
 func (s *Script) replaceStdlib() {
@@ -19,6 +20,7 @@ func (s *Script) replaceStdlib() {
 	os := L.GetGlobal("os").(*lua.LTable)
 	os.RawSetString("exit", L.NewFunction(guarded(s.osExit)))
 	L.SetGlobal("print", L.NewFunction(guarded(s.print)))
+	s.redirectStdio()
 	math := L.GetGlobal("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(guarded(s.mathRandom)))
 	math.RawSetString("randomseed", L.NewFunction(guarded(s.mathRandomseed)))
