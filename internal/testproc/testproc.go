@@ -1,7 +1,9 @@
 // Package testproc is the child process that expool's tests run as jobs: it
 // sleeps, ignores SIGTERM, forks grandchildren, prints bytes, closes its
 // stdout and exits as told, so that no test depends on a shell's timing.
-// GroupMembers tells tests what is left of a job's process group.
+// What tests watch it with (pid files, lines in a file, what is left of a
+// job's process groups) and run it with (TestMain, Job, Loop) is in
+// watch.go.
 //
 //	testproc [flags] action [args]
 //
