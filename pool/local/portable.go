@@ -2,7 +2,10 @@
 
 package local
 
-import "strconv"
+import (
+	"io"
+	"strconv"
+)
 
 // Portable reports whether this is the portable launcher, with no more than
 // POSIX allows. This one is: macOS's, FreeBSD's, and Linux's when built with
@@ -50,3 +53,13 @@ func (l *Launcher) tearDown() {}
 
 // killMarked finds no marked process: that needs Linux's /proc.
 func killMarked(expool int) {}
+
+// tellWatchdog writes a line to the watchdog, if there is one.
+func (l *Launcher) tellWatchdog(line string) {
+	w := &l.watchdog
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.pipe != nil {
+		io.WriteString(w.pipe, line+"\n")
+	}
+}
