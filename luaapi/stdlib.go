@@ -2,8 +2,8 @@ package luaapi
 
 import (
 	"io"
-	"os"
 	mathpkg "math"
+	"os"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
