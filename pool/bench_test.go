@@ -5,23 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"expool/internal/testproc"
 	"expool/pool"
-	"expool/pool/local"
 )
 
 // benchPool is a pool of 2 workers on a local launcher, closed after b; it
 // samples memory every memsample, if not 0.
 func benchPool(b *testing.B, memsample time.Duration) *pool.Pool {
-	l, err := pool.NewLoop(local.New())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	p, err := l.NewPool(pool.Config{Workers: 2, MemSample: memsample})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return testproc.Pool(b, testproc.Loop(b), pool.Config{Workers: 2, MemSample: memsample})
 }
 
 // BenchmarkLoopStubs measures the event loop alone: stub jobs start no

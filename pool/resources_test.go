@@ -8,7 +8,15 @@ import (
 	"time"
 
 	"expool/pool"
+	"expool/pool/local"
 )
+
+// needSampling skips a test that needs memory sampled: Linux's launcher.
+func needSampling(t *testing.T) {
+	if local.Portable {
+		t.Skip("memory limits need Linux's launcher")
+	}
+}
 
 // related makes a job of category cat and size size running testproc args.
 func related(name, cat string, size float64, args ...string) *pool.Job {
@@ -85,6 +93,7 @@ func TestChainAfterRestarts(t *testing.T) {
 // The same with memory: a job of a category and a size that goes over its
 // limit ends the bigger ones.
 func TestChainOnMemory(t *testing.T) {
+	needSampling(t)
 	l := newLoop(t)
 	p := newPoolOf(t, l, pool.Config{Name: "mem", Workers: 2, KillGrace: time.Second, MemSample: 20 * time.Millisecond})
 	origin := related("origin", "c", 2, "-grow", "10:0.01:500", "sleep", "30")
@@ -148,6 +157,7 @@ func TestChainSweep(t *testing.T) {
 // A job that a chain left running, since it started before the origin, does
 // not run again if it is requeued: it would hit the same wall.
 func TestChainWallOnRequeue(t *testing.T) {
+	needSampling(t)
 	l := newLoop(t)
 	p := newPoolOf(t, l, pool.Config{Name: "mem", Workers: 3, KillGrace: time.Second,
 		MemSample: 20 * time.Millisecond, MemLimit: 300 << 20})

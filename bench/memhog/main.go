@@ -5,8 +5,8 @@
 //
 //	memhog -step MIB -every SECONDS -max MIB [-hold SECONDS] [-log FILE]
 //
-// Each step maps MIB MiB and has the kernel touch every page
-// (MAP_POPULATE); with -log, FILE gets "grew UNIXNANO RSS_KIB" after each
+// Each step maps MIB MiB and makes it resident (on Linux, the kernel
+// touches every page: MAP_POPULATE); with -log, FILE gets "grew UNIXNANO RSS_KIB" after each
 // step and "term UNIXNANO" when SIGTERM comes, which then ends memhog as
 // it would have without a handler.
 package main
@@ -20,8 +20,6 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -50,8 +48,7 @@ func main() {
 	tick := time.NewTicker(*every)
 	for grown := 0; grown+*step <= *most; grown += *step {
 		<-tick.C
-		if _, err := unix.Mmap(-1, 0, *step<<20, unix.PROT_READ|unix.PROT_WRITE,
-			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_POPULATE); err != nil {
+		if err := populate(*step << 20); err != nil {
 			fmt.Fprintln(os.Stderr, "memhog:", err)
 			os.Exit(1)
 		}

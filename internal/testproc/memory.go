@@ -9,22 +9,19 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
-// What testproc does with memory and CPUs: it allocates with mmap and has
-// the kernel touch every page (MAP_POPULATE), so that the memory is resident
-// at once, and no Go code writes it (under the race detector, writes would
-// cost shadow memory too).
+// What testproc does with memory and CPUs: it allocates with mmap, and on
+// Linux has the kernel touch every page (MAP_POPULATE), so that the memory
+// is resident at once and no Go code writes it (under the race detector,
+// writes would cost shadow memory too).
 
 // allocate maps and touches mib MiB, held until the process ends.
 func allocate(mib int) error {
 	if mib <= 0 {
 		return nil
 	}
-	_, err := unix.Mmap(-1, 0, mib<<20, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_POPULATE)
-	if err != nil {
+	if err := populate(mib << 20); err != nil {
 		return fmt.Errorf("allocating %d MiB: %w", mib, err)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"expool/internal/testproc"
 	"expool/pool"
 	"expool/pool/local"
 )
@@ -51,11 +52,11 @@ func TestAffinity(t *testing.T) {
 	// Two jobs at once, each with a child: each sees the CPU it was given.
 	var jobs []*pool.Job
 	for i := range 2 {
-		j := child(fmt.Sprint("pinned", i), "-chain", "1", "cpus", "0.5")
+		j := testproc.Job(fmt.Sprint("pinned", i), "-chain", "1", "cpus", "0.5")
 		j.Stdout = pool.Pipe
 		jobs = append(jobs, j)
 	}
-	free := child("free", "cpus")
+	free := testproc.Job("free", "cpus")
 	free.Stdout = pool.Pipe
 	free.Extra = &pool.JobExtra{Unpinned: true}
 	for _, j := range append(jobs, free) {

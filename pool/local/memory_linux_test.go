@@ -85,7 +85,7 @@ func TestPeakMemAgainstTime(t *testing.T) {
 		t.Skip("no /usr/bin/time (Debian's package time)")
 	}
 	p := newMemPool(t, 1, 0)
-	j := child("timed", "-alloc", "200", "sleep", "0.5")
+	j := testproc.Job("timed", "-alloc", "200", "sleep", "0.5")
 	j.Args = append([]string{timev, "-v"}, j.Args...)
 	j.Stderr = pool.Pipe
 	run(t, p, j)
@@ -110,9 +110,9 @@ func TestPeakMemTree(t *testing.T) {
 	dir := t.TempDir()
 	// Each process allocates 100 MiB; they are all set up once the pid
 	// file has its lines, and then hold it for 1 s.
-	chain := child("chain", "-pidfile", filepath.Join(dir, "chain"), "-alloc", "100", "-chain", "2", "sleep", "1")
-	escapee := child("escapee", "-pidfile", filepath.Join(dir, "escapee"), "-alloc", "100", "-setsid-grandchild", "sleep", "1")
-	orphan := child("orphan", "-pidfile", filepath.Join(dir, "orphan"), "-alloc", "100", "-orphan", "sleep", "1")
+	chain := testproc.Job("chain", "-pidfile", filepath.Join(dir, "chain"), "-alloc", "100", "-chain", "2", "sleep", "1")
+	escapee := testproc.Job("escapee", "-pidfile", filepath.Join(dir, "escapee"), "-alloc", "100", "-setsid-grandchild", "sleep", "1")
+	orphan := testproc.Job("orphan", "-pidfile", filepath.Join(dir, "orphan"), "-alloc", "100", "-orphan", "sleep", "1")
 	run(t, p, chain, escapee, orphan)
 	wantDone(t, chain, escapee, orphan)
 	for _, c := range []struct {
@@ -132,10 +132,10 @@ func TestJobMemLimit(t *testing.T) {
 	p := newMemPool(t, 2, 0)
 	dir := t.TempDir()
 	grow := []string{"-grow", "20:0.02:600", "sleep", "30"}
-	plain := child("plain", append([]string{"-pidfile", filepath.Join(dir, "plain"), "-chain", "1"}, grow...)...)
+	plain := testproc.Job("plain", append([]string{"-pidfile", filepath.Join(dir, "plain"), "-chain", "1"}, grow...)...)
 	plain.Extra = &pool.JobExtra{MemLimit: 150 * mib}
 	plain.RestartOnTimeout = true
-	stubborn := child("stubborn", append([]string{"-pidfile", filepath.Join(dir, "stubborn"), "-ignore-term"}, grow...)...)
+	stubborn := testproc.Job("stubborn", append([]string{"-pidfile", filepath.Join(dir, "stubborn"), "-ignore-term"}, grow...)...)
 	stubborn.Extra = &pool.JobExtra{MemLimit: 150 * mib}
 	run(t, p, plain, stubborn)
 	for _, c := range []struct {
@@ -175,7 +175,7 @@ func TestPoolMemLimit(t *testing.T) {
 	var jobs []*pool.Job
 	starts := map[*pool.Job]int{}
 	for i := range 6 {
-		j := child("j"+strconv.Itoa(i), "-grow", "10:0.002:300", "sleep", "1")
+		j := testproc.Job("j"+strconv.Itoa(i), "-grow", "10:0.002:300", "sleep", "1")
 		j.OnStart = func(j *pool.Job) error { starts[j]++; return nil }
 		jobs = append(jobs, j)
 	}
@@ -240,7 +240,7 @@ func TestPoolMemLimit(t *testing.T) {
 // A job alone over the pool's limit ends "memory".
 func TestAloneOverPoolLimit(t *testing.T) {
 	p := newMemPool(t, 2, 200*mib)
-	j := child("big", "-grow", "20:0.02:600", "sleep", "30")
+	j := testproc.Job("big", "-grow", "20:0.02:600", "sleep", "30")
 	run(t, p, j)
 	if j.Status != pool.StatusMemory || !strings.Contains(j.Error, "over the pool's memlimit") {
 		t.Errorf("%s (%q), want memory, over the pool's memlimit", j.Status, j.Error)
@@ -254,7 +254,7 @@ func TestAdmission(t *testing.T) {
 	// Given: three jobs of 0.45 GiB expected run two at a time.
 	var given []*pool.Job
 	for i := range 3 {
-		j := child("given"+strconv.Itoa(i), "-alloc", "20", "sleep", "0.3")
+		j := testproc.Job("given"+strconv.Itoa(i), "-alloc", "20", "sleep", "0.3")
 		j.Extra = &pool.JobExtra{Mem: 450 * mib}
 		given = append(given, j)
 	}
@@ -267,17 +267,17 @@ func TestAdmission(t *testing.T) {
 	// Learnt: a finished job of category c and size 1 peaked at 400 MiB;
 	// the next ones of size 2 are expected to use as much, and run two at
 	// a time; one of size 0.5 is expected at 0 and starts beside them.
-	first := child("first", "-alloc", "400", "sleep", "0.1")
+	first := testproc.Job("first", "-alloc", "400", "sleep", "0.1")
 	first.Extra = &pool.JobExtra{Category: "c", Size: 1}
 	run(t, p, first)
 	wantDone(t, first)
 	var next []*pool.Job
 	for i := range 3 {
-		j := child("next"+strconv.Itoa(i), "-alloc", "20", "sleep", "0.3")
+		j := testproc.Job("next"+strconv.Itoa(i), "-alloc", "20", "sleep", "0.3")
 		j.Extra = &pool.JobExtra{Category: "c", Size: 2}
 		next = append(next, j)
 	}
-	small := child("small", "-alloc", "20", "sleep", "0.3")
+	small := testproc.Job("small", "-alloc", "20", "sleep", "0.3")
 	small.Extra = &pool.JobExtra{Category: "c", Size: 0.5}
 	run(t, p, next[0], next[1], small, next[2])
 	wantDone(t, append(next, small)...)
