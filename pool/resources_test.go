@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -178,5 +180,136 @@ func TestChainWallOnRequeue(t *testing.T) {
 	})
 	if origin.Status != pool.StatusMemory {
 		t.Errorf("origin ended %s (%q), want memory", origin.Status, origin.Error)
+	}
+}
+
+// memLauncher starts make-believe processes whose memory the test reports
+// itself, as the local launcher's sampler would, so that the pool's memory
+// rules can be checked sample by sample.
+type memLauncher struct {
+	mu      sync.Mutex
+	procs   []*memProc
+	started chan *memProc
+}
+
+func (l *memLauncher) MemoryError() error { return nil }
+
+func (l *memLauncher) Launch(c *pool.Command) (pool.Process, error) {
+	p := &memProc{name: c.Args[0], report: c.OnMemory, done: make(chan struct{})}
+	l.mu.Lock()
+	l.procs = append(l.procs, p)
+	p.pid = 1<<22 + len(l.procs)
+	l.mu.Unlock()
+	l.started <- p
+	return p, nil
+}
+
+type memProc struct {
+	name   string
+	pid    int
+	report func(int64)
+	done   chan struct{}
+
+	mu       sync.Mutex
+	code     int
+	exited   bool
+	signaled bool
+}
+
+func (p *memProc) Pid() int { return p.pid }
+
+func (p *memProc) Signal(sig syscall.Signal) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.exited {
+		return os.ErrProcessDone
+	}
+	p.signaled = true
+	p.exitLocked(-int(sig))
+	return nil
+}
+
+func (p *memProc) exit(code int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.exitLocked(code)
+}
+
+func (p *memProc) exitLocked(code int) {
+	if !p.exited {
+		p.exited, p.code = true, code
+		close(p.done)
+	}
+}
+
+func (p *memProc) Wait() (pool.Exit, error) {
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return pool.Exit{Code: p.code}, nil
+}
+
+func (p *memProc) wasSignaled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.signaled
+}
+
+// The pool's memory rules, sample by sample, with processes whose memory
+// the test reports: a pool of 500 MiB. The second of two jobs of 300 MiB is
+// requeued (the first is not touched), and starts again, with onstart, once
+// its peak fits, when the first has ended; then a job alone over the pool's
+// limit ends "memory", as the last one running is never requeued.
+func TestPoolMemLimitBySample(t *testing.T) {
+	const mib = 1 << 20
+	launcher := &memLauncher{started: make(chan *memProc, 8)}
+	l, err := pool.NewLoop(launcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := newPoolOf(t, l, pool.Config{Workers: 4, MemSample: time.Second, MemLimit: 500 * mib})
+	starts := map[string]int{}
+	job := func(name string) *pool.Job {
+		return &pool.Job{Name: name, Args: []string{name}, MaxRestarts: -1,
+			OnStart: func(j *pool.Job) error { starts[j.Name]++; return nil }}
+	}
+	first, second, big := job("first"), job("second"), job("big")
+	execute(t, p, first, second)
+	problems := make(chan string, 8)
+	go func() {
+		defer close(problems)
+		p1, p2 := <-launcher.started, <-launcher.started
+		p1.report(300 * mib)
+		p2.report(300 * mib)
+		if p1.wasSignaled() || !p2.wasSignaled() {
+			problems <- fmt.Sprintf("over the limit: first signalled %v, second %v; want the second only", p1.wasSignaled(), p2.wasSignaled())
+		}
+		// second is requeued; its peak does not fit beside first's 300 MiB
+		// until first ends (checked below: it starts again after).
+		p1.exit(0)
+		p2 = <-launcher.started
+		p2.report(300 * mib)
+		p2.exit(0)
+	}()
+	join(t, p)
+	for msg := range problems {
+		t.Error(msg)
+	}
+	if first.Status != pool.StatusDone || second.Status != pool.StatusDone || first.Restarts != 0 || second.Restarts != 1 {
+		t.Errorf("first %s, %d restarts; second %s, %d restarts; want both done, second requeued once", first.Status, first.Restarts, second.Status, second.Restarts)
+	}
+	if starts["second"] != 2 || !second.Last.Start.After(first.Last.Stop) {
+		t.Errorf("second: onstart ran %d times, its last start %v, first's end %v", starts["second"], second.Last.Start, first.Last.Stop)
+	}
+	if len(p.Failures) != 0 || p.Memory() != 0 {
+		t.Errorf("failures %d, memory %d after join", len(p.Failures), p.Memory())
+	}
+
+	execute(t, p, big)
+	go func() { (<-launcher.started).report(600 * mib) }()
+	join(t, p)
+	if big.Status != pool.StatusMemory || big.Error != "memory 0.586 GiB over the pool's memlimit of 0.488 GiB" {
+		t.Errorf("big: %s (%q), want memory", big.Status, big.Error)
 	}
 }
