@@ -20,6 +20,7 @@ import (
 	"expool/pool"
 	"expool/pool/local"
 	"expool/records"
+	"expool/webui"
 )
 
 // Version is expool's version.
@@ -56,6 +57,10 @@ Options:
                     default: only if the progress line was drawn)
   --timeline FILE   write to FILE a page that draws the run: a row per
                     worker slot, a bar per attempt
+  --webui [HOST:]PORT  serve a read-only live view of the run (a page and a
+                    JSON API) while expool runs; a bare PORT is on 127.0.0.1
+                    only; any HOST needs the token in the address expool
+                    prints on stderr; PORT 0 is any free port
   -h, --help        show this help and exit
   --version         show the version and exit
 
@@ -100,6 +105,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&rec.noProgress, "no-progress", false, "")
 	fs.BoolVar(&rec.summary, "summary", false, "")
 	fs.StringVar(&rec.timeline, "timeline", "", "")
+	fs.StringVar(&rec.webui, "webui", "", "")
 	opts, afterCode := splitAtCode(fs, args)
 	if err := fs.Parse(opts); err != nil {
 		return usageError(stderr, optionError(err, args))
@@ -184,6 +190,19 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer timeline.Close()
 	}
+	if rec.webui != "" {
+		view := webui.NewView(name)
+		server, err := webui.Listen(rec.webui, view)
+		if err != nil {
+			view.Close()
+			fmt.Fprintf(stderr, "expool: --webui %s: %v\n", rec.webui, err)
+			return 2
+		}
+		// Closed last, when expool exits: its last snapshot is the run's end.
+		defer server.Close()
+		observers = append(observers, view)
+		fmt.Fprintf(errW, "expool: web UI at %s\n", server.URL())
+	}
 
 	executable, err := os.Executable()
 	if err != nil {
@@ -252,7 +271,7 @@ const statusRecordsLost = 74
 // recordOptions are the options that keep records of the run.
 type recordOptions struct {
 	workers                               int
-	joblog, timeline                      string
+	joblog, timeline, webui               string
 	resume, progress, noProgress, summary bool
 }
 
@@ -269,6 +288,10 @@ func (r *recordOptions) check(fs *flag.FlagSet) error {
 		return errors.New("--progress and --no-progress contradict each other")
 	case given["joblog"] && r.joblog == "", given["timeline"] && r.timeline == "":
 		return errors.New("--joblog and --timeline need a file name")
+	case given["webui"]:
+		if _, _, _, err := webui.ParseAddr(r.webui); err != nil {
+			return fmt.Errorf("--webui: %v", err)
+		}
 	}
 	return nil
 }

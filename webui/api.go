@@ -1,0 +1,204 @@
+package webui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"expool/pool"
+)
+
+// The JSON API: /api/summary, /api/jobs, /api/jobs/NAME, /api/tasks, and
+// /api/events (events.go). Field names are the Lua fields'.
+
+const (
+	defaultLimit = 100
+	maxLimit     = 10000
+)
+
+// badQuery is a query value the view refuses: 400, naming the parameter.
+type badQuery struct{ param, msg string }
+
+func (e *badQuery) Error() string { return e.param + ": " + e.msg }
+
+// parseFilter reads the filters of a query: status (a status, or several,
+// comma-separated), task (a task's name: its jobs and its subtasks'), name
+// (a substring of the job's name, or a glob of the whole name when it has
+// *, ? or [).
+func parseFilter(q url.Values) (*filter, error) {
+	f := &filter{task: q.Get("task"), name: q.Get("name")}
+	for _, v := range q["status"] {
+		for _, st := range strings.Split(v, ",") {
+			st = strings.TrimSpace(st)
+			if st == "" {
+				continue
+			}
+			if !slices.Contains(knownStatuses, pool.Status(st)) {
+				var names []string
+				for _, k := range knownStatuses {
+					names = append(names, string(k))
+				}
+				return nil, &badQuery{"status", fmt.Sprintf("no status %q: want one of %s, or several, comma-separated", st, strings.Join(names, ", "))}
+			}
+			if !slices.Contains(f.statuses, pool.Status(st)) {
+				f.statuses = append(f.statuses, pool.Status(st))
+			}
+		}
+	}
+	if strings.ContainsAny(f.name, "*?[") {
+		re, err := globRegexp(f.name)
+		if err != nil {
+			return nil, &badQuery{"name", fmt.Sprintf("bad glob %q: %v", f.name, err)}
+		}
+		f.glob = re
+	}
+	return f, nil
+}
+
+// globRegexp is the regular expression of a glob of a whole name: * is any
+// text, ? any one character, [abc], [a-z] and [!abc] a class, \ quotes.
+func globRegexp(g string) (*regexp.Regexp, error) {
+	var b strings.Builder
+	b.WriteString(`^(?s:`)
+	for i := 0; i < len(g); i++ {
+		switch c := g[i]; c {
+		case '*':
+			b.WriteString(`.*`)
+		case '?':
+			b.WriteString(`.`)
+		case '\\':
+			if i+1 == len(g) {
+				return nil, errors.New(`a \ at the end quotes nothing`)
+			}
+			i++
+			b.WriteString(regexp.QuoteMeta(g[i : i+1]))
+		case '[':
+			j := i + 1
+			if j < len(g) && (g[j] == '!' || g[j] == '^') {
+				j++
+			}
+			if j < len(g) && g[j] == ']' {
+				j++
+			}
+			for j < len(g) && g[j] != ']' {
+				j++
+			}
+			if j == len(g) {
+				return nil, errors.New("a [ without its ]")
+			}
+			class := g[i+1 : j]
+			if class[0] == '!' {
+				class = "^" + class[1:]
+			}
+			class = strings.ReplaceAll(class, `\`, `\\`)
+			class = strings.ReplaceAll(class, `[`, `\[`)
+			b.WriteString("[" + class + "]")
+			i = j
+		default:
+			b.WriteString(regexp.QuoteMeta(g[i : i+1]))
+		}
+	}
+	b.WriteString(`)$`)
+	return regexp.Compile(b.String())
+}
+
+// parsePage reads offset (default 0) and limit (default defaultLimit, at
+// most maxLimit).
+func parsePage(q url.Values) (offset, limit int, err error) {
+	offset, limit = 0, defaultLimit
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return 0, 0, &badQuery{"offset", fmt.Sprintf("want a whole number ≥ 0, got %q", v)}
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxLimit {
+			return 0, 0, &badQuery{"limit", fmt.Sprintf("want a whole number from 1 to %d, got %q", maxLimit, v)}
+		}
+	}
+	return offset, limit, nil
+}
+
+func writeJSON(w http.ResponseWriter, b []byte) {
+	b = append(b, '\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+// apiSummary: the counts by status, running, pending, elapsed, ETA, and the
+// pools.
+func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
+	o := obj{}
+	s.view.Snapshot().writeSummary(&o, time.Now())
+	writeJSON(w, o.b)
+}
+
+// apiJobs: the jobs that match the filters, in the order they were
+// executed, limit of them from offset.
+func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f, err := parseFilter(q)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	offset, limit, err := parsePage(q)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	snap := s.view.Snapshot()
+	total, ids := snap.jobsMatching(f, offset, limit)
+	o := obj{b: make([]byte, 0, 256+300*len(ids))}
+	o.open('{')
+	o.int("version", int64(snap.Version))
+	o.int("total", int64(total))
+	o.int("offset", int64(offset))
+	o.int("limit", int64(limit))
+	o.array("jobs")
+	for _, id := range ids {
+		o.next()
+		snap.writeJob(&o, id, false)
+	}
+	o.close(']')
+	o.close('}')
+	writeJSON(w, o.b)
+}
+
+// apiJob: the job named name (the last executed, if several are), with all
+// its attempts.
+func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, name string) {
+	snap := s.view.Snapshot()
+	id, ok := snap.jobNamed(name)
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, fmt.Sprintf("no job named %q", name))
+		return
+	}
+	o := obj{}
+	snap.writeJob(&o, id, true)
+	writeJSON(w, o.b)
+}
+
+// apiTasks: the tasks, in the order their first member was executed
+// (a parent before its subtasks).
+func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
+	snap := s.view.Snapshot()
+	o := obj{}
+	o.open('{')
+	o.int("version", int64(snap.Version))
+	o.array("tasks")
+	for i := 0; i < snap.tasks.len(); i++ {
+		o.next()
+		snap.writeTask(&o, i)
+	}
+	o.close(']')
+	o.close('}')
+	writeJSON(w, o.b)
+}

@@ -1,0 +1,65 @@
+package webui
+
+import "slices"
+
+// chunkSize is the number of records in a chunk. A change to a record that a
+// snapshot holds copies its chunk: 256 jobs are 16 KiB.
+const chunkSize = 256
+
+// chunk is chunkSize records. Once a snapshot holds it (gen below the
+// builder's), its records are never written again: a change copies it. A
+// record past what that snapshot holds may still be added to it, since the
+// snapshot never reads there.
+type chunk[T any] struct {
+	recs [chunkSize]T
+	gen  uint64 // the generation that wrote it
+}
+
+// chunks is the builder's list of records, by index, copied on write.
+type chunks[T any] struct {
+	list []*chunk[T]
+	n    int
+}
+
+// add appends v and returns its index.
+func (c *chunks[T]) add(v T, gen uint64) int {
+	i := c.n
+	if i%chunkSize == 0 {
+		c.list = append(c.list, &chunk[T]{gen: gen})
+	}
+	c.list[i/chunkSize].recs[i%chunkSize] = v
+	c.n++
+	return i
+}
+
+// get returns record i, for reading.
+func (c *chunks[T]) get(i int) *T { return &c.list[i/chunkSize].recs[i%chunkSize] }
+
+// set returns record i, for writing in generation gen: its chunk is copied
+// first if a snapshot may hold it.
+func (c *chunks[T]) set(i int, gen uint64) *T {
+	ch := c.list[i/chunkSize]
+	if ch.gen != gen {
+		cp := *ch
+		cp.gen = gen
+		ch = &cp
+		c.list[i/chunkSize] = ch
+	}
+	return &ch.recs[i%chunkSize]
+}
+
+// freeze returns the records as they are now, for a snapshot. The builder
+// must then write in a new generation.
+func (c *chunks[T]) freeze() frozen[T] {
+	return frozen[T]{list: slices.Clone(c.list), n: c.n}
+}
+
+// frozen is a snapshot's records: never written.
+type frozen[T any] struct {
+	list []*chunk[T]
+	n    int
+}
+
+func (f frozen[T]) len() int { return f.n }
+
+func (f frozen[T]) at(i int) *T { return &f.list[i/chunkSize].recs[i%chunkSize] }
