@@ -29,10 +29,13 @@ import (
 // ?only=summary sends the summaries alone (the page needs no more).
 
 const (
-	writeTimeout = 10 * time.Second
-	pingEvery    = 15 * time.Second
-	maxChanged   = 5000
+	pingEvery  = 15 * time.Second
+	maxChanged = 5000
 )
+
+// writeTimeout is how long a stream may take to take an event in, before it
+// is dropped (a variable, for the tests).
+var writeTimeout = 10 * time.Second
 
 // snapCache holds what the streams send of a snapshot, made once for all
 // of them: most streams are one snapshot behind.

@@ -31,7 +31,7 @@ type fakeLauncher struct {
 	mu      sync.Mutex
 	pid     int
 	procs   map[string]*fakeProc
-	started chan string // the keys of the processes started
+	started chan struct{} // a process started
 }
 
 type fakeProc struct {
@@ -42,7 +42,7 @@ type fakeProc struct {
 }
 
 func newFakeLauncher() *fakeLauncher {
-	return &fakeLauncher{pid: 1000, procs: map[string]*fakeProc{}, started: make(chan string, 1000)}
+	return &fakeLauncher{pid: 1000, procs: map[string]*fakeProc{}, started: make(chan struct{}, 1)}
 }
 
 func (l *fakeLauncher) Launch(c *pool.Command) (pool.Process, error) {
@@ -57,7 +57,10 @@ func (l *fakeLauncher) Launch(c *pool.Command) (pool.Process, error) {
 	l.pid++
 	p := &fakeProc{pid: l.pid, end: make(chan pool.Exit, 1), done: make(chan struct{})}
 	l.procs[c.Args[1]] = p
-	l.started <- c.Args[1]
+	select {
+	case l.started <- struct{}{}:
+	default:
+	}
 	return p, nil
 }
 

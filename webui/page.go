@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	_ "embed"
-	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -130,7 +130,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	var nonce [16]byte
 	rand.Read(nonce[:])
-	d := &pageData{Script: snap.Script, Nonce: base64.RawStdEncoding.EncodeToString(nonce[:]),
+	d := &pageData{Script: snap.Script, Nonce: hex.EncodeToString(nonce[:]),
 		Style: template.CSS(records.TimelineStyle), Status: q.Get("status"), Task: f.task, Name: f.name}
 	if s.token != "" {
 		d.Token = s.token

@@ -38,6 +38,9 @@ type Server struct {
 	closed  bool
 	streams sync.WaitGroup
 
+	closeOnce sync.Once
+	closeErr  error
+
 	pageMu    sync.Mutex
 	pageCache pageCache
 }
@@ -121,11 +124,11 @@ func (s *Server) URL() string { return s.url }
 // Close ends the event streams (the view's last snapshot sent), stops
 // serving and closes the port.
 func (s *Server) Close() error {
-	select {
-	case <-s.closing:
-		return nil
-	default:
-	}
+	s.closeOnce.Do(s.close)
+	return s.closeErr
+}
+
+func (s *Server) close() {
 	s.view.Close()
 	s.closeMu.Lock()
 	s.closed = true
@@ -133,13 +136,11 @@ func (s *Server) Close() error {
 	close(s.closing)
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	err := s.http.Shutdown(ctx)
-	if err != nil {
-		err = s.http.Close()
+	if err := s.http.Shutdown(ctx); err != nil {
+		s.closeErr = s.http.Close()
 	}
 	<-s.served
 	s.streams.Wait()
-	return err
 }
 
 // ServeHTTP answers a request: with its token if the view needs one, GET or
