@@ -57,10 +57,12 @@ Options:
                     default: only if the progress line was drawn)
   --timeline FILE   write to FILE a page that draws the run: a row per
                     worker slot, a bar per attempt
-  --webui [HOST:]PORT  serve a read-only live view of the run (a page and a
-                    JSON API) while expool runs; a bare PORT is on 127.0.0.1
-                    only; any HOST needs the token in the address expool
-                    prints on stderr; PORT 0 is any free port
+  --webui [HOST:]PORT
+                    serve a read-only live view of the run, a page and a
+                    JSON API, while it runs; a bare PORT listens on
+                    127.0.0.1 only; with a HOST, a request needs the token
+                    in the address that expool prints on stderr; PORT 0 is
+                    any free port
   -h, --help        show this help and exit
   --version         show the version and exit
 

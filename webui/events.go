@@ -137,6 +137,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.streams.Done()
+	if summaryOnly {
+		s.pageStreams.Add(1)
+		defer s.pageStreams.Add(-1)
+	}
 
 	rc := http.NewResponseController(w)
 	send := func(b []byte) bool {

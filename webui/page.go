@@ -126,6 +126,12 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if part == "live" {
 		w.Write(s.liveHTML(snap, q, f))
+		if snap.Over {
+			select {
+			case s.lastFetch <- struct{}{}:
+			default:
+			}
+		}
 		return
 	}
 	var nonce [16]byte

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,6 +42,9 @@ type Server struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	pageStreams atomic.Int32  // the pages' event streams open
+	lastFetch   chan struct{} // a page fetched its live part once closing
+
 	pageMu    sync.Mutex
 	pageCache pageCache
 }
@@ -48,6 +52,10 @@ type Server struct {
 // maxStreams bounds the event streams open at once: past it, a new one gets
 // 503.
 const maxStreams = 64
+
+// lastFetchGrace bounds how long Close waits for the pages open to fetch
+// their last live part.
+const lastFetchGrace = 2 * time.Second
 
 // ParseAddr reads --webui's [HOST:]PORT: a bare port is on the loopback
 // interface, 127.0.0.1; any other host needs a token. An empty HOST (":8080")
@@ -85,7 +93,7 @@ func Listen(spec string, v *View) (*Server, error) {
 		return nil, fmt.Errorf("cannot listen on %s: %w", net.JoinHostPort(host, port), err)
 	}
 	s := &Server{view: v, ln: ln, closing: make(chan struct{}), served: make(chan struct{}),
-		nstream: make(chan struct{}, maxStreams)}
+		nstream: make(chan struct{}, maxStreams), lastFetch: make(chan struct{}, maxStreams)}
 	_, actual, _ := net.SplitHostPort(ln.Addr().String())
 	s.cookie = "expool_token_" + actual
 	urlHost := host
@@ -129,11 +137,23 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) close() {
+	// The pages open now will fetch their last live part once their stream
+	// has sent the last snapshot: serve them that, a while at most, before
+	// closing the port.
+	pages := int(s.pageStreams.Load())
 	s.view.Close()
 	s.closeMu.Lock()
 	s.closed = true
 	s.closeMu.Unlock()
 	close(s.closing)
+	grace := time.After(lastFetchGrace)
+	for fetched := 0; fetched < pages; fetched++ {
+		select {
+		case <-s.lastFetch:
+		case <-grace:
+			fetched = pages
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	if err := s.http.Shutdown(ctx); err != nil {
