@@ -302,7 +302,10 @@ func TestWebUIPortInUse(t *testing.T) {
 }
 
 // The README's screenshot: the page during a run of scripts/sweep.lua,
-// taken by chromium. EXPOOL_WEBUI_SCREENSHOT names the file to write.
+// taken by chromium. EXPOOL_WEBUI_SCREENSHOT names the file to write,
+// relative to the repository's root:
+//
+//	EXPOOL_WEBUI_SCREENSHOT=docs/webui.png go test -run TestWebUIScreenshot ./tests
 func TestWebUIScreenshot(t *testing.T) {
 	out := os.Getenv("EXPOOL_WEBUI_SCREENSHOT")
 	if out == "" {
@@ -312,22 +315,23 @@ func TestWebUIScreenshot(t *testing.T) {
 	if path == "" {
 		t.Skip("no chromium: apt-get install chromium")
 	}
-	out, _ = filepath.Abs(out)
-	scripts, _ := filepath.Abs("../scripts")
+	if !filepath.IsAbs(out) {
+		out = filepath.Join("..", out) // from the repository's root
+	}
 	dir := t.TempDir()
-	cmd, url, stderr := expoolWithWebUI(t, dir, filepath.Join(scripts, "sweep.lua"))
+	cmd, url, stderr := expoolWithWebUI(t, "..", "scripts/sweep.lua")
 	waitSummary(t, url, func(s map[string]any) bool {
 		return s["finished"].(float64) >= 12 && s["failures"].(float64) >= 1 && s["running"].(float64) >= 3
 	})
 	ctx := browser(t, path, dir)
 	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1240, 900),
+		chromedp.EmulateViewport(1240, 1060),
 		chromedp.Navigate(url),
 		poll(textOf("#conn")+`.startsWith("Live")`),
 	); err != nil {
 		t.Fatal(err)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
 	}
