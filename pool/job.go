@@ -56,11 +56,15 @@ type Job struct {
 
 	pool *Pool
 	// Resumed: the job was done in an earlier run (Loop.Resume) and did not
-	// run. (With the other booleans, so that a Job stays 256 bytes.)
+	// run. (With the other booleans and Seq, so that a Job stays 256 bytes.)
 	Resumed  bool
 	slot     bool // holds one of its pool's worker slots
 	cancel   bool // its pool was terminated while its onstart ran
 	finished bool // ended and its callbacks have run
+	// Seq is the job's number in the order its loop executed jobs, from 1:
+	// it tells jobs apart whatever their names (an observer keeps its
+	// records of jobs by it).
+	Seq uint32
 }
 
 // Attempt is what the pool records of one run of a job's process, or of a

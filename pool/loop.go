@@ -57,7 +57,8 @@ type Loop struct {
 	// Resume may set j.Last and j.Restarts to what the job had then.
 	Resume func(j *Job) bool
 
-	pools []*Pool
+	pools    []*Pool
+	executed uint32 // jobs executed: the last one's Seq
 
 	inboxMu sync.Mutex
 	inbox   []event

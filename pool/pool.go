@@ -109,6 +109,8 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 		j.Task.addMember()
 	}
 	j.pool = p
+	p.loop.executed++
+	j.Seq = p.loop.executed
 	j.Status = StatusPending
 	p.unfinished++
 	if p.since.IsZero() {

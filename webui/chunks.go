@@ -63,3 +63,70 @@ type frozen[T any] struct {
 func (f frozen[T]) len() int { return f.n }
 
 func (f frozen[T]) at(i int) *T { return &f.list[i/chunkSize].recs[i%chunkSize] }
+
+// barChunk is the number of ended attempts in a chunk of the bar log.
+const barChunk = 256
+
+// barRec is an ended attempt as the live timeline draws it: 40 bytes.
+type barRec struct {
+	start, stop int64 // ns since the epoch
+	job         int32
+	lane        int32
+	attempt     int32
+	rc          int32
+	status      uint8
+	stub        bool
+}
+
+// barLog is the latest ended attempts, at least barsDrawn of them, in
+// chunks, append only: a snapshot shares them (it reads only the bars that
+// were there when it was made), and the oldest chunk is dropped whole.
+type barLog struct {
+	list    []*[barChunk]barRec
+	n       int // bars in the last chunk
+	dropped int // bars in the chunks dropped
+}
+
+func (l *barLog) add(b barRec) {
+	if len(l.list) == 0 || l.n == barChunk {
+		if (len(l.list)-1)*barChunk >= barsDrawn {
+			l.list = slices.Clone(l.list[1:])
+			l.dropped += barChunk
+		}
+		l.list = append(l.list, new([barChunk]barRec))
+		l.n = 0
+	}
+	l.list[len(l.list)-1][l.n] = b
+	l.n++
+}
+
+// freeze returns the log as it is now, for a snapshot.
+func (l *barLog) freeze() barLog {
+	return barLog{list: slices.Clone(l.list), n: l.n, dropped: l.dropped}
+}
+
+// latest returns the last (at most) max bars, and how many come before them.
+func (l *barLog) latest(max int) (bars []barRec, before int) {
+	total := l.n
+	if len(l.list) > 0 {
+		total += (len(l.list) - 1) * barChunk
+	}
+	skip := 0
+	if total > max {
+		skip = total - max
+	}
+	for i, c := range l.list {
+		k := barChunk
+		if i == len(l.list)-1 {
+			k = l.n
+		}
+		for _, b := range c[:k] {
+			if skip > 0 {
+				skip--
+				continue
+			}
+			bars = append(bars, b)
+		}
+	}
+	return bars, l.dropped + total - len(bars)
+}

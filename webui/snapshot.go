@@ -31,17 +31,16 @@ type Snapshot struct {
 	Executed, Finished int // jobs executed, and finished
 	Resumed            int // jobs done in an earlier run
 
-	statuses   []pool.Status // by index, as jobRec.status has them
-	jobs       frozen[jobRec]
-	tasks      frozen[taskRec]
-	pools      []poolRec
-	running    []runRec // by their attempt's start
-	failures   []int32  // finished jobs not "done", in the order they finished
-	byStatus   map[pool.Status]int
-	bars       []records.Bar // the latest ended attempts
-	barsBefore int           // the ended attempts before them
-	changes    []changeSet   // the last changesKept, this one's last
-	cache      *snapCache    // what the event streams send of it, made once
+	statuses []pool.Status // by index, as jobRec.status has them
+	jobs     frozen[jobRec]
+	tasks    frozen[taskRec]
+	pools    []poolRec
+	running  []runRec // by their attempt's start
+	failures []int32  // finished jobs not "done", in the order they finished
+	byStatus map[pool.Status]int
+	bars     barLog      // the latest ended attempts
+	changes  []changeSet // the last changesKept, this one's last
+	cache    *snapCache  // what the event streams send of it, made once
 }
 
 // jobRec is what the view keeps of a job: 64 bytes, by value in a chunk.
@@ -115,9 +114,10 @@ type runRec struct {
 
 // changeSet is what changed in a snapshot since the one before.
 type changeSet struct {
-	version uint64
-	jobs    []int32
-	tasks   []int32
+	version  uint64
+	jobs     []int32
+	tasks    []int32
+	overflow bool // too many: not kept
 }
 
 func (s *Snapshot) status(r *jobRec) pool.Status { return s.statuses[r.status] }
@@ -278,6 +278,11 @@ func (s *Snapshot) changesSince(v uint64) (jobs, tasks []int32, ok bool) {
 		return nil, nil, false
 	}
 	since := s.changes[len(s.changes)-int(s.Version-v):]
+	for _, c := range since {
+		if c.overflow {
+			return nil, nil, false
+		}
+	}
 	if len(since) == 1 {
 		return since[0].jobs, since[0].tasks, true
 	}
@@ -296,23 +301,28 @@ func (s *Snapshot) Timeline(now time.Time) *records.Timeline {
 	if s.Over {
 		now = s.End
 	}
+	bars, before := s.bars.latest(barsDrawn)
 	tl := &records.Timeline{
 		Title:   "expool: " + s.Script,
 		Start:   s.Start,
 		End:     now,
-		Bars:    make([]records.Bar, 0, len(s.bars)+len(s.running)),
+		Bars:    make([]records.Bar, 0, len(bars)+len(s.running)),
 		Jobs:    s.byStatus,
-		Omitted: s.barsBefore,
+		Omitted: before,
 		Resumed: s.Resumed,
 	}
-	tl.Bars = append(tl.Bars, s.bars...)
+	for _, b := range bars {
+		r := s.jobs.at(int(b.job))
+		tl.Bars = append(tl.Bars, records.Bar{Pool: s.pools[r.pool].name, Lane: int(b.lane), Name: r.name, Attempt: int(b.attempt),
+			Start: time.Unix(0, b.start), Stop: time.Unix(0, b.stop), Status: s.statuses[b.status], ReturnCode: int(b.rc), Stub: b.stub})
+	}
 	for _, run := range s.running {
 		r := s.jobs.at(int(run.job))
 		tl.Bars = append(tl.Bars, records.Bar{Pool: s.pools[r.pool].name, Lane: run.lane, Name: r.name,
 			Attempt: int(r.restarts) + 1, Start: time.Unix(0, r.tstart), Stop: now, Status: pool.StatusRunning,
 			Stub: r.flags&flagStub != 0})
 	}
-	if len(tl.Bars) > 0 && s.barsBefore > 0 {
+	if len(tl.Bars) > 0 && before > 0 {
 		tl.Start = tl.Bars[0].Start
 		for _, b := range tl.Bars {
 			tl.Start = minTime(tl.Start, b.Start)

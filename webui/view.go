@@ -22,16 +22,27 @@ const barsDrawn = 2000
 // so that an event stream that missed a few can be sent what changed since.
 const changesKept = 32
 
+// watchedFor is how long after a reader last read a snapshot the view goes
+// on publishing its changes: while nobody watches (no event stream open,
+// nothing read for this long), it publishes none, and its records are not
+// copied; the next reader gets a snapshot made then.
+const watchedFor = 10 * time.Second
+
 // View is the web view's record of a run. It is a pool.Observer: on the
 // loop's goroutine, each event writes what changed into the view's records,
 // a few words per job. A goroutine of its own publishes a Snapshot of them,
-// at most every publishEvery; readers (the HTTP handlers) read only
-// snapshots, which are never written, and the loop never waits for them.
+// at most every publishEvery, while someone watches; readers (the HTTP
+// handlers) read only snapshots, which are never written, and the loop never
+// waits for them.
 type View struct {
 	script string
 	start  time.Time
 
-	latest atomic.Pointer[Snapshot]
+	latest   atomic.Pointer[Snapshot]
+	pending  atomic.Bool  // changes not published yet
+	lastRead atomic.Int64 // when a reader last asked for a snapshot, ns since the epoch
+	pubMu    sync.Mutex   // one publish at a time
+	lastPub  time.Time    // guarded by pubMu
 
 	mu sync.Mutex // guards b, held by the loop for a few words per event
 	b  builder
@@ -55,8 +66,28 @@ func NewView(script string) *View {
 	return v
 }
 
-// Snapshot returns the latest snapshot.
-func (v *View) Snapshot() *Snapshot { return v.latest.Load() }
+// Snapshot returns the latest snapshot; if there are changes since, and it
+// is older than publishEvery (nobody was watching), a new one.
+func (v *View) Snapshot() *Snapshot {
+	v.lastRead.Store(time.Now().UnixNano())
+	if v.pending.Load() {
+		v.pubMu.Lock()
+		if v.pending.Load() && time.Since(v.lastPub) >= publishEvery && !v.latest.Load().Over {
+			v.publishLocked(false)
+		}
+		v.pubMu.Unlock()
+	}
+	return v.latest.Load()
+}
+
+// watched reports whether someone watches: an event stream is open, or a
+// reader read a snapshot within watchedFor.
+func (v *View) watched() bool {
+	v.subMu.Lock()
+	streams := len(v.subs)
+	v.subMu.Unlock()
+	return streams > 0 || time.Since(time.Unix(0, v.lastRead.Load())) < watchedFor
+}
 
 // Close publishes the last snapshot, marked over, and stops publishing.
 func (v *View) Close() {
@@ -83,10 +114,10 @@ func (v *View) subscribe() (<-chan struct{}, func()) {
 	}
 }
 
-// run publishes the changes, at most every publishEvery, until Close.
+// run publishes the changes, at most every publishEvery, while someone
+// watches, until Close.
 func (v *View) run() {
 	defer close(v.done)
-	last := time.Now()
 	timer := time.NewTimer(0)
 	<-timer.C
 	for {
@@ -96,7 +127,10 @@ func (v *View) run() {
 			v.publish(true)
 			return
 		}
-		if wait := time.Until(last.Add(publishEvery)); wait > 0 {
+		v.pubMu.Lock()
+		wait := time.Until(v.lastPub.Add(publishEvery))
+		v.pubMu.Unlock()
+		if wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
@@ -106,15 +140,24 @@ func (v *View) run() {
 				return
 			}
 		}
-		last = time.Now()
-		v.publish(false)
+		if v.watched() {
+			v.publish(false)
+		}
 	}
 }
 
 // publish makes a snapshot of the records and tells the subscribers.
 func (v *View) publish(over bool) {
+	v.pubMu.Lock()
+	defer v.pubMu.Unlock()
+	v.publishLocked(over)
+}
+
+func (v *View) publishLocked(over bool) {
+	v.lastPub = time.Now()
 	v.mu.Lock()
 	s := v.b.snapshot(v.latest.Load())
+	v.pending.Store(false)
 	v.mu.Unlock()
 	s.Script, s.Start, s.Over = v.script, v.start, over
 	if over {
@@ -137,6 +180,7 @@ func (v *View) changed() {
 		return
 	}
 	v.b.dirty = true
+	v.pending.Store(true)
 	select {
 	case v.wake <- struct{}{}:
 	default:
@@ -184,7 +228,7 @@ type builder struct {
 	statusOf map[pool.Status]uint8
 
 	jobs  chunks[jobRec]
-	ids   map[*pool.Job]int32 // the unfinished jobs' records
+	seq0  uint32 // the pool.Job.Seq before the first job's: a job's record is at its Seq - seq0 - 1
 	tasks chunks[taskRec]
 	tids  map[*pool.Task]int32
 	pools []poolRec
@@ -193,17 +237,17 @@ type builder struct {
 	running    map[int32]int         // the jobs whose attempt runs: their lane
 	lanes      records.Lanes         // for the timeline
 	lastStatus map[int32]pool.Status // how the last attempt of an unfinished job ended
-	bars       []records.Bar         // ended attempts, the latest; append only
-	barsBefore int                   // ended attempts dropped from bars
+	bars       barLog                // the latest ended attempts
 	failures   []int32               // finished jobs not "done", in the order they finished; append only
 	byStatus   map[pool.Status]int   // finished jobs
 	executedN  int
 	finishedN  int
 	resumed    int
-	changedJob []int32  // since the last snapshot, in the order of their first change
-	jobMarked  []uint64 // a bit per job: in changedJob
+	changedJob []int32  // since the last snapshot, in the order of their first change, at most maxChanged
+	jobMarked  []uint64 // a bit per job: changed since the last snapshot
 	changedTsk []int32
 	tskMarked  map[int32]bool
+	overflow   bool // more than maxChanged jobs or tasks changed: their lists are incomplete
 }
 
 func (b *builder) init() {
@@ -212,7 +256,6 @@ func (b *builder) init() {
 	for _, st := range knownStatuses {
 		b.status(st)
 	}
-	b.ids = map[*pool.Job]int32{}
 	b.tids = map[*pool.Task]int32{}
 	b.pids = map[*pool.Pool]uint16{}
 	b.running = map[int32]int{}
@@ -242,14 +285,22 @@ func (b *builder) markJob(id int32) {
 	}
 	if bit := uint64(1) << (uint(id) % 64); b.jobMarked[w]&bit == 0 {
 		b.jobMarked[w] |= bit
-		b.changedJob = append(b.changedJob, id)
+		if len(b.changedJob) < maxChanged {
+			b.changedJob = append(b.changedJob, id)
+		} else {
+			b.overflow = true
+		}
 	}
 }
 
 func (b *builder) markTask(id int32) {
 	if !b.tskMarked[id] {
-		b.tskMarked[id] = true
-		b.changedTsk = append(b.changedTsk, id)
+		if len(b.tskMarked) < maxChanged {
+			b.tskMarked[id] = true
+			b.changedTsk = append(b.changedTsk, id)
+		} else {
+			b.overflow = true
+		}
 	}
 }
 
@@ -305,20 +356,34 @@ func (b *builder) syncTasks(j *pool.Job) {
 	}
 }
 
+// id is the index of j's record.
+func (b *builder) id(j *pool.Job) (int32, bool) {
+	i := int64(j.Seq) - int64(b.seq0) - 1
+	if i < 0 || i >= int64(b.jobs.n) || j.Seq == 0 {
+		return 0, false
+	}
+	return int32(i), true
+}
+
 func (b *builder) executed(j *pool.Job) {
 	r := jobRec{name: j.Name, pool: b.poolID(j.Pool()), task: b.taskID(j.Task), timeout: seconds(j.Timeout)}
 	if len(j.Args) == 0 {
 		r.flags |= flagStub
 	}
+	if b.jobs.n == 0 {
+		b.seq0 = j.Seq - 1
+	}
+	if j.Seq-b.seq0-1 != uint32(b.jobs.n) {
+		return // a job the view did not see executed: cannot happen (the loop tells every observer of every job)
+	}
 	id := int32(b.jobs.add(r, b.gen))
-	b.ids[j] = id
 	b.executedN++
 	b.pools[r.pool].executed++
 	b.sync(id, j)
 }
 
 func (b *builder) attemptStarted(j *pool.Job) {
-	id, ok := b.ids[j]
+	id, ok := b.id(j)
 	if !ok {
 		return
 	}
@@ -336,7 +401,7 @@ func (b *builder) attemptStarted(j *pool.Job) {
 }
 
 func (b *builder) attemptEnded(j *pool.Job, st pool.Status) {
-	id, ok := b.ids[j]
+	id, ok := b.id(j)
 	if !ok {
 		return
 	}
@@ -344,19 +409,21 @@ func (b *builder) attemptEnded(j *pool.Job, st pool.Status) {
 		delete(b.running, id)
 		b.pools[b.jobs.get(int(id)).pool].running--
 	}
-	b.lastStatus[id] = st
-	b.bars = append(b.bars, records.EndedBar(j, b.lanes.End(j), st))
-	if len(b.bars) >= 2*barsDrawn {
-		// A new array: snapshots hold the old one.
-		b.barsBefore += len(b.bars) - barsDrawn
-		b.bars = append([]records.Bar(nil), b.bars[len(b.bars)-barsDrawn:]...)
+	switch st {
+	case pool.StatusDone, pool.StatusTerminated, pool.StatusError:
+		// The job ends with it: it never runs again.
+	default:
+		b.lastStatus[id] = st
 	}
+	a := j.Last
+	b.bars.add(barRec{start: unixNano(a.Start), stop: unixNano(a.Stop), job: id, lane: int32(b.lanes.End(j)),
+		attempt: int32(min(j.Restarts+1, 1<<31-1)), rc: int32(a.ReturnCode), status: b.status(st), stub: a.PID == 0})
 	b.sync(id, j)
 	b.syncTasks(j)
 }
 
 func (b *builder) finished(j *pool.Job) {
-	id, ok := b.ids[j]
+	id, ok := b.id(j)
 	if !ok {
 		return
 	}
@@ -375,10 +442,9 @@ func (b *builder) finished(j *pool.Job) {
 	b.byStatus[j.Status]++
 	b.finishedN++
 	b.pools[r.pool].finished++
-	delete(b.ids, j)
 	delete(b.lastStatus, id)
-	if len(b.ids) == 0 {
-		b.ids = map[*pool.Job]int32{} // a map does not shrink
+	if b.finishedN == b.executedN {
+		b.lastStatus = map[int32]pool.Status{} // a map does not shrink
 	}
 	b.syncTasks(j)
 }
@@ -443,23 +509,18 @@ func (b *builder) writable(m *jobMore) *jobMore {
 // prev, and starts a new generation. View.mu is held.
 func (b *builder) snapshot(prev *Snapshot) *Snapshot {
 	s := &Snapshot{
-		At:         time.Now(),
-		cache:      &snapCache{},
-		statuses:   b.statuses[:len(b.statuses):len(b.statuses)],
-		jobs:       b.jobs.freeze(),
-		tasks:      b.tasks.freeze(),
-		pools:      append([]poolRec(nil), b.pools...),
-		failures:   b.failures[:len(b.failures):len(b.failures)],
-		byStatus:   make(map[pool.Status]int, len(b.byStatus)),
-		Executed:   b.executedN,
-		Finished:   b.finishedN,
-		Resumed:    b.resumed,
-		barsBefore: b.barsBefore,
-	}
-	s.bars = b.bars[:len(b.bars):len(b.bars)]
-	if len(s.bars) > barsDrawn {
-		s.barsBefore += len(s.bars) - barsDrawn
-		s.bars = s.bars[len(s.bars)-barsDrawn:]
+		At:       time.Now(),
+		cache:    &snapCache{},
+		statuses: b.statuses[:len(b.statuses):len(b.statuses)],
+		jobs:     b.jobs.freeze(),
+		tasks:    b.tasks.freeze(),
+		pools:    append([]poolRec(nil), b.pools...),
+		failures: b.failures[:len(b.failures):len(b.failures)],
+		byStatus: make(map[pool.Status]int, len(b.byStatus)),
+		Executed: b.executedN,
+		Finished: b.finishedN,
+		Resumed:  b.resumed,
+		bars:     b.bars.freeze(),
 	}
 	for st, n := range b.byStatus {
 		s.byStatus[st] = n
@@ -481,12 +542,20 @@ func (b *builder) snapshot(prev *Snapshot) *Snapshot {
 		if len(keep) >= changesKept {
 			keep = keep[len(keep)-changesKept+1:]
 		}
-		s.changes = append(append([]changeSet(nil), keep...), changeSet{version: s.Version, jobs: b.changedJob, tasks: b.changedTsk})
+		change := changeSet{version: s.Version, jobs: b.changedJob, tasks: b.changedTsk, overflow: b.overflow}
+		if b.overflow {
+			change.jobs, change.tasks = nil, nil
+		}
+		s.changes = append(append([]changeSet(nil), keep...), change)
 	}
-	for _, id := range b.changedJob {
-		b.jobMarked[id/64] &^= 1 << (uint(id) % 64)
+	if b.overflow {
+		clear(b.jobMarked)
+	} else {
+		for _, id := range b.changedJob {
+			b.jobMarked[id/64] &^= 1 << (uint(id) % 64)
+		}
 	}
-	b.changedJob, b.changedTsk = nil, nil
+	b.changedJob, b.changedTsk, b.overflow = nil, nil, false
 	clear(b.tskMarked)
 	b.dirty = false
 	b.gen++

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func init() {
+	sections = append(sections, section{"webui", (*bench).webui})
+}
+
+// webui: what --webui costs the run. 2,000 `true` jobs without it, with it
+// and nobody watching, and with it under the load of five browsers (200
+// requests/s to /api/jobs between them, and five event streams): the
+// loop's throughput. Then 100,000 jobs in the view: how fast /api/jobs
+// answers, and how much more memory expool takes.
+func (b *bench) webui() {
+	b.printf("## The web view (`--webui`)\n\n")
+	b.webuiThroughput()
+	b.webuiManyJobs()
+}
+
+// waitGo is a job that waits for the file $1: the harness starts the
+// clients, then lets the jobs run.
+const waitGo = `{"sh", "-c", 'while [ ! -e "$1" ]; do sleep 0.002; done', "sh", gofile}`
+
+func (b *bench) webuiThroughput() {
+	script := b.script("webui-true.lua", `local gofile = arg[1]
+local p = ExecPool(2)
+p:execute(Job{name="wait", args=`+waitGo+`}, false)
+local jobs = {}
+for i = 1, 2000 do
+  jobs[i] = Job{name="t" .. i, args={"true"}}
+  p:execute(jobs[i])
+end
+p:join()
+local first, last = math.huge, 0
+for _, j in ipairs(jobs) do
+  first, last = math.min(first, j.tstart), math.max(last, j.tstop)
+end
+print(string.format("%.6f", #jobs / (last - first)))
+`)
+	kinds := []string{"no --webui", "--webui, no client", "--webui, 5 browsers"}
+	rates := map[string][]float64{}
+	var requests, failed, events []int64
+	for r := 0; r < b.runs; r++ {
+		for i := range kinds {
+			kind := kinds[(i+r)%len(kinds)]
+			gofile := filepath.Join(b.dir, "go")
+			os.Remove(gofile)
+			args := []string{script, gofile}
+			if kind != kinds[0] {
+				args = append([]string{"--webui", "0"}, args...)
+			}
+			run, err := startWebUI(b.expool, b.dir, args, kind != kinds[0])
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "bench: webui: %v\n", err)
+				return
+			}
+			var load *browsers
+			if kind == kinds[2] {
+				load = startBrowsers(run.url, 5, 200)
+				load.waitConnected()
+			}
+			os.WriteFile(gofile, nil, 0o666)
+			out, _, err := run.wait()
+			if load != nil {
+				load.stop()
+				requests = append(requests, load.requests.Load())
+				failed = append(failed, load.failed.Load())
+				events = append(events, load.events.Load())
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "bench: webui: %s: %v\n", kind, err)
+				return
+			}
+			rate, _ := strconv.ParseFloat(strings.TrimSpace(out), 64)
+			rates[kind] = append(rates[kind], rate)
+		}
+	}
+	b.printf("2,000 × `true` on 2 workers; the loop's throughput is measured on the jobs themselves (2,000 over the first `tstart` to the last `tstop`). "+
+		"The browsers are the harness's goroutines on the same 2 cores: each of 5 polls `/api/jobs` (`limit=100`, then `status=running`, then `name=t1*`) at 40 requests/s, "+
+		"and holds an event stream open, reading all of it.\n\n")
+	b.printf("| contender | jobs/s (median) | spread |\n|---|---|---|\n")
+	for _, k := range kinds {
+		lo, hi := spread(rates[k])
+		b.printf("| %s | %.0f | %.0f – %.0f |\n", k, median(rates[k]), lo, hi)
+	}
+	base := median(rates[kinds[0]])
+	idle, loaded := median(rates[kinds[1]]), median(rates[kinds[2]])
+	b.printf("\n- throughput with the web view and nobody watching / without: **%.3f**\n", idle/base)
+	b.printf("- with five browsers / without: **%.3f** (target ≥ 0.95: %s); they made %d requests a run (median), %d failed, and read %d events\n\n",
+		loaded/base, verdict(loaded/base >= 0.95), median(requests), median(failed), median(events))
+}
+
+func (b *bench) webuiManyJobs() {
+	const n = 100000
+	script := b.script("webui-many.lua", `local gofile, n = arg[1], tonumber(arg[2])
+local p = ExecPool(2)
+for i = 1, n do p:execute(Job{name="j" .. i}) end
+p:join()
+p:execute(Job{name="wait", args=`+waitGo+`})
+p:join()
+`)
+	var plainRSS, webRSS []int64
+	lat := map[string][]time.Duration{}
+	queries := []struct{ name, path string }{
+		{"`/api/jobs?limit=100`", "/api/jobs?limit=100"},
+		{"`/api/jobs?limit=100&offset=99900`", "/api/jobs?limit=100&offset=99900"},
+		{"`/api/jobs?status=done&name=j9999*` (every job read)", "/api/jobs?status=done&name=j9999*"},
+		{"`/api/jobs/j1` (every name read, from the last)", "/api/jobs/j1"},
+		{"`/api/summary`", "/api/summary"},
+	}
+	for r := 0; r < b.runs; r++ {
+		for i := range 2 {
+			web := (i+r)%2 == 1
+			gofile := filepath.Join(b.dir, "go")
+			os.Remove(gofile)
+			args := []string{script, gofile, strconv.Itoa(n)}
+			if web {
+				args = append([]string{"--webui", "0"}, args...)
+			}
+			run, err := startWebUI(b.expool, b.dir, args, web)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "bench: webui: %v\n", err)
+				return
+			}
+			if web {
+				if err := waitFinished(run.url, n); err != nil {
+					fmt.Fprintf(os.Stderr, "bench: webui: %v\n", err)
+					run.cmd.Process.Kill()
+					run.wait()
+					return
+				}
+				client := &http.Client{}
+				for _, q := range queries {
+					for range 20 {
+						d, err := timeGet(client, run.url+strings.TrimPrefix(q.path, "/"))
+						if err != nil {
+							fmt.Fprintf(os.Stderr, "bench: webui: %s: %v\n", q.path, err)
+						}
+						lat[q.name] = append(lat[q.name], d)
+					}
+				}
+			}
+			os.WriteFile(gofile, nil, 0o666)
+			_, rss, err := run.wait()
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "bench: webui: %v\n", err)
+				return
+			}
+			if web {
+				webRSS = append(webRSS, rss)
+			} else {
+				plainRSS = append(plainRSS, rss)
+			}
+		}
+	}
+	b.printf("100,000 stub jobs executed, then joined; the view holds all of them. Each query is timed %d times "+
+		"(20 a run), by a client on the same machine, from the request to the last byte of the answer.\n\n", 20*b.runs)
+	b.printf("| query | median | max |\n|---|---|---|\n")
+	for _, q := range queries {
+		d := lat[q.name]
+		_, hi := spread(d)
+		b.printf("| %s | %s | %s |\n", q.name, ms(median(d)), ms(hi))
+	}
+	first := lat[queries[0].name]
+	_, worst := spread(first)
+	p, w := median(plainRSS), median(webRSS)
+	b.printf("\n- `/api/jobs?limit=100` with 100,000 jobs: **%s** at worst (target < 50 ms: %s)\n", ms(worst), verdict(worst < 50*time.Millisecond))
+	b.printf("- expool's peak RSS: %.1f MiB without `--webui`, %.1f MiB with it: **+%.1f%%** (target ≤ 20%%: %s), %d B a job\n\n",
+		float64(p)/1024, float64(w)/1024, 100*float64(w-p)/float64(p), verdict(float64(w) <= 1.2*float64(p)), (w-p)*1024/n)
+}
+
+// webuiRun is a run of expool, its web view's address once it said it.
+type webuiRun struct {
+	cmd    *exec.Cmd
+	url    string
+	stdout strings.Builder
+	done   chan struct{}
+}
+
+// startWebUI starts expool with args; with web, it waits for the address of
+// the web view on stderr.
+func startWebUI(expool, dir string, args []string, web bool) (*webuiRun, error) {
+	r := &webuiRun{cmd: exec.Command(expool, args...), done: make(chan struct{})}
+	r.cmd.Dir = dir
+	r.cmd.Stdout = &r.stdout
+	stderr, err := r.cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.cmd.Start(); err != nil {
+		return nil, err
+	}
+	rd := bufio.NewReader(stderr)
+	if web {
+		for r.url == "" {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				r.cmd.Process.Kill()
+				r.cmd.Wait()
+				return nil, fmt.Errorf("expool did not say where its web view is: %v", err)
+			}
+			if u, ok := strings.CutPrefix(strings.TrimSpace(line), "expool: web UI at "); ok {
+				r.url = u
+			}
+		}
+	}
+	go func() {
+		io.Copy(io.Discard, rd)
+		close(r.done)
+	}()
+	return r, nil
+}
+
+// wait waits for expool, and returns its stdout and peak RSS (KiB).
+func (r *webuiRun) wait() (string, int64, error) {
+	<-r.done
+	err := r.cmd.Wait()
+	return r.stdout.String(), r.cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, err
+}
+
+// browsers are the load of the harness's clients.
+type browsers struct {
+	requests, failed, events atomic.Int64
+	connected                sync.WaitGroup
+	cancel                   context.CancelFunc
+	wg                       sync.WaitGroup
+}
+
+// startBrowsers starts n clients that request /api/jobs rate times a second
+// between them, each with an event stream open.
+func startBrowsers(url string, n, rate int) *browsers {
+	ctx, cancel := context.WithCancel(context.Background())
+	bs := &browsers{cancel: cancel}
+	paths := []string{"api/jobs?limit=100", "api/jobs?status=running", "api/jobs?name=t1*"}
+	for i := 0; i < n; i++ {
+		client := &http.Client{Transport: &http.Transport{}}
+		bs.connected.Add(1)
+		bs.wg.Add(2)
+		go func() {
+			defer bs.wg.Done()
+			connected := false
+			defer func() {
+				if !connected {
+					bs.connected.Done()
+				}
+			}()
+			req, _ := http.NewRequestWithContext(ctx, "GET", url+"api/events", nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			bs.connected.Done()
+			connected = true
+			sc := bufio.NewScanner(resp.Body)
+			sc.Buffer(nil, 64<<20)
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "event: ") {
+					bs.events.Add(1)
+				}
+			}
+		}()
+		go func(i int) {
+			defer bs.wg.Done()
+			tick := time.NewTicker(time.Second * time.Duration(n) / time.Duration(rate))
+			defer tick.Stop()
+			for k := i; ; k++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+				req, _ := http.NewRequestWithContext(ctx, "GET", url+paths[k%len(paths)], nil)
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						bs.failed.Add(1)
+					}
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					bs.failed.Add(1)
+				}
+				bs.requests.Add(1)
+			}
+		}(i)
+	}
+	return bs
+}
+
+func (bs *browsers) waitConnected() { bs.connected.Wait() }
+
+func (bs *browsers) stop() {
+	bs.cancel()
+	bs.wg.Wait()
+}
+
+// waitFinished polls the summary until n jobs have finished.
+func waitFinished(url string, n int) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url + "api/summary")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), fmt.Sprintf(`"finished":%d,`, n)) {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the web view never showed %d jobs finished", n)
+}
+
+// timeGet times a GET, from the request to the last byte of the answer.
+func timeGet(client *http.Client, url string) (time.Duration, error) {
+	start := time.Now()
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	d := time.Since(start)
+	if err == nil && resp.StatusCode != 200 {
+		err = fmt.Errorf("%s", resp.Status)
+	}
+	return d, err
+}
