@@ -90,8 +90,8 @@ print(string.format("%.6f", #jobs / (last - first)))
 			rates[kind] = append(rates[kind], rate)
 		}
 	}
-	b.printf("2,000 × `true` on 2 workers; the loop's throughput is measured on the jobs themselves (2,000 over the first `tstart` to the last `tstop`). "+
-		"The browsers are the harness's goroutines on the same 2 cores: each of 5 polls `/api/jobs` (`limit=100`, then `status=running`, then `name=t1*`) at 40 requests/s, "+
+	b.printf("2,000 × `true` on 2 workers; the loop's throughput is measured on the jobs themselves (2,000 over the first `tstart` to the last `tstop`). " +
+		"The browsers are the harness's goroutines on the same 2 cores: each of 5 polls `/api/jobs` (`limit=100`, then `status=running`, then `name=t1*`) at 40 requests/s, " +
 		"and holds an event stream open, reading all of it.\n\n")
 	b.printf("| contender | jobs/s (median) | spread |\n|---|---|---|\n")
 	for _, k := range kinds {
