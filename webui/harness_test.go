@@ -174,7 +174,7 @@ func (r *run) waitFor(what string, cond func(*Snapshot) bool) *Snapshot {
 	return waitView(r.t, r.view, what, cond)
 }
 
-func waitView(t *testing.T, v *View, what string, cond func(*Snapshot) bool) *Snapshot {
+func waitView(t testing.TB, v *View, what string, cond func(*Snapshot) bool) *Snapshot {
 	t.Helper()
 	ch, stop := v.subscribe()
 	defer stop()

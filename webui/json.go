@@ -39,10 +39,12 @@ func (o *obj) next() {
 	}
 }
 
+// key writes a member's name: one of this file's, which need no escaping.
 func (o *obj) key(k string) {
 	o.next()
-	o.b = appendString(o.b, k)
-	o.b = append(o.b, ':')
+	o.b = append(o.b, '"')
+	o.b = append(o.b, k...)
+	o.b = append(o.b, '"', ':')
 }
 
 // The members of an object, by kind.
@@ -114,9 +116,29 @@ func (o *obj) num32(k string, v float32) {
 	o.b = strconv.AppendFloat(o.b, float64(v), 'f', -1, 32)
 }
 
-// seconds writes ns nanoseconds as seconds, to the microsecond.
+// seconds writes ns nanoseconds as seconds, to the microsecond (in
+// integers: as fast as an integer, and exact).
 func (o *obj) seconds(k string, ns int64) {
-	o.num(k, math.Round(float64(ns)/1e3)/1e6)
+	o.key(k)
+	if ns < 0 {
+		o.b = append(o.b, '-')
+		ns = -ns
+	}
+	us := (ns + 500) / 1000
+	o.b = strconv.AppendInt(o.b, us/1e6, 10)
+	if frac := us % 1e6; frac != 0 {
+		var d [7]byte
+		d[0] = '.'
+		for i := 6; i > 0; i-- {
+			d[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		n := 7
+		for d[n-1] == '0' {
+			n--
+		}
+		o.b = append(o.b, d[:n]...)
+	}
 }
 
 func appendNum(b []byte, v float64) []byte {

@@ -66,18 +66,31 @@ func NewView(script string) *View {
 	return v
 }
 
-// Snapshot returns the latest snapshot; if there are changes since, and it
-// is older than publishEvery (nobody was watching), a new one.
+// Snapshot returns the latest snapshot; if there are changes since (nobody
+// was watching), a new one, or, if the latest is younger than publishEvery,
+// the latest, and the next one follows.
 func (v *View) Snapshot() *Snapshot {
 	v.lastRead.Store(time.Now().UnixNano())
 	if v.pending.Load() {
 		v.pubMu.Lock()
-		if v.pending.Load() && time.Since(v.lastPub) >= publishEvery && !v.latest.Load().Over {
-			v.publishLocked(false)
+		if v.pending.Load() && !v.latest.Load().Over {
+			if time.Since(v.lastPub) >= publishEvery {
+				v.publishLocked(false)
+			} else {
+				v.wakePublisher()
+			}
 		}
 		v.pubMu.Unlock()
 	}
 	return v.latest.Load()
+}
+
+// wakePublisher has the publisher look for changes to publish.
+func (v *View) wakePublisher() {
+	select {
+	case v.wake <- struct{}{}:
+	default:
+	}
 }
 
 // watched reports whether someone watches: an event stream is open, or a
@@ -181,10 +194,7 @@ func (v *View) changed() {
 	}
 	v.b.dirty = true
 	v.pending.Store(true)
-	select {
-	case v.wake <- struct{}{}:
-	default:
-	}
+	v.wakePublisher()
 }
 
 // The observer's methods, on the loop's goroutine.
