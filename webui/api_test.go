@@ -3,9 +3,11 @@ package webui
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -328,6 +330,28 @@ func TestGlob(t *testing.T) {
 		}
 		if got := re.MatchString(c.name); got != c.match {
 			t.Errorf("%q matches %q: %v, want %v", c.glob, c.name, got, c.match)
+		}
+	}
+}
+
+// A job's name may hold any character: its link finds it.
+func TestOddNames(t *testing.T) {
+	names := []string{"a/b", "c d?e#f", "100%", "x&y<z>", "é/../日本", "tab\tnew\nline", `q"uote`}
+	r := startRun(t, "0", func(l *pool.Loop, p *pool.Pool) {
+		for _, n := range names {
+			p.Execute(&pool.Job{Name: n, MaxRestarts: -1})
+		}
+	})
+	r.waitFor("every job finished", func(s *Snapshot) bool { return s.Finished == len(names) })
+	_, page := r.get("/")
+	for _, n := range names {
+		var j map[string]any
+		r.getJSON("/api/jobs/"+url.PathEscape(n), &j)
+		if j["name"] != n || j["status"] != "done" {
+			t.Errorf("/api/jobs/%s: %v", url.PathEscape(n), j)
+		}
+		if !strings.Contains(page, `href="/api/jobs/`+html.EscapeString(url.PathEscape(n))+`"`) {
+			t.Errorf("the page has no link to %q", n)
 		}
 	}
 }

@@ -55,7 +55,9 @@ func benchGet(b *testing.B, srv *Server, path string) {
 
 func BenchmarkAPIJobs100(b *testing.B) { benchGet(b, benchView(b, 2000), "api/jobs?limit=100") }
 
-func BenchmarkAPIJobsRunning(b *testing.B) { benchGet(b, benchView(b, 2000), "api/jobs?status=running") }
+func BenchmarkAPIJobsRunning(b *testing.B) {
+	benchGet(b, benchView(b, 2000), "api/jobs?status=running")
+}
 
 func BenchmarkAPISummary(b *testing.B) { benchGet(b, benchView(b, 2000), "api/summary") }
 

@@ -208,7 +208,7 @@ func (s *Server) live(snap *Snapshot, q url.Values, f *filter, now time.Time) *l
 	link := func(r *jobRec) string { return s.link("/api/jobs/"+url.PathEscape(r.name), nil) }
 
 	var ids []int32
-	d.RunTotal, ids = snap.selected(snap.runningIDs(), f, maxLimit)
+	d.RunTotal, ids = snap.selected(snap.runningIDs(), f, maxLimit, false)
 	for _, id := range ids {
 		r := snap.jobs.at(int(id))
 		row := runRow{Name: r.name, Link: link(r), Task: snap.taskName(r.task), PID: strconv.Itoa(int(r.pid)),
@@ -228,7 +228,7 @@ func (s *Server) live(snap *Snapshot, q url.Values, f *filter, now time.Time) *l
 		d.RunJobs = append(d.RunJobs, row)
 	}
 
-	d.FailTotal, ids = snap.selected(snap.recentFailures(), f, failuresShown)
+	d.FailTotal, ids = snap.selected(snap.failures, f, failuresShown, true)
 	for _, id := range ids {
 		r := snap.jobs.at(int(id))
 		row := failRow{Name: r.name, Link: link(r), Status: string(snap.status(r)), ReturnCode: returnCode(r)}

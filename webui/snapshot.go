@@ -227,10 +227,14 @@ func (s *Snapshot) jobsMatching(f *filter, offset, limit int) (total int, ids []
 }
 
 // selected returns those of ids whose jobs match f, at most limit, and how
-// many match in all.
-func (s *Snapshot) selected(ids []int32, f *filter, limit int) (total int, out []int32) {
+// many match in all; the last of ids first if latestFirst.
+func (s *Snapshot) selected(ids []int32, f *filter, limit int, latestFirst bool) (total int, out []int32) {
 	m := s.matcher(f)
-	for _, id := range ids {
+	for i := range ids {
+		id := ids[i]
+		if latestFirst {
+			id = ids[len(ids)-1-i]
+		}
 		if m.match(s.jobs.at(int(id))) {
 			if len(out) < limit {
 				out = append(out, id)
@@ -258,13 +262,6 @@ func (s *Snapshot) runningIDs() []int32 {
 	for i, r := range s.running {
 		ids[i] = r.job
 	}
-	return ids
-}
-
-// recentFailures are the failures, the latest first.
-func (s *Snapshot) recentFailures() []int32 {
-	ids := slices.Clone(s.failures)
-	slices.Reverse(ids)
 	return ids
 }
 
