@@ -47,9 +47,10 @@ type View struct {
 	mu sync.Mutex // guards b, held by the loop for a few words per event
 	b  builder
 
-	wake chan struct{} // the builder has changes to publish
-	stop chan struct{}
-	done chan struct{}
+	wake      chan struct{} // the builder has changes to publish
+	stop      chan struct{}
+	closeOnce sync.Once
+	done      chan struct{}
 
 	subMu sync.Mutex
 	subs  map[chan struct{}]struct{}
@@ -104,11 +105,7 @@ func (v *View) watched() bool {
 
 // Close publishes the last snapshot, marked over, and stops publishing.
 func (v *View) Close() {
-	select {
-	case <-v.stop:
-	default:
-		close(v.stop)
-	}
+	v.closeOnce.Do(func() { close(v.stop) })
 	<-v.done
 }
 
