@@ -1,11 +1,9 @@
 package webui
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,61 +49,14 @@ func parseFilter(q url.Values) (*filter, error) {
 			}
 		}
 	}
-	if strings.ContainsAny(f.name, "*?[") {
-		re, err := globRegexp(f.name)
+	if isGlob(f.name) {
+		g, err := compileGlob(f.name)
 		if err != nil {
 			return nil, &badQuery{"name", fmt.Sprintf("bad glob %q: %v", f.name, err)}
 		}
-		f.glob = re
+		f.glob = g
 	}
 	return f, nil
-}
-
-// globRegexp is the regular expression of a glob of a whole name: * is any
-// text, ? any one character, [abc], [a-z] and [!abc] a class, \ quotes.
-func globRegexp(g string) (*regexp.Regexp, error) {
-	var b strings.Builder
-	b.WriteString(`^(?s:`)
-	for i := 0; i < len(g); i++ {
-		switch c := g[i]; c {
-		case '*':
-			b.WriteString(`.*`)
-		case '?':
-			b.WriteString(`.`)
-		case '\\':
-			if i+1 == len(g) {
-				return nil, errors.New(`a \ at the end quotes nothing`)
-			}
-			i++
-			b.WriteString(regexp.QuoteMeta(g[i : i+1]))
-		case '[':
-			j := i + 1
-			if j < len(g) && (g[j] == '!' || g[j] == '^') {
-				j++
-			}
-			if j < len(g) && g[j] == ']' {
-				j++
-			}
-			for j < len(g) && g[j] != ']' {
-				j++
-			}
-			if j == len(g) {
-				return nil, errors.New("a [ without its ]")
-			}
-			class := g[i+1 : j]
-			if class[0] == '!' {
-				class = "^" + class[1:]
-			}
-			class = strings.ReplaceAll(class, `\`, `\\`)
-			class = strings.ReplaceAll(class, `[`, `\[`)
-			b.WriteString("[" + class + "]")
-			i = j
-		default:
-			b.WriteString(regexp.QuoteMeta(g[i : i+1]))
-		}
-	}
-	b.WriteString(`)$`)
-	return regexp.Compile(b.String())
 }
 
 // parsePage reads offset (default 0) and limit (default defaultLimit, at

@@ -6,8 +6,10 @@ import (
 	"html"
 	"io"
 	"math"
+	"math/rand"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -313,6 +315,7 @@ func TestGlob(t *testing.T) {
 		{"*/b", "a/b", true},
 		{"a?c", "abc", true},
 		{"a?c", "ac", false},
+		{"a?c", "aéc", true},
 		{"a.c", "abc", false},
 		{"[0-9]*", "7up", true},
 		{"[!0-9]*", "7up", false},
@@ -321,15 +324,32 @@ func TestGlob(t *testing.T) {
 		{"\\*", "a", false},
 		{"x*", "x\ny", true},
 		{"[]]", "]", true},
+		{"[]a]x", "ax", true},
 		{"(a)+", "(a)+", true},
+		{"*", "", true},
+		{"*a*b*c*", "xxaxxbxxcxx", true},
+		{"*a*b*c", "abcabcab", false},
+		{"*ab", "aab", true},
+		{"a**b", "ab", true},
+		{"[a-cx]?", "bz", true},
+		{"[a-cx]?", "dz", false},
+		{"[é-ë]", "ê", true},
+		{"*-[0-9]", "trial-7", true},
+		{"*-[0-9]", "trial-77", false},
+		{"t[\\]]", "t]", true},
 	} {
-		re, err := globRegexp(c.glob)
+		g, err := compileGlob(c.glob)
 		if err != nil {
 			t.Errorf("%q: %v", c.glob, err)
 			continue
 		}
-		if got := re.MatchString(c.name); got != c.match {
+		if got := g.match(c.name); got != c.match {
 			t.Errorf("%q matches %q: %v, want %v", c.glob, c.name, got, c.match)
+		}
+	}
+	for _, bad := range []string{"[abc", "a\\", "[z-a]", "[!"} {
+		if _, err := compileGlob(bad); err == nil {
+			t.Errorf("%q compiles", bad)
 		}
 	}
 }
@@ -352,6 +372,34 @@ func TestOddNames(t *testing.T) {
 		}
 		if !strings.Contains(page, `href="/api/jobs/`+html.EscapeString(url.PathEscape(n))+`"`) {
 			t.Errorf("the page has no link to %q", n)
+		}
+	}
+}
+
+// The glob matches as path.Match does, on names without a slash and
+// patterns that both read alike (path.Match negates with ^ only, and refuses
+// a class that starts with ] or -, as shells take them).
+func TestGlobAsPathMatch(t *testing.T) {
+	rnd := rand.New(rand.NewSource(1))
+	tokens := []string{"a", "b", "c", "*", "?", "[ab]", "[^a]", "[a-b]", "[b-c]", "\\*", "\\a"}
+	for range 20000 {
+		var p, name strings.Builder
+		for range rnd.Intn(6) {
+			p.WriteString(tokens[rnd.Intn(len(tokens))])
+		}
+		for range rnd.Intn(7) {
+			name.WriteByte("abc*"[rnd.Intn(4)])
+		}
+		want, err := path.Match(p.String(), name.String())
+		if err != nil {
+			t.Fatalf("path.Match(%q): %v", p.String(), err)
+		}
+		g, err := compileGlob(p.String())
+		if err != nil {
+			t.Fatalf("%q: %v", p.String(), err)
+		}
+		if got := g.match(name.String()); got != want {
+			t.Errorf("%q matches %q: %v, path.Match says %v", p.String(), name.String(), got, want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package webui
 
 import (
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -159,7 +158,7 @@ type filter struct {
 	statuses []pool.Status
 	task     string
 	name     string
-	glob     *regexp.Regexp
+	glob     glob
 }
 
 func (f *filter) any() bool { return len(f.statuses) > 0 || f.task != "" || f.name != "" }
@@ -197,7 +196,7 @@ func (m *matcher) match(r *jobRec) bool {
 	case f.task != "" && (r.task == 0 || !m.tasks[r.task-1]):
 		return false
 	case f.glob != nil:
-		return f.glob.MatchString(r.name)
+		return f.glob.match(r.name)
 	case f.name != "":
 		return strings.Contains(r.name, f.name)
 	}
