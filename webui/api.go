@@ -76,8 +76,8 @@ func parsePage(q url.Values) (offset, limit int, err error) {
 	return offset, limit, nil
 }
 
+// writeJSON answers with b, JSON ending with a newline.
 func writeJSON(w http.ResponseWriter, b []byte) {
-	b = append(b, '\n')
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Write(b)
@@ -88,7 +88,7 @@ func writeJSON(w http.ResponseWriter, b []byte) {
 func (s *Server) apiSummary(w http.ResponseWriter, r *http.Request) {
 	o := obj{}
 	s.view.Snapshot().writeSummary(&o, time.Now())
-	writeJSON(w, o.b)
+	writeJSON(w, append(o.b, '\n'))
 }
 
 // apiJobs: the jobs that match the filters, in the order they were
@@ -106,21 +106,23 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	snap := s.view.Snapshot()
-	total, ids := snap.jobsMatching(f, offset, limit)
-	o := obj{b: make([]byte, 0, 256+300*len(ids))}
-	o.open('{')
-	o.int("version", int64(snap.Version))
-	o.int("total", int64(total))
-	o.int("offset", int64(offset))
-	o.int("limit", int64(limit))
-	o.array("jobs")
-	for _, id := range ids {
-		o.next()
-		snap.writeJob(&o, id, false)
-	}
-	o.close(']')
-	o.close('}')
-	writeJSON(w, o.b)
+	writeJSON(w, s.answers.get(snap.Version, "/api/jobs?"+q.Encode(), func() []byte {
+		total, ids := snap.jobsMatching(f, offset, limit)
+		o := obj{b: make([]byte, 0, 256+400*len(ids))}
+		o.open('{')
+		o.int("version", int64(snap.Version))
+		o.int("total", int64(total))
+		o.int("offset", int64(offset))
+		o.int("limit", int64(limit))
+		o.array("jobs")
+		for _, id := range ids {
+			o.next()
+			snap.writeJob(&o, id, false)
+		}
+		o.close(']')
+		o.close('}')
+		return append(o.b, '\n')
+	}))
 }
 
 // apiJob: the job named name (the last executed, if several are), with all
@@ -132,24 +134,28 @@ func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, name string) {
 		s.fail(w, r, http.StatusNotFound, fmt.Sprintf("no job named %q", name))
 		return
 	}
-	o := obj{}
-	snap.writeJob(&o, id, true)
-	writeJSON(w, o.b)
+	writeJSON(w, s.answers.get(snap.Version, "/api/jobs/"+name, func() []byte {
+		o := obj{}
+		snap.writeJob(&o, id, true)
+		return append(o.b, '\n')
+	}))
 }
 
 // apiTasks: the tasks, in the order their first member was executed
 // (a parent before its subtasks).
 func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request) {
 	snap := s.view.Snapshot()
-	o := obj{}
-	o.open('{')
-	o.int("version", int64(snap.Version))
-	o.array("tasks")
-	for i := 0; i < snap.tasks.len(); i++ {
-		o.next()
-		snap.writeTask(&o, i)
-	}
-	o.close(']')
-	o.close('}')
-	writeJSON(w, o.b)
+	writeJSON(w, s.answers.get(snap.Version, "/api/tasks", func() []byte {
+		o := obj{}
+		o.open('{')
+		o.int("version", int64(snap.Version))
+		o.array("tasks")
+		for i := 0; i < snap.tasks.len(); i++ {
+			o.next()
+			snap.writeTask(&o, i)
+		}
+		o.close(']')
+		o.close('}')
+		return append(o.b, '\n')
+	}))
 }

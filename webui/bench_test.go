@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -74,5 +75,44 @@ func BenchmarkWriteJobs(b *testing.B) {
 		for id := int32(0); id < 100; id++ {
 			s.writeJob(&o, id, false)
 		}
+	}
+}
+
+// What the view costs the loop: stub jobs, with the view observing and
+// without.
+func BenchmarkLoopStubs(b *testing.B) {
+	for _, web := range []bool{false, true} {
+		b.Run(fmt.Sprintf("view=%v", web), func(b *testing.B) {
+			loop, _ := pool.NewLoop(newFakeLauncher())
+			defer loop.Close()
+			if web {
+				v := NewView("bench.lua")
+				defer v.Close()
+				loop.Observers = []pool.Observer{v}
+			}
+			p := loop.NewPool(pool.Config{Name: "bench", Workers: 2})
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				p.Execute(&pool.Job{Name: "stub", MaxRestarts: -1})
+				if i%1000 == 999 {
+					p.Join(context.Background(), 0)
+				}
+			}
+			p.Join(context.Background(), 0)
+		})
+	}
+}
+
+// The handler of /api/jobs alone, without the network.
+func BenchmarkHandlerJobs100(b *testing.B) {
+	srv := benchView(b, 2000)
+	req := httptest.NewRequest("GET", "/api/jobs?limit=100", nil)
+	req.Host = "127.0.0.1"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
 	}
 }

@@ -155,36 +155,15 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-// pageCache keeps the live parts rendered from one snapshot, by query: the
-// pages open with the same filters fetch it once between them.
-type pageCache struct {
-	version uint64
-	parts   map[string][]byte
-}
-
-// liveHTML is the live part of the page, from the cache if it was rendered
-// from this snapshot already.
+// liveHTML is the live part of the page, made once per snapshot and query.
 func (s *Server) liveHTML(snap *Snapshot, q url.Values, f *filter) []byte {
-	key := q.Encode()
-	s.pageMu.Lock()
-	if s.pageCache.version == snap.Version {
-		if b, ok := s.pageCache.parts[key]; ok {
-			s.pageMu.Unlock()
-			return b
+	return s.answers.get(snap.Version, "/?"+q.Encode(), func() []byte {
+		var b bytes.Buffer
+		if err := pageTemplate.ExecuteTemplate(&b, "live", s.live(snap, q, f, time.Now())); err != nil {
+			return []byte(template.HTMLEscapeString(err.Error()))
 		}
-	}
-	s.pageMu.Unlock()
-	var b bytes.Buffer
-	if err := pageTemplate.ExecuteTemplate(&b, "live", s.live(snap, q, f, time.Now())); err != nil {
-		return []byte(template.HTMLEscapeString(err.Error()))
-	}
-	s.pageMu.Lock()
-	if s.pageCache.version != snap.Version || len(s.pageCache.parts) >= 16 {
-		s.pageCache = pageCache{version: snap.Version, parts: map[string][]byte{}}
-	}
-	s.pageCache.parts[key] = b.Bytes()
-	s.pageMu.Unlock()
-	return b.Bytes()
+		return b.Bytes()
+	})
 }
 
 // live lays out the live part of the page from snap at now.

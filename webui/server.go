@@ -45,8 +45,7 @@ type Server struct {
 	pageStreams atomic.Int32  // the pages' event streams open
 	lastFetch   chan struct{} // a page fetched its live part once closing
 
-	pageMu    sync.Mutex
-	pageCache pageCache
+	answers answerCache // made from the latest snapshot
 }
 
 // maxStreams bounds the event streams open at once: past it, a new one gets
