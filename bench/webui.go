@@ -65,11 +65,6 @@ print(string.format("%.6f", #jobs / (last - first)))
 			if kind != kinds[0] {
 				args = append([]string{"--webui", "0"}, args...)
 			}
-			if kind == kinds[2] {
-				os.Setenv("EXPOOL_CPUPROFILE", fmt.Sprintf("/tmp/webui-cpu-%d.prof", r))
-			} else {
-				os.Unsetenv("EXPOOL_CPUPROFILE")
-			}
 			run, err := startWebUI(b.expool, b.dir, args, kind != kinds[0])
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "bench: webui: %v\n", err)
