@@ -3,6 +3,7 @@ package webui
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -12,13 +13,14 @@ import (
 //
 //	event: jobs      {"version": V, "jobs": [the jobs that changed, as /api/jobs has them]}
 //	event: tasks     {"version": V, "tasks": [the tasks that changed]}
-//	event: summary   as /api/summary; id: V
+//	event: summary   as /api/summary; id: RUN.V, the run and the version
 //
 // A new stream starts with the summary alone: its reader fetches /api/jobs
 // and /api/tasks, then applies the changes (each job or task whole, the
 // latest state). A stream that reconnects with Last-Event-ID gets what
 // changed since; if that is no longer known (it missed more than changesKept
-// snapshots, or more than maxChanged jobs changed), it gets
+// snapshots, or more than maxChanged jobs changed, or the id is another
+// run's), it gets
 //
 //	event: resync    {"version": V}: fetch /api/jobs and /api/tasks again
 //
@@ -54,12 +56,21 @@ func (s *Snapshot) cached() *snapCache {
 func (s *Snapshot) summaryEvent() []byte {
 	c := s.cached()
 	c.summaryOnce.Do(func() {
-		o := obj{b: []byte("event: summary\nid: " + strconv.FormatUint(s.Version, 10) + "\ndata: ")}
+		o := obj{b: []byte("event: summary\nid: " + s.eventID() + "\ndata: ")}
 		s.writeSummary(&o, time.Now())
 		c.summary = append(o.b, "\n\n"...)
 	})
 	return c.summary
 }
+
+// eventID is the id of the snapshot's events: its run (its start) and its
+// version, so that a stream that reconnects to another run is not sent
+// another's changes.
+func (s *Snapshot) eventID() string {
+	return s.run() + "." + strconv.FormatUint(s.Version, 10)
+}
+
+func (s *Snapshot) run() string { return strconv.FormatInt(s.Start.UnixNano(), 36) }
 
 // changeEvents are the jobs and tasks events of what changed after version
 // v, or a resync event.
@@ -152,11 +163,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	notify, stop := s.view.subscribe()
 	defer stop()
+	// Resumed: what changed since the last event the reader had, a resync
+	// if it was another run's (sent 0).
 	var sent uint64
 	resumed := false
 	if id := r.Header.Get("Last-Event-ID"); id != "" {
-		if v, err := strconv.ParseUint(id, 10, 64); err == nil {
-			sent, resumed = v, true
+		resumed = true
+		if run, v, ok := strings.Cut(id, "."); ok && run == s.view.Snapshot().run() {
+			sent, _ = strconv.ParseUint(v, 10, 64)
 		}
 	}
 	w.WriteHeader(http.StatusOK)

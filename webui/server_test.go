@@ -10,6 +10,7 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -270,8 +271,9 @@ func TestEvents(t *testing.T) {
 	if first.event != "summary" || json.Unmarshal([]byte(first.data), &sum) != nil || sum["running"] != 2.0 || first.id == "" {
 		t.Fatalf("the first event: %+v, want the summary, with an id", first)
 	}
-	if id := fmt.Sprint(snap.Version); first.id < id {
-		t.Errorf("the first event's id %s is older than the snapshot seen before, %s", first.id, id)
+	run, ver, _ := strings.Cut(first.id, ".")
+	if v, err := strconv.ParseUint(ver, 10, 64); err != nil || v < snap.Version || run != snap.run() {
+		t.Errorf("the first event's id %s, want %s.V with V at least %d, the snapshot's seen before", first.id, snap.run(), snap.Version)
 	}
 	r.fl.end(t, "j1", 4)
 	ev := es.until("jobs", `"name":"j1"`)
@@ -286,7 +288,7 @@ func TestEvents(t *testing.T) {
 		t.Errorf("the jobs event: %s", ev.data)
 	}
 	after := es.next()
-	if after.event != "summary" || after.id != fmt.Sprint(jobs.Version) || !strings.Contains(after.data, `"failures":1`) {
+	if after.event != "summary" || after.id != fmt.Sprintf("%s.%d", run, jobs.Version) || !strings.Contains(after.data, `"failures":1`) {
 		t.Errorf("after the jobs event: %+v, want the summary of version %d", after, jobs.Version)
 	}
 
@@ -295,9 +297,13 @@ func TestEvents(t *testing.T) {
 	if e := again.next(); e.event != "jobs" || !strings.Contains(e.data, `"name":"j1","pool":"test","task":null,"status":"failed"`) {
 		t.Errorf("resumed from %s: %+v, want j1's change", first.id, e)
 	}
-	old := openStream(t, r.srv.URL()+"api/events", http.Header{"Last-Event-Id": {"0"}})
+	old := openStream(t, r.srv.URL()+"api/events", http.Header{"Last-Event-Id": {run + ".0"}})
 	if e := old.next(); e.event != "resync" {
-		t.Errorf("resumed from 0: %+v, want a resync", e)
+		t.Errorf("resumed from version 0: %+v, want a resync", e)
+	}
+	other := openStream(t, r.srv.URL()+"api/events", http.Header{"Last-Event-Id": {"x" + first.id}})
+	if e := other.next(); e.event != "resync" {
+		t.Errorf("resumed from another run's event: %+v, want a resync", e)
 	}
 	// The page's stream: summaries alone.
 	page := openStream(t, r.srv.URL()+"api/events?only=summary", nil)
@@ -315,7 +321,7 @@ func TestEvents(t *testing.T) {
 	if e := es.next(); e.event != "end" {
 		t.Errorf("after the last summary: %+v, want end", e)
 	}
-	for _, s := range []*stream{again, old, page} {
+	for _, s := range []*stream{again, old, other, page} {
 		s.until("end", "")
 	}
 }

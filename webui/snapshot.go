@@ -268,7 +268,7 @@ func (s *Snapshot) runningIDs() []int32 {
 // each once, or false if this snapshot no longer knows (v is too old).
 func (s *Snapshot) changesSince(v uint64) (jobs, tasks []int32, ok bool) {
 	if v >= s.Version {
-		return nil, nil, true
+		return nil, nil, v == s.Version
 	}
 	if len(s.changes) == 0 || s.changes[0].version > v+1 {
 		return nil, nil, false
