@@ -145,15 +145,11 @@ func textOf(selector string) string {
 	return fmt.Sprintf(`(document.querySelector(%q) || {textContent: ""}).textContent`, selector)
 }
 
-// The page in a real browser: it shows a running job, sees it finish
-// without being reloaded, and its filters select jobs. w3m, with no
-// scripts, shows the same failures table.
-func TestWebUIInBrowser(t *testing.T) {
-	path := findBrowser()
-	w3m, w3mErr := exec.LookPath("w3m")
-	if path == "" && w3mErr != nil {
-		t.Skip("neither chromium nor w3m to read the web view with: apt-get install chromium w3m (.ci/run does)")
-	}
+// The page read by real browsers during a run: w3m, with no scripts, shows
+// the failures table; in chromium, the page shows a running job, sees it
+// finish without being reloaded, its filters select jobs, and it sees the
+// run end.
+func TestWebUIInBrowsers(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "run.lua"), []byte(`local pool = ExecPool(3)
 local t = Task{name="sweep"}
@@ -171,24 +167,45 @@ pool:join()
 		t.Fatal(err)
 	}
 	waitSummary(t, url, func(s map[string]any) bool { return s["failures"] == 1.0 && s["running"] == 2.0 })
-
-	if w3mErr != nil {
-		t.Logf("no w3m (apt-get install w3m): the page is not read with scripts off")
-	} else {
-		out, err := exec.Command(w3m, "-dump", "-cols", "160", url).CombinedOutput()
-		if err != nil {
-			t.Fatalf("w3m -dump %s: %v\n%s", url, err, out)
+	// However the subtests end, the run ends.
+	defer func() {
+		os.WriteFile(filepath.Join(dir, "go.txt"), []byte("go\n"), 0o666)
+		os.WriteFile(filepath.Join(dir, "end.txt"), []byte("end\n"), 0o666)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("expool: %v\n%s", err, stderr)
 		}
-		page := strings.Join(strings.Fields(string(out)), " ")
-		for _, want := range []string{"Failures (1) name status returncode error last lines of output bad failed 3 reading input solver diverged at step 42",
-			"Running jobs (2) name task pid running for timeout left long sweep", "Tasks (1) name in task status numadded numdone numterm started duration sweep running 2 0 1",
-			"Jobs (3, 1 to 3)"} {
-			if !strings.Contains(page, want) {
-				t.Errorf("w3m -dump does not show %q:\n%s", want, out)
-			}
+		if _, err := http.Get(url); err == nil {
+			t.Errorf("the web view still answers after expool has exited")
+		}
+	}()
+	t.Run("w3m", func(t *testing.T) { readInW3m(t, url) })
+	t.Run("chromium", func(t *testing.T) { readInChromium(t, dir, url) })
+}
+
+// readInW3m reads the page with w3m, with no scripts: it shows the tables.
+func readInW3m(t *testing.T, url string) {
+	w3m, err := exec.LookPath("w3m")
+	if err != nil {
+		t.Skip("no w3m to read the page with scripts off: apt-get install w3m (.ci/run does)")
+	}
+	out, err := exec.Command(w3m, "-dump", "-cols", "160", url).CombinedOutput()
+	if err != nil {
+		t.Fatalf("w3m -dump %s: %v\n%s", url, err, out)
+	}
+	page := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"Failures (1) name status returncode error last lines of output bad failed 3 reading input solver diverged at step 42",
+		"Running jobs (2) name task pid running for timeout left long sweep", "Tasks (1) name in task status numadded numdone numterm started duration sweep running 2 0 1",
+		"Jobs (3, 1 to 3)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("w3m -dump does not show %q:\n%s", want, out)
 		}
 	}
+}
 
+// readInChromium has chromium follow the run on the page: long finishes
+// (go.txt), then the filters, then the run ends (end.txt).
+func readInChromium(t *testing.T, dir, url string) {
+	path := findBrowser()
 	if path == "" {
 		t.Skip("no chromium to run the page's script in: apt-get install chromium (.ci/run does)")
 	}
@@ -260,17 +277,10 @@ pool:join()
 	}
 	// Its last live part, fetched before the port closed: nothing runs.
 	if err := chromedp.Do(ctx, poll(`document.getElementById("state").dataset.over === "true"`)); err != nil {
-		cmd.Wait()
-		t.Errorf("the page does not show the run's end: %v\n%s", err, stderr)
+		t.Errorf("the page does not show the run's end: %v", err)
 	}
 	if running := eval[string](ctx, t, textOf("#running")); running != "None." {
 		t.Errorf("after the run, the running jobs: %q", running)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("expool: %v\n%s", err, stderr)
-	}
-	if _, err := http.Get(url); err == nil {
-		t.Errorf("the web view still answers after expool has exited")
 	}
 }
 
