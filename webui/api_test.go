@@ -113,6 +113,17 @@ func TestAPI(t *testing.T) {
 	if slow.Attempts[0]["pid"] == slow.Attempts[1]["pid"] {
 		t.Errorf("slow's two attempts have one pid")
 	}
+	// The timeline draws each attempt, with its own returncode.
+	_, live := r.get("/?part=live")
+	for _, want := range []string{"<title>slow, attempt 1: timeout in", "<title>slow, attempt 2: timeout in", "returncode -15 (signal 15)</title>",
+		"<title>bad, attempt 1: failed in", "returncode 3</title>", "<title>stub: a stub job, done</title>"} {
+		if !strings.Contains(live, want) {
+			t.Errorf("the timeline lacks %q", want)
+		}
+	}
+	if n := strings.Count(live, `<rect class="bar"`); n != 7 {
+		t.Errorf("the timeline has %d bars, want 7 (a1, a2, bad, slow twice, stub, and bok running)", n)
+	}
 	var missing map[string]any
 	r.getJSON("/api/jobs/missing", &missing)
 	if missing["status"] != "error" || !strings.Contains(fmt.Sprint(missing["error"]), "executable file not found") ||

@@ -67,15 +67,14 @@ func (f frozen[T]) at(i int) *T { return &f.list[i/chunkSize].recs[i%chunkSize] 
 // barChunk is the number of ended attempts in a chunk of the bar log.
 const barChunk = 256
 
-// barRec is an ended attempt as the live timeline draws it: 40 bytes.
+// barRec is an ended attempt as the live timeline draws it, 12 bytes: its
+// times and returncode are its job's record's (or, for an attempt before the
+// last, in the job's earlier attempts).
 type barRec struct {
-	start, stop int64 // ns since the epoch
-	job         int32
-	lane        int32
-	attempt     int32
-	rc          int32
-	status      uint8
-	stub        bool
+	job     int32
+	attempt int32 // 1 for the first
+	lane    uint16
+	status  uint8 // how it ended, in Snapshot.statuses
 }
 
 // barLog is the latest ended attempts, at least barsDrawn of them, in

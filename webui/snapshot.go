@@ -309,8 +309,21 @@ func (s *Snapshot) Timeline(now time.Time) *records.Timeline {
 	}
 	for _, b := range bars {
 		r := s.jobs.at(int(b.job))
-		tl.Bars = append(tl.Bars, records.Bar{Pool: s.pools[r.pool].name, Lane: int(b.lane), Name: r.name, Attempt: int(b.attempt),
-			Start: time.Unix(0, b.start), Stop: time.Unix(0, b.stop), Status: s.statuses[b.status], ReturnCode: int(b.rc), Stub: b.stub})
+		bar := records.Bar{Pool: s.pools[r.pool].name, Lane: int(b.lane), Name: r.name, Attempt: int(b.attempt), Status: s.statuses[b.status]}
+		earlier := 0
+		if r.more != nil {
+			earlier = len(r.more.attempts)
+		}
+		switch k := int(b.attempt) - 1; {
+		case k < earlier:
+			a := &r.more.attempts[k]
+			bar.Start, bar.Stop, bar.ReturnCode = time.Unix(0, a.tstart), time.Unix(0, a.tstop), int(a.rc)
+		case k == earlier && r.tstop != 0:
+			bar.Start, bar.Stop, bar.ReturnCode, bar.Stub = time.Unix(0, r.tstart), time.Unix(0, r.tstop), int(r.rc), r.flags&flagStub != 0
+		default:
+			continue // not in the records (cannot happen)
+		}
+		tl.Bars = append(tl.Bars, bar)
 	}
 	for _, run := range s.running {
 		r := s.jobs.at(int(run.job))

@@ -422,9 +422,11 @@ func (b *builder) attemptEnded(j *pool.Job, st pool.Status) {
 	default:
 		b.lastStatus[id] = st
 	}
-	a := j.Last
-	b.bars.add(barRec{start: unixNano(a.Start), stop: unixNano(a.Stop), job: id, lane: int32(b.lanes.End(j)),
-		attempt: int32(min(j.Restarts+1, 1<<31-1)), rc: int32(a.ReturnCode), status: b.status(st), stub: a.PID == 0})
+	attempt := 1
+	if m := b.jobs.get(int(id)).more; m != nil {
+		attempt += len(m.attempts)
+	}
+	b.bars.add(barRec{job: id, attempt: int32(attempt), lane: uint16(min(b.lanes.End(j), 1<<16-1)), status: b.status(st)})
 	b.sync(id, j)
 	b.syncTasks(j)
 }
