@@ -31,8 +31,8 @@ import (
 // ?only=summary sends the summaries alone (the page needs no more).
 
 const (
-	pingEvery  = 15 * time.Second
-	maxChanged = 5000
+	pingEvery  = 15 * time.Second // a comment, so that proxies keep the stream open
+	maxChanged = 5000             // jobs (or tasks) changed that one event sends at most
 )
 
 // writeTimeout is how long a stream may take to take an event in, before it
@@ -48,13 +48,9 @@ type snapCache struct {
 	step        []byte // the jobs and tasks events since the snapshot before
 }
 
-func (s *Snapshot) cached() *snapCache {
-	return s.cache
-}
-
 // summaryEvent is the summary event of the snapshot, which carries its id.
 func (s *Snapshot) summaryEvent() []byte {
-	c := s.cached()
+	c := s.cache
 	c.summaryOnce.Do(func() {
 		o := obj{b: []byte("event: summary\nid: " + s.eventID() + "\ndata: ")}
 		s.writeSummary(&o, time.Now())
@@ -76,7 +72,7 @@ func (s *Snapshot) run() string { return strconv.FormatInt(s.Start.UnixNano(), 3
 // v, or a resync event.
 func (s *Snapshot) changeEvents(v uint64) []byte {
 	if v+1 == s.Version {
-		c := s.cached()
+		c := s.cache
 		c.stepOnce.Do(func() { c.step = s.makeChangeEvents(v) })
 		return c.step
 	}

@@ -12,6 +12,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -116,7 +118,8 @@ func Listen(spec string, v *View) (*Server, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          nil,
+		// What a client got wrong is not the run's to hear of on stderr.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	go func() {
 		defer close(s.served)
