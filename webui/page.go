@@ -32,8 +32,9 @@ var pageTemplate = template.Must(template.New("page").Parse(pageSource))
 // pageLimit is the number of jobs the page lists by default; failuresShown,
 // of failures.
 const (
-	pageLimit     = 50
-	failuresShown = 50
+	pageLimit       = 50
+	failuresShown   = 50
+	taskNamesListed = 200
 )
 
 type pageData struct {
@@ -45,7 +46,10 @@ type pageData struct {
 	Task     string
 	Name     string
 	Statuses []string
-	Live     *liveData
+	// TaskNames are the names of the tasks, for the task filter (the first
+	// taskNamesListed).
+	TaskNames []string
+	Live      *liveData
 }
 
 // liveData is the part of the page that changes.
@@ -143,6 +147,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, st := range knownStatuses {
 		d.Statuses = append(d.Statuses, string(st))
+	}
+	seen := map[string]bool{}
+	for i := 0; i < snap.tasks.len() && len(d.TaskNames) < taskNamesListed; i++ {
+		if name := snap.tasks.at(i).name; !seen[name] {
+			seen[name] = true
+			d.TaskNames = append(d.TaskNames, name)
+		}
 	}
 	d.Live = s.live(snap, q, f, time.Now())
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+d.Nonce+"'; style-src 'unsafe-inline'; "+
