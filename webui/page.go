@@ -30,7 +30,7 @@ var pageSource string
 var pageTemplate = template.Must(template.New("page").Parse(pageSource))
 
 // pageLimit is the number of jobs the page lists by default; failuresShown,
-// of failures.
+// of failures; taskNamesListed, of task names the task filter offers.
 const (
 	pageLimit       = 50
 	failuresShown   = 50
