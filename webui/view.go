@@ -196,6 +196,7 @@ func (v *View) changed() {
 
 // The observer's methods, on the loop's goroutine.
 
+// JobExecuted makes j's record.
 func (v *View) JobExecuted(j *pool.Job) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -203,6 +204,7 @@ func (v *View) JobExecuted(j *pool.Job) {
 	v.changed()
 }
 
+// AttemptStarted records j's new attempt, running.
 func (v *View) AttemptStarted(j *pool.Job) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -210,6 +212,7 @@ func (v *View) AttemptStarted(j *pool.Job) {
 	v.changed()
 }
 
+// AttemptEnded records the end of j's attempt, with status st.
 func (v *View) AttemptEnded(j *pool.Job, st pool.Status) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -217,6 +220,7 @@ func (v *View) AttemptEnded(j *pool.Job, st pool.Status) {
 	v.changed()
 }
 
+// JobFinished records j's end.
 func (v *View) JobFinished(j *pool.Job) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
