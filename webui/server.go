@@ -2,6 +2,14 @@
 // (usable in a terminal browser with no scripts, updated live over
 // Server-Sent Events in others) and a JSON API. A View observes the loop and
 // publishes snapshots of it; the Server's handlers read only those.
+//
+// Where things are: view.go, the View, a pool.Observer, and its publishing;
+// builder.go, the records the loop's events write; snapshot.go, what a
+// Snapshot holds and the queries on it; chunks.go, the copy-on-write chunks
+// of records and the log of the timeline's attempts; server.go, the Server:
+// its address, its token, its routes; api.go and json.go, the JSON API;
+// events.go, the event stream; page.go and page.html, the page; cache.go,
+// the answers readers share; glob.go, the name filter's globs.
 package webui
 
 import (
