@@ -79,13 +79,28 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 	}, nil
 }
 
-// Close releases the loop's files and closes its launcher if it is an
-// io.Closer (Local then kills whatever its jobs left). Call it after Shutdown.
+// Close releases the loop's files and closes its launchers, its own and its
+// pools', that are io.Closers (Local then kills whatever its jobs left).
+// Call it after Shutdown.
 func (l *Loop) Close() error {
-	if c, ok := l.launcher.(io.Closer); ok {
-		c.Close()
+	closed := map[Launcher]bool{}
+	for _, launcher := range append([]Launcher{l.launcher}, l.poolLaunchers()...) {
+		if c, ok := launcher.(io.Closer); ok && !closed[launcher] {
+			closed[launcher] = true
+			c.Close()
+		}
 	}
 	return l.devnull.Close()
+}
+
+func (l *Loop) poolLaunchers() []Launcher {
+	var ls []Launcher
+	for _, p := range l.pools {
+		if p.Launcher != nil {
+			ls = append(ls, p.Launcher)
+		}
+	}
+	return ls
 }
 
 type eventKind uint8
@@ -95,6 +110,7 @@ const (
 	evFinish                       // a job ended without a process: stub, cancelled, or failed to start
 	evTaskTimeout                  // a task's timeout expired
 	evResume                       // a pool's startdelay is over
+	evStarted                      // a queued attempt's command started running
 )
 
 type event struct {
@@ -104,6 +120,7 @@ type event struct {
 	status Status // for evFinish
 	task   *Task
 	pool   *Pool
+	at     time.Time // for evStarted
 }
 
 // post queues ev for the loop; it never blocks and is safe from any goroutine.
@@ -178,6 +195,8 @@ func (l *Loop) dispatch(ev event) {
 	case evResume:
 		ev.pool.holdArmed = false
 		ev.pool.schedule()
+	case evStarted:
+		l.started(ev.att, ev.at)
 	}
 }
 
@@ -233,13 +252,22 @@ func (l *Loop) start(j *Job) {
 		l.finishLater(j, StatusError)
 		return
 	}
-	proc, err := l.launcher.Launch(&Command{
-		Args:   j.Args,
-		Dir:    j.Workdir,
-		Env:    j.environ(),
-		Stdin:  l.devnull,
-		Stdout: out.stdout,
-		Stderr: out.stderr,
+	launcher := p.Launcher
+	if launcher == nil {
+		launcher = l.launcher
+	}
+	a := &execution{job: j, out: out, grace: p.KillGrace}
+	proc, err := launcher.Launch(&Command{
+		Name:         j.Name,
+		Args:         j.Args,
+		Dir:          j.Workdir,
+		Env:          j.environ(),
+		Stdin:        l.devnull,
+		Stdout:       out.stdout,
+		Stderr:       out.stderr,
+		Timeout:      j.Timeout,
+		LauncherArgs: launcherArgs(p, j),
+		Started:      func(t time.Time) { l.post(event{kind: evStarted, att: a, at: t}) },
 	})
 	if err != nil {
 		out.close()
@@ -247,20 +275,44 @@ func (l *Loop) start(j *Job) {
 		l.finishLater(j, StatusError)
 		return
 	}
-	a := &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}
+	a.proc, a.start = proc, time.Now()
 	out.started()
 	j.Last = &Attempt{Start: a.start, PID: proc.Pid()}
 	for _, o := range l.Observers {
 		o.AttemptStarted(j)
 	}
 	l.register(a)
-	if j.Timeout > 0 {
-		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
+	if _, queued := proc.(Queued); j.Timeout > 0 && !queued {
+		a.armTimeout(j.Timeout)
 	}
 	if j.StartDelay > 0 {
 		p.holdUntil = a.start.Add(j.StartDelay)
 	}
 	go a.wait(l)
+}
+
+// launcherArgs are the pool's launcher arguments, then the job's.
+func launcherArgs(p *Pool, j *Job) []string {
+	if j.Extra == nil || len(j.Extra.LauncherArgs) == 0 {
+		return p.LauncherArgs
+	}
+	return append(append([]string(nil), p.LauncherArgs...), j.Extra.LauncherArgs...)
+}
+
+// started handles a queued attempt whose command has started running, at t:
+// that is its start, and its timeout counts from then.
+func (l *Loop) started(a *execution, t time.Time) {
+	l.mu.Lock()
+	_, live := l.live[a]
+	l.mu.Unlock()
+	if !live {
+		return
+	}
+	j := a.job
+	j.Last.Start = t
+	if j.Timeout > 0 {
+		a.armTimeout(time.Until(t.Add(j.Timeout)))
+	}
 }
 
 // finishLater has the loop finish j with status st.
@@ -425,12 +477,13 @@ type execution struct {
 	proc  Process
 	out   *outputs
 	grace time.Duration
-	timer *time.Timer // the job's timeout
+	timer *time.Timer // the job's timeout, once armed
 
-	mu        sync.Mutex // guards reason, termSent and killTimer
+	mu        sync.Mutex // guards timer, reason, termSent, killTimer and over
 	reason    Status     // why expool stopped it: timeout or terminated
 	termSent  bool
 	killTimer *time.Timer
+	over      bool // its process has ended
 
 	// Written by wait before it posts evEnded, read by the loop after.
 	start, stop    time.Time
@@ -462,6 +515,17 @@ func (a *execution) terminate(reason Status, hurry bool) {
 	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
 }
 
+// armTimeout terminates the attempt with status timeout in d, unless it has
+// ended or is being terminated.
+func (a *execution) armTimeout(d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.over || a.termSent || a.timer != nil {
+		return
+	}
+	a.timer = time.AfterFunc(d, func() { a.terminate(StatusTimeout, false) })
+}
+
 func (a *execution) stopReason() Status {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -473,10 +537,11 @@ func (a *execution) stopReason() Status {
 func (a *execution) wait(l *Loop) {
 	a.exit, a.err = a.proc.Wait()
 	a.stop = time.Now()
+	a.mu.Lock()
+	a.over = true
 	if a.timer != nil {
 		a.timer.Stop()
 	}
-	a.mu.Lock()
 	if a.killTimer != nil {
 		a.killTimer.Stop()
 	}

@@ -15,6 +15,11 @@ type Config struct {
 	Workers   int           // jobs running at once; at least 1
 	KillGrace time.Duration // between SIGTERM and SIGKILL
 	PipeLimit int           // bytes kept per PIPE stream
+	// Launcher starts the pool's jobs; nil is the loop's.
+	Launcher Launcher
+	// LauncherArgs are arguments for the launcher itself (srun's options)
+	// given to each of the pool's jobs, before the job's own.
+	LauncherArgs []string
 }
 
 // Defaults of Config.

@@ -1,0 +1,229 @@
+package slurm
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"expool/pool"
+)
+
+// process is one attempt: srun, and the job or step it runs.
+type process struct {
+	launcher *Launcher
+	name     string // the Slurm job (or step) name
+	pid      int    // srun's, also its process group's
+	started  func(time.Time)
+	filter   filter
+	done     chan struct{} // closed when the filter has read srun's stderr to its end
+
+	mu         sync.Mutex // guards the fields below
+	jobID      string     // from srun's lines, once it says
+	stepID     string     // "JOB.STEP", once the task is launched
+	launched   bool       // srun launched the task
+	exited     bool       // srun has exited (and may be reaped)
+	terminated bool       // expool asked for the job's end
+	killed     bool       // srun was sent SIGKILL
+	killTimer  *time.Timer
+}
+
+// Queued marks the process as one whose command waits for Slurm: the
+// launcher calls Command.Started when the task is launched.
+func (p *process) Queued() {}
+
+// Pid is srun's process id.
+func (p *process) Pid() int { return p.pid }
+
+// Signal asks for the job's end. SIGTERM reaches the task through Slurm once
+// it runs (scancel --signal=TERM), and ends srun's wait for resources before;
+// SIGKILL is SIGTERM to srun, which kills the task and ends its job, then
+// SIGKILL to srun if it has not exited srunGrace later. Other signals reach
+// the task through Slurm.
+func (p *process) Signal(sig syscall.Signal) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.exited {
+		return os.ErrProcessDone
+	}
+	if sig == syscall.SIGTERM || sig == syscall.SIGKILL {
+		p.terminated = true
+	}
+	switch {
+	case sig == syscall.SIGKILL:
+		if p.killTimer != nil {
+			return nil
+		}
+		unix.Kill(p.pid, unix.SIGTERM)
+		p.killTimer = time.AfterFunc(srunGrace, func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if !p.exited {
+				p.killed = true
+				unix.Kill(p.pid, unix.SIGKILL)
+			}
+		})
+	case p.launched:
+		p.launcher.cancel.signal(sig, p.target())
+	default:
+		// Not launched: srun waits for an allocation, or for its step to
+		// be created, and ends that wait on SIGTERM.
+		unix.Kill(p.pid, unix.SIGTERM)
+	}
+	return nil
+}
+
+// target is what scancel is given to reach the attempt: its step inside an
+// allocation (a step's name is not a job name), else its job.
+func (p *process) target() string {
+	if p.launcher.allocation != "" {
+		return p.stepID
+	}
+	return p.jobID
+}
+
+// launch records what srun said once the task is launched; the filter calls it.
+func (p *process) launch(jobID, stepID string) {
+	p.mu.Lock()
+	p.jobID, p.stepID, p.launched = jobID, stepID, true
+	p.mu.Unlock()
+	if p.started != nil {
+		p.started(time.Now())
+	}
+}
+
+func (p *process) setJobID(id string) {
+	p.mu.Lock()
+	p.jobID = id
+	p.mu.Unlock()
+}
+
+func (p *process) terminating() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.terminated
+}
+
+// drainWait bounds how long Wait waits, once srun has exited, for the end of
+// srun's stderr: its shepherd holds it until it has cancelled the job of a
+// killed srun.
+const drainWait = 2 * time.Second
+
+// Wait waits for srun to exit and for its stderr to be read, and tells how
+// the job ended: an error when Slurm refused it or its command could not be
+// executed (status "error"), else its task's exit code, or -N when signal N
+// ended the task. The job's own usage is unknown: srun is not told it.
+func (p *process) Wait() (pool.Exit, error) {
+	err := waitExit(p.pid)
+	p.mu.Lock()
+	p.exited = true
+	if p.killTimer != nil {
+		p.killTimer.Stop()
+	}
+	terminated, killed := p.terminated, p.killed
+	p.mu.Unlock()
+	var ws unix.WaitStatus
+	if err == nil {
+		// Reaped: its pid is free from now on, and p.exited keeps it from
+		// being signalled.
+		_, err = unix.Wait4(p.pid, &ws, 0, nil)
+	}
+	if err != nil {
+		return pool.Exit{}, fmt.Errorf("wait for srun: %w", err)
+	}
+
+	select {
+	case <-p.done:
+		reapGroup(p.pid) // srun's shepherd, if it was re-parented to expool: it has closed stderr, so it has ended
+	case <-time.After(drainWait):
+		p.filter.stop()
+		<-p.done
+		go reapGroup(p.pid) // the shepherd is still at work
+	}
+	rep := &p.filter.rep
+	if terminated || !ws.Exited() || ws.ExitStatus() != 0 {
+		// A backstop: what expool ended, or what ended oddly, leaves
+		// nothing in Slurm.
+		if target := p.cancelTarget(); target != "" {
+			p.launcher.cancel.cancelJob(target)
+		}
+	}
+	exit := pool.Exit{Rusage: pool.Rusage{Unknown: true}}
+	switch {
+	case killed:
+		exit.Code = -int(syscall.SIGKILL)
+	case ws.Signaled():
+		exit.Code = -int(ws.Signal())
+	case !rep.launched && terminated:
+		// Its wait for resources ended by expool.
+		exit.Code = -int(syscall.SIGTERM)
+	case !rep.launched && ws.ExitStatus() != 0:
+		if len(rep.refusals) == 0 {
+			return pool.Exit{}, fmt.Errorf("srun exited with status %d before the task started", ws.ExitStatus())
+		}
+		return pool.Exit{}, errors.New("srun: " + strings.Join(rep.refusals, "; "))
+	case rep.execError != "":
+		return pool.Exit{}, errors.New("slurmstepd: " + rep.execError)
+	default:
+		exit.Code = rep.code(ws.ExitStatus())
+	}
+	return exit, nil
+}
+
+// cancelTarget is what to scancel once srun has exited: the job, or the
+// step inside an allocation; by name when srun did not say.
+func (p *process) cancelTarget() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.launcher.allocation != "":
+		return p.stepID
+	case p.jobID != "":
+		return p.jobID
+	}
+	return "--name=" + p.name
+}
+
+// waitExit waits for process pid to exit, without reaping it. It waits in
+// Go's poller on a pidfd, so that thousands of sruns do not hold a thread
+// each, where the kernel allows (Linux 5.10).
+func waitExit(pid int) error {
+	if fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK); err == nil {
+		f := os.NewFile(uintptr(fd), "pidfd")
+		defer f.Close()
+		if rc, err := f.SyscallConn(); err == nil {
+			var werr error
+			var info unix.Siginfo
+			err = rc.Read(func(fd uintptr) bool {
+				werr = unix.Waitid(unix.P_PIDFD, int(fd), &info, unix.WEXITED|unix.WNOWAIT, nil)
+				return werr != unix.EAGAIN && werr != unix.EINTR
+			})
+			if err == nil && werr == nil {
+				return nil
+			}
+		}
+	}
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// reapGroup reaps what is left of srun's process group among expool's
+// children, blocking until each has ended.
+func reapGroup(pgid int) {
+	for {
+		_, err := unix.Wait4(-pgid, nil, 0, nil)
+		if err != unix.EINTR && err != nil {
+			return
+		}
+	}
+}
