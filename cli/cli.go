@@ -18,14 +18,19 @@ import (
 
 	"expool/luaapi"
 	"expool/pool"
+	"expool/pool/slurm"
 	"expool/records"
 )
 
 // Version is expool's version.
 const Version = "0.1.0"
 
-// watchdogFlag runs expool as its own watchdog; it is not for users.
-const watchdogFlag = "--watchdog"
+// watchdogFlag runs expool as its own watchdog, and slurmWatchdogFlag as
+// the Slurm launcher's; they are not for users.
+const (
+	watchdogFlag      = "--watchdog"
+	slurmWatchdogFlag = "--slurm-watchdog"
+)
 
 const usage = `usage: expool [options] script.lua [args...]
        expool [options] -e 'lua code' [args...]
@@ -51,6 +56,8 @@ Options:
                     default: only if the progress line was drawn)
   --timeline FILE   write a page of the run to FILE.html: a row per worker
                     slot, a bar per attempt
+  --launcher NAME   where the jobs of pools that name no launcher run:
+                    local (the default), or slurm (each attempt one srun)
   -h, --help        show this help and exit
   --version         show the version and exit
 
@@ -77,6 +84,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		pool.Watchdog(pid, stdin)
 		return 0
 	}
+	if len(args) == 2 && args[0] == slurmWatchdogFlag {
+		if err := slurm.Watchdog(args[1], stdin); err != nil {
+			fmt.Fprintf(stderr, "expool: watchdog: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	fs := flag.NewFlagSet("expool", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	code := fs.String("e", "", "")
@@ -92,6 +106,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&rec.noProgress, "no-progress", false, "")
 	fs.BoolVar(&rec.summary, "summary", false, "")
 	fs.StringVar(&rec.timeline, "timeline", "", "")
+	launcherName := fs.String("launcher", "local", "")
 	opts, afterCode := splitAtCode(fs, args)
 	if err := fs.Parse(opts); err != nil {
 		return usageError(stderr, optionError(err, args))
@@ -134,6 +149,21 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := rec.check(fs); err != nil {
 		return usageError(stderr, err.Error())
 	}
+	executable, err := os.Executable()
+	if err != nil {
+		executable = os.Args[0]
+	}
+	slurmLauncher := newSlurm(executable, stderr)
+	switch *launcherName {
+	case "local":
+	case "slurm":
+		if _, err := slurmLauncher(); err != nil {
+			fmt.Fprintf(stderr, "expool: --launcher slurm: %v\n", err)
+			return 2
+		}
+	default:
+		return usageError(stderr, fmt.Sprintf("--launcher must be local or slurm, got %q", *launcherName))
+	}
 	tally := records.NewTally(rec.timeline != "")
 	observers := []pool.Observer{tally}
 	var resume func(*pool.Job) bool
@@ -164,14 +194,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer timeline.Close()
 	}
 
-	executable, err := os.Executable()
-	if err != nil {
-		executable = os.Args[0]
-	}
 	launcher := pool.NewLocal()
 	launcher.Watchdog = []string{executable, watchdogFlag}
 	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable,
-		Launcher: launcher, Workers: rec.workers, Observers: observers, Resume: resume})
+		Launcher: launcher, DefaultLauncher: *launcherName, Slurm: slurmLauncher,
+		Workers: rec.workers, Observers: observers, Resume: resume})
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1
@@ -199,6 +226,26 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// newSlurm returns the function that makes the Slurm launcher, once, when a
+// pool first needs it.
+func newSlurm(executable string, stderr io.Writer) func() (pool.Launcher, error) {
+	var l *slurm.Launcher
+	var err error
+	return func() (pool.Launcher, error) {
+		if l == nil && err == nil {
+			l, err = slurm.New()
+			if err == nil {
+				l.Watchdog = []string{executable, slurmWatchdogFlag}
+				l.Stderr = stderr
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return l, nil
+	}
 }
 
 // recordOptions are the options of spec §8.

@@ -128,6 +128,25 @@ var jobType = &object[*jobObj]{
 				return msg
 			}},
 
+		"slurm": {spec: true,
+			get: func(o *jobObj) lua.LValue {
+				if o.job.Extra == nil {
+					return lua.LNil
+				}
+				return listValue(o.s.L, o.job.Extra.LauncherArgs)
+			},
+			set: func(o *jobObj, v lua.LValue) string {
+				if v == lua.LNil {
+					o.job.Extra = nil
+					return ""
+				}
+				args, msg := stringList(v)
+				if msg == "" {
+					o.job.Extra = &pool.JobExtra{LauncherArgs: args}
+				}
+				return msg
+			}},
+
 		"status": {get: func(o *jobObj) lua.LValue { return statusValue(o.job.Status) }},
 		"returncode": {get: func(o *jobObj) lua.LValue {
 			if code, ok := o.job.ReturnCode(); ok {
@@ -168,7 +187,7 @@ var jobType = &object[*jobObj]{
 		"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
 		"rusage": {get: func(o *jobObj) lua.LValue {
 			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				if !a.Ended() || a.PID == 0 {
+				if !a.Ended() || a.PID == 0 || a.Rusage.Unknown {
 					return lua.LNil
 				}
 				t := o.s.L.CreateTable(0, 3)

@@ -35,6 +35,12 @@ type Options struct {
 	Workers int
 	// Launcher starts the jobs' processes; nil is the local one.
 	Launcher pool.Launcher
+	// DefaultLauncher is the launcher of pools that name none: "local"
+	// (also for "") or "slurm".
+	DefaultLauncher string
+	// Slurm returns the launcher of the pools that run their jobs on Slurm,
+	// the same each time, or why there is none; nil: there is none.
+	Slurm func() (pool.Launcher, error)
 	// Observers keep records of the run (pool.Loop.Observers).
 	Observers []pool.Observer
 	// Resume tells the jobs done in an earlier run (pool.Loop.Resume).
@@ -49,6 +55,8 @@ type Script struct {
 	stdout, stderr io.Writer
 	executable     string
 	workers        int
+	launcher       string                        // of pools that name none
+	slurm          func() (pool.Launcher, error) // see Options.Slurm
 
 	pools          []*pool.Pool // in creation order, for the implicit join
 	callbackFailed bool
@@ -90,6 +98,14 @@ func New(opts Options) (*Script, error) {
 		stderr:     orDefault(opts.Stderr, os.Stderr),
 		executable: opts.Executable,
 		workers:    opts.Workers,
+		launcher:   opts.DefaultLauncher,
+		slurm:      opts.Slurm,
+	}
+	if s.launcher == "" {
+		s.launcher = "local"
+	}
+	if s.slurm == nil {
+		s.slurm = func() (pool.Launcher, error) { return nil, errors.New("expool was built without it") }
 	}
 	loop.Observers, loop.Resume = opts.Observers, opts.Resume
 	if f, ok := s.stdout.(*os.File); ok {

@@ -78,9 +78,13 @@ func (l *JobLog) write(j *pool.Job, start time.Time, runtime time.Duration, exit
 	if j.Task != nil {
 		task = escape(j.Task.Name)
 	}
-	line := fmt.Sprintf("%s\t%s\t%d\t%.3f\t%.3f\t%s\t%d\t%s\t%.3f\t%.3f\t%d\t%s\n",
+	usage := fmt.Sprintf("%.3f\t%.3f\t%d", ru.Utime.Seconds(), ru.Stime.Seconds(), ru.MaxRSS)
+	if ru.Unknown { // on Slurm: srun is not told the job's usage
+		usage = "-\t-\t-"
+	}
+	line := fmt.Sprintf("%s\t%s\t%d\t%.3f\t%.3f\t%s\t%d\t%s\t%s\t%s\n",
 		escape(j.Name), task, j.Restarts+1, seconds(start), runtime.Seconds(), exit, signal, st,
-		ru.Utime.Seconds(), ru.Stime.Seconds(), ru.MaxRSS, ShellQuote(j.Args))
+		usage, ShellQuote(j.Args))
 	// One write: it reaches the kernel whole, even if expool dies next.
 	l.f.WriteString(line)
 }
