@@ -203,10 +203,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1
 	}
-	defer script.Close()
-
+	// The signals are handled until the script is closed: closing it ends
+	// what the jobs left (a sweep of Slurm's queue takes a moment).
 	stop := handleSignals(script)
 	defer stop()
+	defer script.Close()
 	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
 	var progress *records.Progress
 	if showProgress {

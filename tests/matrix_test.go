@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"expool/internal/slurmtest"
 	"expool/internal/testproc"
 )
 
@@ -18,7 +19,9 @@ import (
 // of job that makes stopping hard. Each cell runs expool on a script with one
 // job and checks the job's status and returncode, that onfinish ran exactly
 // once, that the pool's counters add up, and that no process of the job's
-// process groups, zombies included, is left once expool has exited.
+// process groups, zombies included, is left once expool has exited. It runs
+// on both launchers: the local one, and Slurm's, where, in addition, squeue
+// must show nothing of the run once expool has exited.
 
 type jobKind struct {
 	name  string
@@ -50,10 +53,10 @@ type stopPath struct {
 }
 
 var stopPaths = []stopPath{
-	{name: "job-timeout", job: "timeout=0.3,", status: "timeout"},
-	{name: "restart-then-timeout", job: "timeout=0.3, ontimeout=true, maxrestarts=1,", status: "timeout", restarts: 1},
-	{name: "task-timeout", before: `local task = Task{name="t", timeout=0.3}`, job: "task=task,", status: "terminated"},
-	{name: "join-timeout", after: "pool:join(0.3)", status: "terminated"},
+	{name: "job-timeout", job: "timeout=T,", status: "timeout"},
+	{name: "restart-then-timeout", job: "timeout=T, ontimeout=true, maxrestarts=1,", status: "timeout", restarts: 1},
+	{name: "task-timeout", before: `local task = Task{name="t", timeout=T}`, job: "task=task,", status: "terminated"},
+	{name: "join-timeout", after: "pool:join(T)", status: "terminated"},
 	{name: "terminate", after: "pool:terminate()", status: "terminated"},
 	{name: "os.exit", after: "os.exit(3)", status: "terminated", exit: 3},
 	{name: "main-chunk-error", after: `error("boom")`, status: "terminated", exit: 1},
@@ -65,12 +68,14 @@ var stopPaths = []stopPath{
 		status: "terminated", exit: 130, killgrace: "60"},
 }
 
+// T is the timeouts' length: on Slurm, the time srun takes to start the
+// task counts towards a task's or a join's timeout.
 const matrixScript = `
-local PIDS = "pids"
+local PIDS, T = "pids", %s
 local pool = ExecPool{workers=1, killgrace=%s, pipelimit=65536}
 %s
 local starts = 0
-local job = Job{name="cell", args=%s, %s %s
+local job = Job{name=%q, args=%s, %s %s
   onstart=function(j) starts = starts + 1 end,
   onfinish=function(j)
     local f = assert(io.open("finished", "a"))
@@ -87,17 +92,22 @@ pool:join()
 `
 
 func TestTerminationMatrix(t *testing.T) {
-	for _, path := range stopPaths {
-		for _, kind := range jobKinds {
-			t.Run(path.name+"/"+kind.name, func(t *testing.T) {
-				t.Parallel()
-				runCell(t, path, kind)
-			})
+	for _, launcher := range []string{"local", "slurm"} {
+		for _, path := range stopPaths {
+			for _, kind := range jobKinds {
+				t.Run(launcher+"/"+path.name+"/"+kind.name, func(t *testing.T) {
+					if launcher == "slurm" {
+						slurmtest.Skip(t)
+					}
+					t.Parallel()
+					runCell(t, launcher, path, kind)
+				})
+			}
 		}
 	}
 }
 
-func runCell(t *testing.T, path stopPath, kind jobKind) {
+func runCell(t *testing.T, launcher string, path stopPath, kind jobKind) {
 	dir := t.TempDir()
 	killgrace := path.killgrace
 	if killgrace == "" {
@@ -107,11 +117,17 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 	if path.signals != nil {
 		ready = kind.pids // signalled as soon as the first attempt is up
 	}
-	script := fmt.Sprintf(matrixScript, killgrace, path.before, kind.args, kind.extra, path.job, ready, path.after)
+	// A name of its own, to find the cell's job in squeue.
+	name := fmt.Sprintf("cell-%s-%s-%d", path.name, kind.name, time.Now().UnixNano())
+	timeouts := "0.3"
+	if launcher == "slurm" {
+		timeouts = "1"
+	}
+	script := fmt.Sprintf(matrixScript, timeouts, killgrace, path.before, name, kind.args, kind.extra, path.job, ready, path.after)
 	if err := os.WriteFile(filepath.Join(dir, "cell.lua"), []byte(script), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("expool", "cell.lua")
+	cmd := exec.Command("expool", "--launcher", launcher, "cell.lua")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	var stderr bytes.Buffer
@@ -166,8 +182,38 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 		}
 		pgids = append(pgids, pgid)
 	}
-	if left := testproc.GroupMembers(pgids...); len(left) > 0 {
+	left := testproc.GroupMembers(pgids...)
+	if launcher == "slurm" {
+		left = waitInitReaps(pgids)
+	}
+	if len(left) > 0 {
 		t.Errorf("left in the job's process groups:\n%s", strings.Join(left, "\n"))
+	}
+	if launcher == "slurm" {
+		if left, err := slurmtest.Jobs("-" + name); err != nil || len(left) > 0 {
+			t.Errorf("squeue shows the cell's job after expool exited: %v %v", left, err)
+		}
+	}
+}
+
+// waitInitReaps returns what is left in the process groups, but for the
+// zombies that init has yet to reap: on Slurm, a job's processes are
+// slurmstepd's descendants, and those it orphaned go to init. It waits for
+// those at most 10 s.
+func waitInitReaps(pgids []int) []string {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := testproc.GroupMembers(pgids...)
+		orphans := 0
+		for _, p := range left {
+			if strings.Contains(p, " state Z ppid 1 ") {
+				orphans++
+			}
+		}
+		if orphans == 0 || orphans < len(left) || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

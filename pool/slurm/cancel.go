@@ -22,7 +22,7 @@ type canceller struct {
 	scancel, squeue string
 
 	mu      sync.Mutex
-	queue   map[string][]string // targets by scancel's --signal; "" cancels
+	queue   map[string][]request // by scancel's --signal; "" cancels
 	running bool
 	idle    *sync.Cond // broadcast when the goroutine stops
 }
@@ -32,26 +32,36 @@ type canceller struct {
 const scancelTimeout = 30 * time.Second
 
 func newCanceller(scancel, squeue string) *canceller {
-	c := &canceller{scancel: scancel, squeue: squeue, queue: map[string][]string{}}
+	c := &canceller{scancel: scancel, squeue: squeue, queue: map[string][]request{}}
 	c.idle = sync.NewCond(&c.mu)
 	return c
 }
 
-// signal sends sig to the tasks of target, a job id or JOB.STEP.
-func (c *canceller) signal(sig syscall.Signal, target string) {
-	c.add(strconv.Itoa(int(sig)), target)
+// request is one target of scancel, and what to call once scancel is done.
+type request struct {
+	target string
+	done   func()
+}
+
+// signal sends sig to the tasks of target, a job id or JOB.STEP, then
+// calls done (if not nil), whether scancel could or not.
+func (c *canceller) signal(sig syscall.Signal, target string, done func()) {
+	c.add(strconv.Itoa(int(sig)), request{target, done})
 }
 
 // cancelJob cancels target: a job id, JOB.STEP, or "--name=NAME".
-func (c *canceller) cancelJob(target string) { c.add("", target) }
+func (c *canceller) cancelJob(target string) { c.add("", request{target: target}) }
 
-func (c *canceller) add(sig, target string) {
-	if target == "" {
+func (c *canceller) add(sig string, r request) {
+	if r.target == "" {
+		if r.done != nil {
+			r.done()
+		}
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.queue[sig] = append(c.queue[sig], target)
+	c.queue[sig] = append(c.queue[sig], r)
 	if !c.running {
 		c.running = true
 		go c.run()
@@ -68,7 +78,7 @@ func (c *canceller) run() {
 			c.mu.Unlock()
 			return
 		}
-		c.queue = map[string][]string{}
+		c.queue = map[string][]request{}
 		c.mu.Unlock()
 		// Signals first, then cancellations: a job's TERM must not come
 		// after the cancellation of the same round.
@@ -78,7 +88,16 @@ func (c *canceller) run() {
 		}
 		sort.Sort(sort.Reverse(sort.StringSlice(sigs)))
 		for _, sig := range sigs {
-			c.run1(sig, q[sig])
+			targets := make([]string, len(q[sig]))
+			for i, r := range q[sig] {
+				targets[i] = r.target
+			}
+			c.run1(sig, targets)
+			for _, r := range q[sig] {
+				if r.done != nil {
+					r.done()
+				}
+			}
 		}
 	}
 }

@@ -29,8 +29,15 @@ type process struct {
 	launched   bool       // srun launched the task
 	exited     bool       // srun has exited (and may be reaped)
 	terminated bool       // expool asked for the job's end
+	killing    bool       // SIGKILL was asked for
 	killed     bool       // srun was sent SIGKILL
 	killTimer  *time.Timer
+
+	// SIGTERM goes through scancel, which takes a while (some 10 ms, more
+	// under load); SIGKILL waits as long, so that the task gets all of
+	// killgrace to handle SIGTERM.
+	termAsked, termSent time.Time // when expool sent SIGTERM; when scancel was done with it
+	killAsked           time.Time // when SIGKILL was asked for while scancel was at it
 }
 
 // Queued marks the process as one whose command waits for Slurm: the
@@ -43,8 +50,9 @@ func (p *process) Pid() int { return p.pid }
 // Signal asks for the job's end. SIGTERM reaches the task through Slurm once
 // it runs (scancel --signal=TERM), and ends srun's wait for resources before;
 // SIGKILL is SIGTERM to srun, which kills the task and ends its job, then
-// SIGKILL to srun if it has not exited srunGrace later. Other signals reach
-// the task through Slurm.
+// SIGKILL to srun if it has not exited srunGrace later. SIGKILL comes as much
+// later as scancel took to send SIGTERM, so that the task gets all of
+// killgrace to handle it. Other signals reach the task through Slurm.
 func (p *process) Signal(sig syscall.Signal) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -56,26 +64,66 @@ func (p *process) Signal(sig syscall.Signal) error {
 	}
 	switch {
 	case sig == syscall.SIGKILL:
-		if p.killTimer != nil {
+		if p.killing {
 			return nil
 		}
+		p.killing = true
+		switch {
+		case p.termAsked.IsZero():
+			p.kill()
+		case !p.termSent.IsZero():
+			p.after(p.termSent.Sub(p.termAsked), p.kill)
+		default:
+			// scancel is still at it: termDone decides, or, if it is
+			// stuck, this.
+			p.killAsked = time.Now()
+			p.after(srunGrace, p.kill)
+		}
+	case !p.launched:
+		// srun waits for an allocation, or for its step to be created,
+		// and ends that wait on SIGTERM.
 		unix.Kill(p.pid, unix.SIGTERM)
-		p.killTimer = time.AfterFunc(srunGrace, func() {
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			if !p.exited {
-				p.killed = true
-				unix.Kill(p.pid, unix.SIGKILL)
-			}
-		})
-	case p.launched:
-		p.launcher.cancel.signal(sig, p.target())
+	case sig == syscall.SIGTERM && p.termAsked.IsZero():
+		p.termAsked = time.Now()
+		p.launcher.cancel.signal(sig, p.target(), p.termDone)
 	default:
-		// Not launched: srun waits for an allocation, or for its step to
-		// be created, and ends that wait on SIGTERM.
-		unix.Kill(p.pid, unix.SIGTERM)
+		p.launcher.cancel.signal(sig, p.target(), nil)
 	}
 	return nil
+}
+
+// termDone is called once scancel is done with SIGTERM.
+func (p *process) termDone() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.termSent = time.Now()
+	if !p.killAsked.IsZero() && p.killTimer.Stop() {
+		p.after(p.termSent.Sub(p.killAsked), p.kill)
+	}
+}
+
+// after calls f in d, with p.mu held. Called with p.mu held.
+func (p *process) after(d time.Duration, f func()) {
+	p.killTimer = time.AfterFunc(d, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		f()
+	})
+}
+
+// kill sends srun SIGTERM, and SIGKILL if it has not exited srunGrace
+// later. Called with p.mu held.
+func (p *process) kill() {
+	if p.exited {
+		return
+	}
+	unix.Kill(p.pid, unix.SIGTERM)
+	p.after(srunGrace, func() {
+		if !p.exited {
+			p.killed = true
+			unix.Kill(p.pid, unix.SIGKILL)
+		}
+	})
 }
 
 // target is what scancel is given to reach the attempt: its step inside an
