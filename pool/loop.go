@@ -282,10 +282,14 @@ func (l *Loop) start(j *Job) {
 		o.AttemptStarted(j)
 	}
 	l.register(a)
-	if _, queued := proc.(Queued); j.Timeout > 0 && !queued {
+	_, queued := proc.(Queued)
+	if j.Timeout > 0 && !queued {
 		a.armTimeout(j.Timeout)
 	}
-	if j.StartDelay > 0 {
+	switch {
+	case j.StartDelay > 0 && queued:
+		p.heldBy = a // until its command starts
+	case j.StartDelay > 0:
 		p.holdUntil = a.start.Add(j.StartDelay)
 	}
 	go a.wait(l)
@@ -300,7 +304,7 @@ func launcherArgs(p *Pool, j *Job) []string {
 }
 
 // started handles a queued attempt whose command has started running, at t:
-// that is its start, and its timeout counts from then.
+// that is its start, and its timeout and startdelay count from then.
 func (l *Loop) started(a *execution, t time.Time) {
 	l.mu.Lock()
 	_, live := l.live[a]
@@ -313,6 +317,11 @@ func (l *Loop) started(a *execution, t time.Time) {
 	if j.Timeout > 0 {
 		a.armTimeout(time.Until(t.Add(j.Timeout)))
 	}
+	if p := j.pool; p.heldBy == a {
+		p.heldBy = nil
+		p.holdUntil, p.holdArmed = t.Add(j.StartDelay), false
+		p.schedule()
+	}
 }
 
 // finishLater has the loop finish j with status st.
@@ -324,6 +333,9 @@ func (l *Loop) finishLater(j *Job, st Status) {
 func (l *Loop) ended(a *execution) {
 	j := a.job
 	l.unregister(a)
+	if j.pool.heldBy == a {
+		j.pool.heldBy = nil // it never started: no startdelay
+	}
 	rec := j.Last
 	rec.Output, rec.ErrOutput = a.stdout, a.stderr
 	if a.err != nil {

@@ -46,7 +46,8 @@ type Pool struct {
 	scheduling   bool
 	holdUntil    time.Time // startdelay: no start before
 	holdArmed    bool
-	since        time.Time // first Execute since the last Join
+	heldBy       *execution // startdelay: no start until this queued attempt's command starts
+	since        time.Time  // first Execute since the last Join
 }
 
 // NewPool returns a new pool run by l.
@@ -134,7 +135,7 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 // It may be re-entered, by a callback of a job it starts: each round reads
 // the pool afresh, and the depth is bounded by the free workers.
 func (p *Pool) schedule() {
-	for p.busy < p.Workers && p.queued > 0 {
+	for p.busy < p.Workers && p.queued > 0 && p.heldBy == nil {
 		if wait := time.Until(p.holdUntil); wait > 0 {
 			if !p.holdArmed {
 				p.holdArmed = true

@@ -6,6 +6,7 @@ package tests
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,27 +18,70 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"expool/cli"
+	"expool/internal/slurmtest"
 	"expool/internal/testproc"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"expool":   func() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"expool":   func() { os.Exit(expool(os.Args[1:])) },
 		"testproc": testproc.Main,
 	})
 }
 
+// launcherEnv, set to "slurm", makes the expool command of the testscripts
+// run the pools that name no launcher on Slurm.
+const launcherEnv = "EXPOOL_TEST_LAUNCHER"
+
+// expool runs expool; on Slurm when launcherEnv says so, and then it fails
+// (status 99) if Slurm's queue still showed jobs of the run at the end.
+func expool(args []string) int {
+	if os.Getenv(launcherEnv) != "slurm" || len(args) > 0 && strings.HasSuffix(args[0], "-watchdog") {
+		return cli.Main(args, os.Stdin, os.Stdout, os.Stderr)
+	}
+	stderr := &leftoverWatch{w: os.Stderr}
+	code := cli.Main(append([]string{"--launcher", "slurm"}, args...), os.Stdin, os.Stdout, stderr)
+	if stderr.saw {
+		return 99
+	}
+	return code
+}
+
+// leftoverWatch passes expool's messages on, and notes the one that says
+// that jobs of the run are still in squeue.
+type leftoverWatch struct {
+	w   io.Writer
+	saw bool
+}
+
+func (l *leftoverWatch) Write(b []byte) (int, error) {
+	if bytes.Contains(b, []byte("still in squeue")) {
+		l.saw = true
+	}
+	return l.w.Write(b)
+}
+
 func TestScripts(t *testing.T) {
+	runScripts(t, "local", nil)
+}
+
+func runScripts(t *testing.T, launcher string, files []string) {
 	scripts, err := filepath.Abs("../scripts")
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := "testdata"
+	if files != nil {
+		dir = ""
+	}
 	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata",
+		Dir:                 dir,
+		Files:               files,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SCRIPTS", scripts)
+			env.Setenv(launcherEnv, launcher)
 			// Children of a race-enabled test binary would each sleep 1s at exit.
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return nil
@@ -130,7 +174,11 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 	if len(groups) == 0 {
 		ts.Fatalf("no process groups in %v", args)
 	}
-	if left := testproc.GroupMembers(groups...); len(left) > 0 {
+	left := testproc.GroupMembers(groups...)
+	if ts.Getenv(launcherEnv) == "slurm" {
+		left = waitInitReaps(groups)
+	}
+	if len(left) > 0 {
 		ts.Fatalf("processes left in the jobs' process groups:\n%s", strings.Join(left, "\n"))
 	}
 }
@@ -184,4 +232,29 @@ func TestEveryExampleIsTested(t *testing.T) {
 			t.Errorf("no test in testdata runs %s (as %s)", e, ref)
 		}
 	}
+}
+
+// TestScriptsOnSlurm runs the testscripts that make sense on Slurm with
+// --launcher slurm. Left out: those whose timeouts are a few tenths of a
+// second, shorter than srun takes to start a task here (the termination
+// matrix runs those ways of ending on Slurm, with longer timeouts); those
+// that find expool as their job's parent (on Slurm it is slurmstepd) or
+// signal it through that; those that look at rusage or at the local
+// launcher's error messages; and leftovers.txtar: a process a job leaves
+// behind when its main process ends is Slurm's to kill, and
+// proctrack/linuxproc, the test cluster's, misses those orphaned.
+func TestScriptsOnSlurm(t *testing.T) {
+	slurmtest.Skip(t)
+	var files []string
+	for _, name := range slurmScripts {
+		files = append(files, "testdata/"+name+".txtar")
+	}
+	runScripts(t, "slurm", files)
+}
+
+var slurmScripts = []string{
+	"bad_input", "callback_error", "callbacks", "cli", "env_workdir",
+	"example_chain", "example_demo", "example_sweep",
+	"globals", "main_error", "odd_orders", "os_exit", "outputs", "pool",
+	"random", "startdelay", "tasks",
 }

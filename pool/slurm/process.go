@@ -23,15 +23,17 @@ type process struct {
 	filter   filter
 	done     chan struct{} // closed when the filter has read srun's stderr to its end
 
-	mu         sync.Mutex // guards the fields below
-	jobID      string     // from srun's lines, once it says
-	stepID     string     // "JOB.STEP", once the task is launched
-	launched   bool       // srun launched the task
-	exited     bool       // srun has exited (and may be reaped)
-	terminated bool       // expool asked for the job's end
-	killing    bool       // SIGKILL was asked for
-	killed     bool       // srun was sent SIGKILL
-	killTimer  *time.Timer
+	mu          sync.Mutex // guards the fields below
+	jobID       string     // from srun's lines, once it says
+	stepID      string     // "JOB.STEP", once the task is launched
+	launched    bool       // srun launched the task
+	queued      bool       // srun said it waits for Slurm
+	termPending bool       // SIGTERM waits for srun to say whether it launched the task
+	exited      bool       // srun has exited (and may be reaped)
+	terminated  bool       // expool asked for the job's end
+	killing     bool       // SIGKILL was asked for
+	killed      bool       // srun was sent SIGKILL
+	killTimer   *time.Timer
 
 	// SIGTERM goes through scancel, which takes a while (some 10 ms, more
 	// under load); SIGKILL waits as long, so that the task gets all of
@@ -79,17 +81,31 @@ func (p *process) Signal(sig syscall.Signal) error {
 			p.killAsked = time.Now()
 			p.after(srunGrace, p.kill)
 		}
-	case !p.launched:
-		// srun waits for an allocation, or for its step to be created,
-		// and ends that wait on SIGTERM.
-		unix.Kill(p.pid, unix.SIGTERM)
+	case sig == syscall.SIGTERM && !p.launched:
+		if p.queued {
+			// srun waits for an allocation, or for its step to be
+			// created, and ends that wait on SIGTERM.
+			unix.Kill(p.pid, unix.SIGTERM)
+			break
+		}
+		// srun is about to launch the task, or about to say it waits
+		// (SIGTERM to srun now would SIGKILL a task just launched):
+		// the filter acts when it knows which.
+		p.termPending = true
 	case sig == syscall.SIGTERM && p.termAsked.IsZero():
-		p.termAsked = time.Now()
-		p.launcher.cancel.signal(sig, p.target(), p.termDone)
+		p.sendTerm()
+	case !p.launched:
+		unix.Kill(p.pid, sig)
 	default:
 		p.launcher.cancel.signal(sig, p.target(), nil)
 	}
 	return nil
+}
+
+// sendTerm sends SIGTERM to the task through scancel. Called with p.mu held.
+func (p *process) sendTerm() {
+	p.termAsked = time.Now()
+	p.launcher.cancel.signal(syscall.SIGTERM, p.target(), p.termDone)
 }
 
 // termDone is called once scancel is done with SIGTERM.
@@ -139,9 +155,26 @@ func (p *process) target() string {
 func (p *process) launch(jobID, stepID string) {
 	p.mu.Lock()
 	p.jobID, p.stepID, p.launched = jobID, stepID, true
+	if p.termPending && !p.exited && !p.killing {
+		p.sendTerm()
+	}
 	p.mu.Unlock()
 	if p.started != nil {
 		p.started(time.Now())
+	}
+}
+
+// queue records that srun waits for Slurm: for an allocation (the job's id
+// is jobID), or for its step to be created (jobID is "").
+func (p *process) queue(jobID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if jobID != "" {
+		p.jobID = jobID
+	}
+	p.queued = true
+	if p.termPending && !p.exited {
+		unix.Kill(p.pid, unix.SIGTERM)
 	}
 }
 

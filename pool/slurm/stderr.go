@@ -24,8 +24,8 @@ import (
 // What cannot be told apart: a line of the job's own stderr that looks
 // like one of srun's forms (a job that runs srun itself, say) is read, and
 // dropped, as srun's; so is one that starts with "srun: " once the task
-// has ended or expool is ending it, when srun talks. Before srun says the
-// task started, a job prints nothing.
+// has ended or expool is ending it, when srun talks. Before srun says it
+// launches the task, a job prints nothing.
 
 // filter reads srun's stderr for one attempt.
 type filter struct {
@@ -36,7 +36,6 @@ type filter struct {
 
 	held     []byte   // the start of a line that may be Slurm's
 	midLine  bool     // the last byte passed on was not a newline
-	running  bool     // srun said the task started
 	finished bool     // srun said how the task ended
 	early    [][]byte // srun's error lines before the task was launched
 	buf      []byte   // what to pass on, written once per read
@@ -57,6 +56,8 @@ const maxHeld = 4096
 var (
 	reQueued    = regexp.MustCompile(`^srun: job (\d+) queued and waiting for resources`)
 	reJobID     = regexp.MustCompile(`^srun: jobid (\d+): `)
+	rePlugin    = regexp.MustCompile(`^srun: [a-z_]+/[a-z_0-9]+: `)
+	reStepWait  = regexp.MustCompile(`^srun: Job \d+ step creation (?:temporarily|still) disabled`)
 	reLaunching = regexp.MustCompile(`^srun: launching StepId=(\d+)(?:\+\d+)?\.(\d+) `)
 	reStatus    = regexp.MustCompile(`_task_finish: Received task exit notification for \d+ tasks? of StepId=\S+ \(status=0x([0-9a-fA-F]+)\)`)
 	reTaskLine  = regexp.MustCompile(`^srun: (?:error|launch/slurm: _task_finish): \S+: tasks? [0-9,-]+: (.*)$`)
@@ -170,10 +171,6 @@ func (f *filter) line(raw []byte) {
 		f.buf = append(f.buf, raw...)
 		return
 	}
-	if strings.Contains(text, ": _task_start: ") {
-		f.running = true
-		return
-	}
 	if m := reTaskLine.FindStringSubmatch(text); m != nil {
 		if sig, ok := signalNamed(m[1]); ok {
 			rep.signals = append(rep.signals, sig)
@@ -188,6 +185,9 @@ func (f *filter) line(raw []byte) {
 		f.finished = true
 		return
 	}
+	if rePlugin.MatchString(text) {
+		return // a plugin's verbose line: "srun: launch/slurm: _task_start: ..."
+	}
 	if m := reLaunching.FindStringSubmatch(text); m != nil && !rep.launched {
 		rep.launched = true
 		// Errors srun got over before it launched the task are the job's
@@ -201,7 +201,11 @@ func (f *filter) line(raw []byte) {
 	}
 	if !rep.launched {
 		if m := reQueued.FindStringSubmatch(text); m != nil {
-			f.p.setJobID(m[1])
+			f.p.queue(m[1])
+			return
+		}
+		if reStepWait.MatchString(text) {
+			f.p.queue("")
 			return
 		}
 		if m := reJobID.FindStringSubmatch(text); m != nil {
@@ -222,7 +226,7 @@ func (f *filter) line(raw []byte) {
 		f.early = append(f.early, append([]byte(nil), raw...))
 	case isError, strings.HasPrefix(text, "srun: Warning"), strings.HasPrefix(text, "srun: warning"):
 		f.buf = append(f.buf, raw...)
-	case f.running && !f.finished && !f.p.terminating():
+	case rep.launched && !f.finished && !f.p.terminating():
 		// While the task runs, srun is quiet but when it is ending it: a
 		// line like this is the job's.
 		f.buf = append(f.buf, raw...)
