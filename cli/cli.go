@@ -18,6 +18,7 @@ import (
 
 	"expool/luaapi"
 	"expool/pool"
+	"expool/pool/local"
 	"expool/pool/slurm"
 	"expool/records"
 )
@@ -76,12 +77,12 @@ The Lua API: README.md, or 'go doc expool/luaapi'.
 // name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == watchdogFlag {
-		// expool runs itself as its watchdog (see pool.Watchdog).
+		// expool runs itself as its watchdog (see local.Watchdog).
 		pid, err := strconv.Atoi(args[1])
 		if err != nil {
 			return usageError(stderr, "--watchdog needs expool's pid")
 		}
-		pool.Watchdog(pid, stdin)
+		local.Watchdog(pid, stdin)
 		return 0
 	}
 	if len(args) == 2 && args[0] == slurmWatchdogFlag {
@@ -153,11 +154,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		executable = os.Args[0]
 	}
-	slurmLauncher := newSlurm(executable, stderr)
+	onSlurm := &slurmLauncher{executable: executable, stderr: stderr}
 	switch *launcherName {
 	case "local":
 	case "slurm":
-		if _, err := slurmLauncher(); err != nil {
+		if _, err := onSlurm.get(); err != nil {
 			fmt.Fprintf(stderr, "expool: --launcher slurm: %v\n", err)
 			return 2
 		}
@@ -194,20 +195,34 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer timeline.Close()
 	}
 
-	launcher := pool.NewLocal()
+	// The launcher and the loop: the launcher is closed last, once every job
+	// has ended and the loop is closed.
+	launcher := local.New()
 	launcher.Watchdog = []string{executable, watchdogFlag}
-	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable,
-		Launcher: launcher, DefaultLauncher: *launcherName, Slurm: slurmLauncher,
-		Workers: rec.workers, Observers: observers, Resume: resume})
+	defer launcher.Close()
+	loop, err := pool.NewLoop(launcher)
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1
 	}
-	// The signals are handled until the script is closed: closing it ends
-	// what the jobs left (a sweep of Slurm's queue takes a moment).
+	defer loop.Close()
+	loop.Observers, loop.Resume = observers, resume
+	// Jobs that inherit their output get expool's when it is a file.
+	if f, ok := stdout.(*os.File); ok {
+		loop.Stdout = f
+	}
+	if f, ok := stderr.(*os.File); ok {
+		loop.Stderr = f
+	}
+	script := luaapi.New(loop, luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable,
+		Workers: rec.workers, DefaultLauncher: *launcherName, Slurm: onSlurm.get})
+	defer script.Close()
+
+	// The signals are handled until the Slurm launcher is closed: that
+	// sweeps Slurm's queue, which takes a moment.
 	stop := handleSignals(script)
 	defer stop()
-	defer script.Close()
+	defer onSlurm.close()
 	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
 	var progress *records.Progress
 	if showProgress {
@@ -229,23 +244,34 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return status
 }
 
-// newSlurm returns the function that makes the Slurm launcher, once, when a
-// pool first needs it.
-func newSlurm(executable string, stderr io.Writer) func() (pool.Launcher, error) {
-	var l *slurm.Launcher
-	var err error
-	return func() (pool.Launcher, error) {
-		if l == nil && err == nil {
-			l, err = slurm.New()
-			if err == nil {
-				l.Watchdog = []string{executable, slurmWatchdogFlag}
-				l.Stderr = stderr
-			}
+// slurmLauncher makes the Slurm launcher when a pool first needs it, once.
+type slurmLauncher struct {
+	executable string
+	stderr     io.Writer
+	l          *slurm.Launcher
+	err        error
+}
+
+// get returns the launcher, or why there is none.
+func (s *slurmLauncher) get() (pool.Launcher, error) {
+	if s.l == nil && s.err == nil {
+		s.l, s.err = slurm.New()
+		if s.err == nil {
+			s.l.Watchdog = []string{s.executable, slurmWatchdogFlag}
+			s.l.Stderr = s.stderr
 		}
-		if err != nil {
-			return nil, err
-		}
-		return l, nil
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.l, nil
+}
+
+// close closes the launcher, if there is one: it cancels what Slurm's queue
+// still holds of the run.
+func (s *slurmLauncher) close() {
+	if s.l != nil {
+		s.l.Close()
 	}
 }
 

@@ -187,7 +187,7 @@ var jobType = &object[*jobObj]{
 		"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
 		"rusage": {get: func(o *jobObj) lua.LValue {
 			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				if !a.Ended() || a.PID == 0 || a.Rusage.Unknown {
+				if !a.Exited() || a.PID == 0 || a.Rusage.Unknown {
 					return lua.LNil
 				}
 				t := o.s.L.CreateTable(0, 3)

@@ -25,26 +25,19 @@ import (
 
 // Options set up a Script.
 type Options struct {
-	// Stdout receives print(); Stderr expool's messages. Jobs that inherit
-	// their output get these when they are files, else os.Stdout and os.Stderr.
+	// Stdout receives print(); Stderr expool's messages.
 	Stdout, Stderr io.Writer
 	// Executable is the absolute path of expool, the global EXPOOL.
 	Executable string
 	// Workers is the default size of pools created without one; 0 is
 	// max(cpu_count()-1, 1).
 	Workers int
-	// Launcher starts the jobs' processes; nil is the local one.
-	Launcher pool.Launcher
 	// DefaultLauncher is the launcher of pools that name none: "local"
 	// (also for "") or "slurm".
 	DefaultLauncher string
 	// Slurm returns the launcher of the pools that run their jobs on Slurm,
 	// the same each time, or why there is none; nil: there is none.
 	Slurm func() (pool.Launcher, error)
-	// Observers keep records of the run (pool.Loop.Observers).
-	Observers []pool.Observer
-	// Resume tells the jobs done in an earlier run (pool.Loop.Resume).
-	Resume func(*pool.Job) bool
 }
 
 // Script runs one expool Lua script: its Lua state, its pools and its exit
@@ -82,16 +75,10 @@ type Script struct {
 	rand *rand.Rand // math.random's
 }
 
-// New returns a Script with a fresh Lua state holding the expool globals.
-func New(opts Options) (*Script, error) {
-	launcher := opts.Launcher
-	if launcher == nil {
-		launcher = pool.NewLocal()
-	}
-	loop, err := pool.NewLoop(launcher)
-	if err != nil {
-		return nil, err
-	}
+// New returns a Script with a fresh Lua state holding the expool globals,
+// whose pools run on loop. Its maker configures the loop (launcher,
+// observers, resume, where inherited output goes) and closes it after Run.
+func New(loop *pool.Loop, opts Options) *Script {
 	s := &Script{
 		loop:       loop,
 		stdout:     orDefault(opts.Stdout, os.Stdout),
@@ -107,13 +94,6 @@ func New(opts Options) (*Script, error) {
 	if s.slurm == nil {
 		s.slurm = func() (pool.Launcher, error) { return nil, errors.New("expool was built without it") }
 	}
-	loop.Observers, loop.Resume = opts.Observers, opts.Resume
-	if f, ok := s.stdout.(*os.File); ok {
-		loop.Stdout = f
-	}
-	if f, ok := s.stderr.(*os.File); ok {
-		loop.Stderr = f
-	}
 	if s.workers <= 0 {
 		s.workers = max(runtime.NumCPU()-1, 1)
 	}
@@ -127,7 +107,7 @@ func New(opts Options) (*Script, error) {
 		RegistryMaxSize: 1 << 22,
 	})
 	s.register()
-	return s, nil
+	return s
 }
 
 func orDefault(w io.Writer, def io.Writer) io.Writer {
@@ -137,7 +117,7 @@ func orDefault(w io.Writer, def io.Writer) io.Writer {
 	return w
 }
 
-// Close releases the Lua state and the loop. Call it after Run.
+// Close releases the Lua state. Call it after Run.
 func (s *Script) Close() {
 	s.mu.Lock()
 	if s.cbCancel != nil {
@@ -145,7 +125,6 @@ func (s *Script) Close() {
 	}
 	s.mu.Unlock()
 	s.L.Close()
-	s.loop.Close()
 }
 
 // Run loads and runs a script: src is its text, name the chunk name used in

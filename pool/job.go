@@ -37,6 +37,7 @@ type Job struct {
 	// run. (The booleans sit together, so that a Job stays 256 bytes.)
 	Resumed  bool
 	slot     bool // holds one of its pool's worker slots
+	cancel   bool // its pool was terminated while its onstart ran
 	finished bool // ended and its callbacks have run
 
 	StartDelay     time.Duration // the pool starts no other job this long after this one
@@ -78,17 +79,24 @@ type JobExtra struct {
 type Attempt struct {
 	Start, Stop       time.Time // Stop is zero while it runs
 	PID               int       // 0 for a stub
-	ReturnCode        int       // exit code, or -N when signal N ended it; once ended
+	ReturnCode        int       // exit code, or -N when signal N ended it; once exited
 	Output, ErrOutput []byte    // what a PIPE captured, else nil
-	Rusage            Rusage
+	Rusage            Rusage    // once exited
+	// Lost: the launcher could not tell how the process ended (Process.Wait
+	// failed); the attempt ended with status error.
+	Lost bool
 }
 
-// Ended reports whether the attempt has ended and has a ReturnCode.
+// Ended reports whether the attempt has ended.
 func (a *Attempt) Ended() bool { return !a.Stop.IsZero() }
 
-// ReturnCode is the return code of the job's last attempt, if one ended.
+// Exited reports whether the attempt has ended and how is known: it has a
+// ReturnCode and a Rusage.
+func (a *Attempt) Exited() bool { return a.Ended() && !a.Lost }
+
+// ReturnCode is the return code of the job's last attempt, if one exited.
 func (j *Job) ReturnCode() (code int, ok bool) {
-	if j.Last == nil || !j.Last.Ended() {
+	if j.Last == nil || !j.Last.Exited() {
 		return 0, false
 	}
 	return j.Last.ReturnCode, true

@@ -9,15 +9,18 @@
 // Processes are waited for, and timeouts fired, on other goroutines, which
 // only post events that the owner dispatches while it runs the loop (in
 // Join, ExecuteWait, Terminate or Shutdown).
+//
+// Where things are: loop.go, the Loop, its events and observers; pool.go, a
+// Pool's queue, Join and Terminate; attempt.go, the life of a job's attempt,
+// from its onstart to its end; job.go and task.go, what jobs and tasks are and
+// record; output.go, where a job's output goes; launcher.go, what starts
+// processes (package pool/local starts them on this machine).
 package pool
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -30,7 +33,8 @@ type Observer interface {
 	// AttemptStarted: j.Last is a new attempt, its process started (or a stub).
 	AttemptStarted(j *Job)
 	// AttemptEnded: j.Last has ended; st is how: the job's final status, or
-	// timeout for an attempt that is restarted.
+	// timeout for an attempt that is restarted, or error for one whose end
+	// is unknown (j.Last.Lost). Every attempt started ends.
 	AttemptEnded(j *Job, st Status)
 	// JobFinished: j has ended for good (j.Status) and its callbacks have run.
 	JobFinished(j *Job)
@@ -79,28 +83,10 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 	}, nil
 }
 
-// Close releases the loop's files and closes its launchers, its own and its
-// pools', that are io.Closers (Local then kills whatever its jobs left).
-// Call it after Shutdown.
+// Close releases the loop's files. Call it after Shutdown. The launchers
+// are their maker's to close, after this.
 func (l *Loop) Close() error {
-	closed := map[Launcher]bool{}
-	for _, launcher := range append([]Launcher{l.launcher}, l.poolLaunchers()...) {
-		if c, ok := launcher.(io.Closer); ok && !closed[launcher] {
-			closed[launcher] = true
-			c.Close()
-		}
-	}
 	return l.devnull.Close()
-}
-
-func (l *Loop) poolLaunchers() []Launcher {
-	var ls []Launcher
-	for _, p := range l.pools {
-		if p.Launcher != nil {
-			ls = append(ls, p.Launcher)
-		}
-	}
-	return ls
 }
 
 type eventKind uint8
@@ -200,174 +186,13 @@ func (l *Loop) dispatch(ev event) {
 	}
 }
 
-// start starts j, which is pending and holds a worker slot, or runs
-// synchronously: its task chain, onstart, then its process. A job that ends
-// without a process finishes from the loop, never inside start, so that a
-// task cannot finish while the code that executes its members runs.
-func (l *Loop) start(j *Job) {
-	p := j.pool
-	if j.Status != StatusRunning {
-		j.Status = StatusRunning
-		p.running++
+// finishLater has the loop finish j, which had no attempt, or whose attempt
+// ended inside start, as o says.
+func (l *Loop) finishLater(j *Job, o outcome) {
+	if o.err != "" {
+		j.Error = o.err
 	}
-	// While its callbacks run, the job cannot end: a join or terminate they
-	// call must not wait for it (see Pool.idle). A terminate among them
-	// cancels it.
-	p.starting++
-	terminations := p.terminations
-	if j.Task != nil {
-		l.taskStarting(j.Task)
-	}
-	var err error
-	if j.OnStart != nil {
-		err = j.OnStart(j)
-	}
-	p.starting--
-	switch {
-	case errors.Is(err, context.Canceled):
-		l.finishLater(j, StatusCancelled)
-		return
-	case err != nil:
-		j.Error = "onstart: " + err.Error()
-		l.finishLater(j, StatusError)
-		return
-	}
-	if l.isStopping() || p.terminating || p.terminations != terminations || j.taskTimedOut() {
-		l.finishLater(j, StatusCancelled)
-		return
-	}
-	if len(j.Args) == 0 {
-		now := time.Now()
-		j.Last = &Attempt{Start: now, Stop: now}
-		for _, o := range l.Observers {
-			o.AttemptStarted(j)
-			o.AttemptEnded(j, StatusDone)
-		}
-		l.finishLater(j, StatusDone)
-		return
-	}
-	out, err := l.openOutputs(j, p.PipeLimit)
-	if err != nil {
-		j.Error = err.Error()
-		l.finishLater(j, StatusError)
-		return
-	}
-	launcher := p.Launcher
-	if launcher == nil {
-		launcher = l.launcher
-	}
-	a := &execution{job: j, out: out, grace: p.KillGrace}
-	proc, err := launcher.Launch(&Command{
-		Name:         j.Name,
-		Args:         j.Args,
-		Dir:          j.Workdir,
-		Env:          j.environ(),
-		Stdin:        l.devnull,
-		Stdout:       out.stdout,
-		Stderr:       out.stderr,
-		Timeout:      j.Timeout,
-		LauncherArgs: launcherArgs(p, j),
-		Started:      func(t time.Time) { l.post(event{kind: evStarted, att: a, at: t}) },
-	})
-	if err != nil {
-		out.close()
-		j.Error = err.Error()
-		l.finishLater(j, StatusError)
-		return
-	}
-	a.proc, a.start = proc, time.Now()
-	out.started()
-	j.Last = &Attempt{Start: a.start, PID: proc.Pid()}
-	for _, o := range l.Observers {
-		o.AttemptStarted(j)
-	}
-	l.register(a)
-	_, queued := proc.(Queued)
-	if j.Timeout > 0 && !queued {
-		a.armTimeout(j.Timeout)
-	}
-	switch {
-	case j.StartDelay > 0 && queued:
-		p.heldBy = a // until its command starts
-	case j.StartDelay > 0:
-		p.holdUntil = a.start.Add(j.StartDelay)
-	}
-	go a.wait(l)
-}
-
-// launcherArgs are the pool's launcher arguments, then the job's.
-func launcherArgs(p *Pool, j *Job) []string {
-	if j.Extra == nil || len(j.Extra.LauncherArgs) == 0 {
-		return p.LauncherArgs
-	}
-	return append(append([]string(nil), p.LauncherArgs...), j.Extra.LauncherArgs...)
-}
-
-// started handles a queued attempt whose command has started running, at t:
-// that is its start, and its timeout and startdelay count from then.
-func (l *Loop) started(a *execution, t time.Time) {
-	l.mu.Lock()
-	_, live := l.live[a]
-	l.mu.Unlock()
-	if !live {
-		return
-	}
-	j := a.job
-	j.Last.Start = t
-	if j.Timeout > 0 {
-		a.armTimeout(time.Until(t.Add(j.Timeout)))
-	}
-	if p := j.pool; p.heldBy == a {
-		p.heldBy = nil
-		p.holdUntil, p.holdArmed = t.Add(j.StartDelay), false
-		p.schedule()
-	}
-}
-
-// finishLater has the loop finish j with status st.
-func (l *Loop) finishLater(j *Job, st Status) {
-	l.post(event{kind: evFinish, job: j, status: st})
-}
-
-// ended handles the end of an attempt: restart on timeout, or finish.
-func (l *Loop) ended(a *execution) {
-	j := a.job
-	l.unregister(a)
-	if j.pool.heldBy == a {
-		j.pool.heldBy = nil // it never started: no startdelay
-	}
-	rec := j.Last
-	rec.Output, rec.ErrOutput = a.stdout, a.stderr
-	if a.err != nil {
-		j.Error = a.err.Error()
-		l.finish(j, StatusError)
-		return
-	}
-	rec.Stop = a.stop
-	rec.ReturnCode = a.exit.Code
-	rec.Rusage = a.exit.Rusage
-	reason := a.stopReason()
-	restart := reason == StatusTimeout && j.RestartOnTimeout &&
-		(j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) &&
-		!l.isStopping() && !j.pool.terminating && !j.taskTimedOut()
-	st := reason
-	switch {
-	case reason != "":
-	case a.exit.Code == 0:
-		st = StatusDone
-	default:
-		st = StatusFailed
-	}
-	// Records first: a job log's line is written before any callback runs.
-	for _, o := range l.Observers {
-		o.AttemptEnded(j, st)
-	}
-	if restart {
-		j.Restarts++
-		l.start(j)
-		return
-	}
-	l.finish(j, st)
+	l.post(event{kind: evFinish, job: j, status: o.status})
 }
 
 // finish ends j with status st: it frees j's worker slot, runs j's callbacks,
@@ -406,7 +231,7 @@ func (l *Loop) finish(j *Job, st Status) {
 // loop, not inside Execute.
 func (l *Loop) cancel(j *Job) {
 	j.Status = StatusCancelled
-	l.finishLater(j, StatusCancelled)
+	l.finishLater(j, outcome{status: StatusCancelled})
 }
 
 func (l *Loop) register(a *execution) {
@@ -480,84 +305,4 @@ func (l *Loop) idle() bool {
 		}
 	}
 	return true
-}
-
-// execution is a running attempt of a job: its process, its output and the
-// timers that may stop it.
-type execution struct {
-	job   *Job
-	proc  Process
-	out   *outputs
-	grace time.Duration
-	timer *time.Timer // the job's timeout, once armed
-
-	mu        sync.Mutex // guards timer, reason, termSent, killTimer and over
-	reason    Status     // why expool stopped it: timeout or terminated
-	termSent  bool
-	killTimer *time.Timer
-	over      bool // its process has ended
-
-	// Written by wait before it posts evEnded, read by the loop after.
-	start, stop    time.Time
-	exit           Exit
-	err            error
-	stdout, stderr []byte
-}
-
-// terminate sends SIGTERM to the attempt's process group, and SIGKILL after
-// the grace period, or at once when hurried. The first reason given stands.
-func (a *execution) terminate(reason Status, hurry bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.termSent {
-		if hurry {
-			a.proc.Signal(syscall.SIGKILL)
-		}
-		return
-	}
-	if a.proc.Signal(syscall.SIGTERM) != nil {
-		return // it has exited already: its own exit status stands
-	}
-	a.termSent = true
-	a.reason = reason
-	if hurry || a.grace <= 0 {
-		a.proc.Signal(syscall.SIGKILL)
-		return
-	}
-	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
-}
-
-// armTimeout terminates the attempt with status timeout in d, unless it has
-// ended or is being terminated.
-func (a *execution) armTimeout(d time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.over || a.termSent || a.timer != nil {
-		return
-	}
-	a.timer = time.AfterFunc(d, func() { a.terminate(StatusTimeout, false) })
-}
-
-func (a *execution) stopReason() Status {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.reason
-}
-
-// wait waits for the attempt's process group to end, collects its output and
-// posts evEnded. It runs on its own goroutine.
-func (a *execution) wait(l *Loop) {
-	a.exit, a.err = a.proc.Wait()
-	a.stop = time.Now()
-	a.mu.Lock()
-	a.over = true
-	if a.timer != nil {
-		a.timer.Stop()
-	}
-	if a.killTimer != nil {
-		a.killTimer.Stop()
-	}
-	a.mu.Unlock()
-	a.stdout, a.stderr = a.out.finish()
-	l.post(event{kind: evEnded, att: a})
 }

@@ -58,17 +58,20 @@ func (l *JobLog) AttemptStarted(*pool.Job) {}
 func (l *JobLog) AttemptEnded(j *pool.Job, st pool.Status) {
 	a := j.Last
 	exit, signal := "-", 0
-	if a.ReturnCode >= 0 {
+	switch {
+	case a.Lost:
+	case a.ReturnCode >= 0:
 		exit = strconv.Itoa(a.ReturnCode)
-	} else {
+	default:
 		signal = -a.ReturnCode
 	}
 	l.write(j, a.Start, a.Stop.Sub(a.Start), exit, signal, st, a.Rusage)
 }
 
-// JobFinished writes the line of a job that could not start.
+// JobFinished writes the line of a job that could not start: it ended
+// "error", and not because its last attempt was lost (that one has its line).
 func (l *JobLog) JobFinished(j *pool.Job) {
-	if j.Status == pool.StatusError {
+	if j.Status == pool.StatusError && (j.Last == nil || !j.Last.Lost) {
 		l.write(j, time.Now(), 0, "-", 0, pool.StatusError, pool.Rusage{})
 	}
 }

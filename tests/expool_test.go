@@ -128,14 +128,8 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 {
 		lines, _ = strconv.Atoi(args[1])
 	}
-	path := ts.MkAbs(args[0])
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if b, err := os.ReadFile(path); err == nil && bytes.Count(b, []byte("\n")) >= lines {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("%s has no %d lines after 30s", args[0], lines)
-		}
+	if err := testproc.WaitLines(ts.MkAbs(args[0]), lines, 30*time.Second); err != nil {
+		ts.Fatalf("%v", err)
 	}
 }
 
@@ -155,20 +149,20 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var groups []int
 	for _, name := range args {
+		if col == 0 {
+			_, pgids, err := testproc.ReadPids(ts.MkAbs(name))
+			if err != nil {
+				ts.Fatalf("%v", err)
+			}
+			groups = append(groups, pgids...)
+			continue
+		}
 		for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
-			if col > 0 {
-				f := strings.Split(line, "\t")
-				if strings.HasPrefix(line, "#") || len(f) < col || f[col-1] == "nil" {
-					continue
-				}
-				groups = append(groups, atoi(ts, f[col-1]))
+			f := strings.Split(line, "\t")
+			if strings.HasPrefix(line, "#") || len(f) < col || f[col-1] == "nil" {
 				continue
 			}
-			f := strings.Fields(line)
-			if len(f) != 2 {
-				ts.Fatalf("%s: bad line %q", name, line)
-			}
-			groups = append(groups, atoi(ts, f[1]))
+			groups = append(groups, atoi(ts, f[col-1]))
 		}
 	}
 	if len(groups) == 0 {
@@ -190,14 +184,13 @@ func cmdDead(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: dead PIDFILE...")
 	}
 	for _, name := range args {
-		for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
-			f := strings.Fields(line)
-			if len(f) != 2 {
-				ts.Fatalf("%s: bad line %q", name, line)
-			}
-			stat, err := os.ReadFile("/proc/" + f[0] + "/stat")
-			if err == nil && !bytes.Contains(stat, []byte(") Z ")) {
-				ts.Fatalf("process %s is alive: %s", f[0], stat)
+		pids, _, err := testproc.ReadPids(ts.MkAbs(name))
+		if err != nil {
+			ts.Fatalf("%v", err)
+		}
+		for _, pid := range pids {
+			if testproc.Live(pid) {
+				ts.Fatalf("process %d is alive", pid)
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"expool/luaapi"
 	"expool/pool"
+	"expool/pool/local"
 )
 
 var soakJobs = flag.Int("soak.jobs", 2000, "jobs in TestSoak (the full soak: 20000)")
@@ -30,15 +31,16 @@ func TestSoak(t *testing.T) {
 	// The jobs are this test binary: under -race, each would sleep 1s at exit.
 	t.Setenv("GORACE", "atexit_sleep_ms=0")
 	// The forker thread lives as long as the process: start it before counting.
-	pool.NewLocal()
+	launcher := local.New()
 	runtime.GC()
 	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
 
 	var stdout, stderr bytes.Buffer
-	s, err := luaapi.New(luaapi.Options{Stdout: &stdout, Stderr: &stderr, Executable: "expool", Launcher: pool.NewLocal()})
+	loop, err := pool.NewLoop(launcher)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := luaapi.New(loop, luaapi.Options{Stdout: &stdout, Stderr: &stderr, Executable: "expool"})
 	type sample struct {
 		finished, failures int
 		heap               uint64
@@ -53,6 +55,8 @@ func TestSoak(t *testing.T) {
 	}))
 	code := s.Run("soak.lua", src, []string{strconv.Itoa(*soakJobs)})
 	s.Close()
+	loop.Close()
+	launcher.Close()
 
 	out := stdout.String()
 	t.Logf("%d jobs: %s", *soakJobs, strings.TrimSpace(out))

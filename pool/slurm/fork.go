@@ -4,21 +4,20 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"syscall"
 )
 
 // srun is started from one goroutine locked to its OS thread for the life of
-// expool, with Pdeathsig SIGTERM: the kernel sends it when the thread that
-// forked a child ends (not the process), and Go may end other threads. So
-// if expool dies, even of SIGKILL, each srun gets SIGTERM, and ends its job.
+// expool, with Pdeathsig SIGTERM where there is one (Linux): the kernel sends
+// it when the thread that forked a child ends (not the process), and Go may
+// end other threads. So if expool dies, even of SIGKILL, each srun gets
+// SIGTERM, and ends its job.
 var (
 	forkerOnce sync.Once
 	forks      chan func()
 )
 
-// start starts srun (argv[0] is shown, path is run) in a process group of its
-// own, so that a signal to expool's group (Ctrl-C) does not reach it, and
-// returns its pid, unreaped.
+// start starts srun (argv[0] is shown, path is run), as sysProcAttr says,
+// and returns its pid, unreaped.
 func start(path string, argv, env []string, files []*os.File) (int, error) {
 	forkerOnce.Do(func() {
 		forks = make(chan func())
@@ -32,7 +31,7 @@ func start(path string, argv, env []string, files []*os.File) (int, error) {
 		p, err = os.StartProcess(path, argv, &os.ProcAttr{
 			Env:   env,
 			Files: files,
-			Sys:   &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM},
+			Sys:   sysProcAttr(),
 		})
 	}
 	<-done

@@ -200,20 +200,16 @@ const drainWait = 2 * time.Second
 // executed (status "error"), else its task's exit code, or -N when signal N
 // ended the task. The job's own usage is unknown: srun is not told it.
 func (p *process) Wait() (pool.Exit, error) {
-	err := waitExit(p.pid)
-	p.mu.Lock()
-	p.exited = true
-	if p.killTimer != nil {
-		p.killTimer.Stop()
-	}
-	terminated, killed := p.terminated, p.killed
-	p.mu.Unlock()
-	var ws unix.WaitStatus
-	if err == nil {
-		// Reaped: its pid is free from now on, and p.exited keeps it from
-		// being signalled.
-		_, err = unix.Wait4(p.pid, &ws, 0, nil)
-	}
+	var terminated, killed bool
+	ws, err := waitSrun(p.pid, func() {
+		p.mu.Lock()
+		p.exited = true
+		if p.killTimer != nil {
+			p.killTimer.Stop()
+		}
+		terminated, killed = p.terminated, p.killed
+		p.mu.Unlock()
+	})
 	if err != nil {
 		return pool.Exit{}, fmt.Errorf("wait for srun: %w", err)
 	}
@@ -268,34 +264,6 @@ func (p *process) cancelTarget() string {
 		return p.jobID
 	}
 	return "--name=" + p.name
-}
-
-// waitExit waits for process pid to exit, without reaping it. It waits in
-// Go's poller on a pidfd, so that thousands of sruns do not hold a thread
-// each, where the kernel allows (Linux 5.10).
-func waitExit(pid int) error {
-	if fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK); err == nil {
-		f := os.NewFile(uintptr(fd), "pidfd")
-		defer f.Close()
-		if rc, err := f.SyscallConn(); err == nil {
-			var werr error
-			var info unix.Siginfo
-			err = rc.Read(func(fd uintptr) bool {
-				werr = unix.Waitid(unix.P_PIDFD, int(fd), &info, unix.WEXITED|unix.WNOWAIT, nil)
-				return werr != unix.EAGAIN && werr != unix.EINTR
-			})
-			if err == nil && werr == nil {
-				return nil
-			}
-		}
-	}
-	var info unix.Siginfo
-	for {
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err != unix.EINTR {
-			return err
-		}
-	}
 }
 
 // reapGroup reaps what is left of srun's process group among expool's

@@ -2,6 +2,7 @@ package slurm
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) {
 		testproc.Main()
 	}
 	// The forkers live as long as the process, by design.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool.forker"),
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"),
 		goleak.IgnoreTopFunction("expool/pool/slurm.forker"))
 }
 
@@ -47,7 +48,7 @@ func setup(t *testing.T, c pool.Config) (*pool.Pool, *Launcher) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loop, err := pool.NewLoop(pool.NewLocal())
+	loop, err := pool.NewLoop(noLauncher{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,10 @@ func setup(t *testing.T, c pool.Config) (*pool.Pool, *Launcher) {
 		if err := loop.Shutdown(context.Background()); err != nil {
 			t.Error(err)
 		}
-		loop.Close() // closes l too
+		loop.Close()
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
 		if left, err := slurmtest.Jobs("expool-" + l.Run() + "-"); err != nil || len(left) > 0 {
 			t.Errorf("squeue shows the run's jobs after Close: %v %v", left, err)
 		}
@@ -68,6 +72,15 @@ func setup(t *testing.T, c pool.Config) (*pool.Pool, *Launcher) {
 	}
 	c.Name, c.PipeLimit, c.Launcher = t.Name(), pool.DefaultPipeLimit, l
 	return loop.NewPool(c), l
+}
+
+// noLauncher is the loop's launcher: every pool here has the Slurm one.
+// (A local one, closed at the end of one test, would reap the zombie srun
+// of another: it reaps what its process left in other process groups.)
+type noLauncher struct{}
+
+func (noLauncher) Launch(*pool.Command) (pool.Process, error) {
+	return nil, errors.New("not on Slurm")
 }
 
 func run(t *testing.T, p *pool.Pool, jobs ...*pool.Job) {

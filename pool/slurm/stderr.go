@@ -23,9 +23,9 @@ import (
 //
 // What cannot be told apart: a line of the job's own stderr that looks
 // like one of srun's forms (a job that runs srun itself, say) is read, and
-// dropped, as srun's; so is one that starts with "srun: " once the task
-// has ended or expool is ending it, when srun talks. Before srun says it
-// launches the task, a job prints nothing.
+// dropped, as srun's; so is any line that starts with "srun: " while
+// expool ends the job, when srun talks most. Before srun says it launches
+// the task, a job prints nothing.
 
 // filter reads srun's stderr for one attempt.
 type filter struct {
@@ -34,11 +34,10 @@ type filter struct {
 	r   *os.File // srun's stderr, read end
 	rep report   // what srun said; read once done is closed
 
-	held     []byte   // the start of a line that may be Slurm's
-	midLine  bool     // the last byte passed on was not a newline
-	finished bool     // srun said how the task ended
-	early    [][]byte // srun's error lines before the task was launched
-	buf      []byte   // what to pass on, written once per read
+	held    []byte   // the start of a line that may be Slurm's
+	midLine bool     // the last byte passed on was not a newline
+	early   [][]byte // srun's error lines before the task was launched
+	buf     []byte   // what to pass on, written once per read
 }
 
 // report is what srun said about the attempt.
@@ -54,8 +53,11 @@ type report struct {
 const maxHeld = 4096
 
 var (
-	reQueued    = regexp.MustCompile(`^srun: job (\d+) queued and waiting for resources`)
-	reJobID     = regexp.MustCompile(`^srun: jobid (\d+): `)
+	reQueued = regexp.MustCompile(`^srun: job (\d+) queued and waiting for resources`)
+	reJobID  = regexp.MustCompile(`^srun: jobid (\d+): `)
+	// What srun -v says once the task is launched, but for errors and
+	// its plugins' lines.
+	reSrunTalk  = regexp.MustCompile(`^srun: (?:(?:Force Terminated|Complete|Terminating|Cancelled) |Job step aborted|got SIG|forcing job termination|sending Ctrl-C|interrupt \(one more|Job allocation \d+ has been revoked|Received task exit|Step created for|Job \d+ step creation)`)
 	rePlugin    = regexp.MustCompile(`^srun: [a-z_]+/[a-z_0-9]+: `)
 	reStepWait  = regexp.MustCompile(`^srun: Job \d+ step creation (?:temporarily|still) disabled`)
 	reLaunching = regexp.MustCompile(`^srun: launching StepId=(\d+)(?:\+\d+)?\.(\d+) `)
@@ -175,14 +177,12 @@ func (f *filter) line(raw []byte) {
 		if sig, ok := signalNamed(m[1]); ok {
 			rep.signals = append(rep.signals, sig)
 		}
-		f.finished = true
 		return
 	}
 	if m := reStatus.FindStringSubmatch(text); m != nil {
 		if ws, err := strconv.ParseUint(m[1], 16, 32); err == nil {
 			rep.statuses = append(rep.statuses, syscall.WaitStatus(ws))
 		}
-		f.finished = true
 		return
 	}
 	if rePlugin.MatchString(text) {
@@ -226,9 +226,9 @@ func (f *filter) line(raw []byte) {
 		f.early = append(f.early, append([]byte(nil), raw...))
 	case isError, strings.HasPrefix(text, "srun: Warning"), strings.HasPrefix(text, "srun: warning"):
 		f.buf = append(f.buf, raw...)
-	case rep.launched && !f.finished && !f.p.terminating():
-		// While the task runs, srun is quiet but when it is ending it: a
-		// line like this is the job's.
+	case rep.launched && !reSrunTalk.MatchString(text) && !f.p.terminating():
+		// Once the task is launched, srun says little, but when it is ended:
+		// a line like this is the job's.
 		f.buf = append(f.buf, raw...)
 	}
 	// The rest is srun's verbose talk.
