@@ -137,14 +137,39 @@ var jobType = &object[*jobObj]{
 			},
 			set: func(o *jobObj, v lua.LValue) string {
 				if v == lua.LNil {
-					o.job.Extra = nil
+					if o.job.Extra != nil {
+						o.job.Extra.LauncherArgs = nil
+					}
 					return ""
 				}
 				args, msg := stringList(v)
 				if msg == "" {
-					o.job.Extra = &pool.JobExtra{LauncherArgs: args}
+					o.job.More().LauncherArgs = args
 				}
 				return msg
+			}},
+		"retries": {spec: true,
+			get: func(o *jobObj) lua.LValue {
+				if o.job.Extra == nil {
+					return lua.LNumber(0)
+				}
+				return lua.LNumber(o.job.Extra.Retries)
+			},
+			set: func(o *jobObj, v lua.LValue) string {
+				if v == lua.LNil {
+					if o.job.Extra != nil {
+						o.job.Extra.Retries = 0
+					}
+					return ""
+				}
+				n, ok := toInt(v, 0, math.MaxInt32)
+				if !ok {
+					return "must be an integer ≥ 0, " + got(v)
+				}
+				if n > 0 || o.job.Extra != nil {
+					o.job.More().Retries = n
+				}
+				return ""
 			}},
 
 		"status": {get: func(o *jobObj) lua.LValue { return statusValue(o.job.Status) }},

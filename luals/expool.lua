@@ -47,6 +47,7 @@
 ---@field stderr? expool.Output where stderr goes; STDOUT: with stdout
 ---@field env? table<string, string|number> variables added to, or replacing in, expool's environment
 ---@field slurm? (string|number)[] srun options for this job, after its pool's (ignored by the local launcher)
+---@field retries? integer times the job starts again after it ended "failed"; default 0
 
 ---A job: an OS process (or a stub) to run in a pool.
 ---@class expool.Job: expool.JobSpec

@@ -204,6 +204,9 @@ func (l *Loop) ended(a *execution) {
 	l.end(j, o)
 	if l.again(j, o) {
 		j.Restarts++
+		if o.status == StatusFailed {
+			j.Extra.retried++
+		}
 		l.start(j)
 		return
 	}
@@ -223,11 +226,14 @@ func (l *Loop) end(j *Job, o outcome) {
 }
 
 // again reports whether j, whose attempt ended with o, runs again: after a
-// timeout, while it has restarts left. It never does once mayRun says no.
+// timeout, while it has restarts left; after a failure, while it has retries
+// left. It never does once mayRun says no.
 func (l *Loop) again(j *Job, o outcome) bool {
 	switch o.status {
 	case StatusTimeout:
-		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) && l.mayRun(j)
+		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts-j.retried() < j.MaxRestarts) && l.mayRun(j)
+	case StatusFailed:
+		return j.Extra != nil && j.Extra.retried < j.Extra.Retries && l.mayRun(j)
 	}
 	return false
 }

@@ -31,7 +31,7 @@ type Job struct {
 	Env     map[string]string // added to, or replacing in, expool's environment
 
 	Timeout          time.Duration // from the process start; 0: none
-	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited
+	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited (retries are not counted)
 	RestartOnTimeout bool          // restart rather than end on timeout
 	// Resumed: the job was done in an earlier run (Loop.Resume) and did not
 	// run. (The booleans sit together, so that a Job stays 256 bytes.)
@@ -72,6 +72,27 @@ type JobExtra struct {
 	// LauncherArgs are arguments for the launcher itself (srun's options,
 	// after the pool's); the local launcher ignores them.
 	LauncherArgs []string
+	// Retries is how many times the job starts again after an attempt
+	// that ended "failed"; each retry counts in Job.Restarts.
+	Retries int
+
+	retried int // retries so far
+}
+
+// More returns j.Extra, made if it is nil.
+func (j *Job) More() *JobExtra {
+	if j.Extra == nil {
+		j.Extra = &JobExtra{}
+	}
+	return j.Extra
+}
+
+// retried is how many of j's restarts were retries after a failure.
+func (j *Job) retried() int {
+	if j.Extra == nil {
+		return 0
+	}
+	return j.Extra.retried
 }
 
 // Attempt is what the pool records of one run of a job's process, or of a

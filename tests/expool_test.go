@@ -249,5 +249,5 @@ var slurmScripts = []string{
 	"bad_input", "callback_error", "callbacks", "cli", "env_workdir",
 	"example_chain", "example_demo", "example_sweep",
 	"globals", "main_error", "odd_orders", "os_exit", "outputs", "pool",
-	"random", "startdelay", "tasks",
+	"random", "retries", "startdelay", "tasks",
 }
