@@ -82,15 +82,17 @@ func runScripts(t *testing.T, launcher string, files []string) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SCRIPTS", scripts)
 			env.Setenv(launcherEnv, launcher)
+			env.Setenv("NOSLURMPATH", pathWithout(env.Getenv("PATH"), "srun"))
 			// Children of a race-enabled test binary would each sleep 1s at exit.
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":   cmdStatus,
-			"waitfile": cmdWaitfile,
-			"nogroup":  cmdNogroup,
-			"dead":     cmdDead,
+			"status":    cmdStatus,
+			"waitfile":  cmdWaitfile,
+			"nogroup":   cmdNogroup,
+			"dead":      cmdDead,
+			"slurmgone": cmdSlurmGone,
 		},
 	})
 }
@@ -196,6 +198,36 @@ func cmdDead(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// pathWithout is path without the directories that hold cmd.
+func pathWithout(path, cmd string) string {
+	var dirs []string
+	for _, dir := range filepath.SplitList(path) {
+		if _, err := os.Stat(filepath.Join(dir, cmd)); err != nil {
+			dirs = append(dirs, dir)
+		}
+	}
+	return strings.Join(dirs, string(filepath.ListSeparator))
+}
+
+// cmdSlurmGone waits, at most 30 s, until squeue shows no job or step of
+// expool's whose name contains the text in FILE: slurmgone FILE
+func cmdSlurmGone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: slurmgone FILE")
+	}
+	part := strings.TrimSpace(ts.ReadFile(args[0]))
+	if part == "" {
+		ts.Fatalf("%s is empty", args[0])
+	}
+	left, err := slurmtest.WaitGone(part, 30*time.Second)
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	if len(left) > 0 {
+		ts.Fatalf("squeue still shows, after 30 s:\n%s", strings.Join(left, "\n"))
+	}
+}
+
 func atoi(ts *testscript.TestScript, s string) int {
 	n, err := strconv.Atoi(s)
 	if err != nil {
@@ -238,7 +270,7 @@ func TestEveryExampleIsTested(t *testing.T) {
 // proctrack/linuxproc, the test cluster's, misses those orphaned.
 func TestScriptsOnSlurm(t *testing.T) {
 	slurmtest.Skip(t)
-	var files []string
+	files, _ := filepath.Glob("testdata/slurm/*.txtar") // those of Slurm's own
 	for _, name := range slurmScripts {
 		files = append(files, "testdata/"+name+".txtar")
 	}

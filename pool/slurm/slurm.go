@@ -172,16 +172,18 @@ func (l *Launcher) argv(c *pool.Command, name, dir string) []string {
 
 // workdir is the absolute working directory of a job, checked.
 func workdir(dir string) (string, error) {
+	if dir != "" {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return "", fmt.Errorf("workdir: %w", err)
+		}
+		if !fi.IsDir() {
+			return "", fmt.Errorf("workdir %s: not a directory", dir)
+		}
+	}
 	abs, err := filepath.Abs(dir) // "" is expool's own
 	if err != nil {
 		return "", fmt.Errorf("workdir: %w", err)
-	}
-	fi, err := os.Stat(abs)
-	if err != nil {
-		return "", fmt.Errorf("workdir: %w", err)
-	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("workdir %s: not a directory", dir)
 	}
 	return abs, nil
 }

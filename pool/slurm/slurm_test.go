@@ -3,6 +3,8 @@ package slurm
 import (
 	"context"
 	"errors"
+	"fmt"
+	"golang.org/x/sys/unix"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,10 +25,20 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		testproc.Main()
 	}
+	if len(os.Args) == 3 && os.Args[1] == watchdogArg {
+		if err := Watchdog(os.Args[2], os.Stdin); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	// The forkers live as long as the process, by design.
 	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"),
 		goleak.IgnoreTopFunction("expool/pool/slurm.forker"))
 }
+
+// watchdogArg runs the test binary as the launcher's watchdog.
+const watchdogArg = "--slurm-watchdog"
 
 // child is a job that runs testproc with args.
 func child(name string, args ...string) *pool.Job {
@@ -352,4 +364,52 @@ func slurmConf() string {
 		return c
 	}
 	return "/etc/slurm/slurm.conf"
+}
+
+// When expool dies and takes srun and its shepherd with it, only the
+// watchdog is left to cancel the job: it does, once its pipe from expool
+// ends without a goodbye. (The launcher here is used without a loop, so
+// that nothing waits for srun and cancels the job once it has died.)
+func TestWatchdog(t *testing.T) {
+	slurmtest.Skip(t)
+	t.Parallel()
+	l, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Watchdog = []string{os.Args[0], watchdogArg}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	proc, err := l.Launch(&pool.Command{Name: "orphaned", Args: []string{os.Args[0], "sleep", "300"},
+		Env: append(os.Environ(), childEnv+"=1"), Stdin: devnull, Stdout: devnull, Stderr: devnull,
+		LauncherArgs: []string{"--hold"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := slurmtest.JobID("-orphaned"); err == nil {
+			break
+		} else if err != slurmtest.ErrNone || time.Now().After(deadline) {
+			t.Fatalf("the held job is not in squeue: %v", err)
+		}
+	}
+	// As if expool were killed: its end of the pipe closes, and srun's
+	// process group dies, srun's shepherd (which would cancel the job) with it.
+	l.mu.Lock()
+	l.dogPipe.Close()
+	l.mu.Unlock()
+	pid := proc.Pid()
+	if err := unix.Kill(-pid, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	unix.Wait4(pid, nil, 0, nil)
+	<-proc.(*process).done
+	left, err := slurmtest.WaitGone("expool-"+l.Run()+"-", 30*time.Second)
+	if err != nil || len(left) > 0 {
+		t.Errorf("squeue still shows the run's job 30 s after the watchdog's pipe ended: %v %v", left, err)
+	}
+	l.Close()
 }
