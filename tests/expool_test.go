@@ -279,7 +279,7 @@ func TestScriptsOnSlurm(t *testing.T) {
 
 var slurmScripts = []string{
 	"bad_input", "callback_error", "callbacks", "cli", "env_workdir",
-	"example_chain", "example_demo", "example_sweep",
+	"example_chain", "example_demo", "example_slurm", "example_sweep",
 	"globals", "main_error", "odd_orders", "os_exit", "outputs", "pool",
 	"random", "retries", "startdelay", "tasks",
 }
