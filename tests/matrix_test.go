@@ -138,9 +138,14 @@ func runCell(t *testing.T, launcher string, path stopPath, kind jobKind) {
 	}
 	// A name of its own, to find the cell's job in squeue.
 	name := fmt.Sprintf("cell-%s-%s-%d", path.name, kind.name, time.Now().UnixNano())
+	// On Slurm, srun takes a while to start a task, and scancel and
+	// slurmstepd to deliver a signal: longer timeouts and grace.
 	timeouts := "0.3"
 	if launcher == "slurm" {
 		timeouts = "1"
+		if path.killgrace == "" {
+			killgrace = "1"
+		}
 	}
 	script := fmt.Sprintf(matrixScript, timeouts, killgrace, path.before, name, kind.args, kind.extra, path.job, ready, path.after)
 	if err := os.WriteFile(filepath.Join(dir, "cell.lua"), []byte(script), 0o666); err != nil {

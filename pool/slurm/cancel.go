@@ -14,18 +14,22 @@ import (
 	"time"
 )
 
-// canceller runs scancel for a launcher. Requests that come while one
-// scancel runs wait for the next, and go together: terminating a pool of a
-// hundred running jobs costs one scancel, not a hundred. Its goroutine runs
-// only while there is work.
+// canceller runs scancel for a launcher: each request at once, in a scancel
+// of its own, while fewer than maxScancels run; past that, the requests
+// wait for the next free one and go together: terminating a pool of a
+// hundred running jobs costs a few scancels, not a hundred. Its goroutines
+// run only while there is work.
 type canceller struct {
 	scancel, squeue string
 
 	mu      sync.Mutex
 	queue   map[string][]request // by scancel's --signal; "" cancels
-	running bool
-	idle    *sync.Cond // broadcast when the goroutine stops
+	running int                  // goroutines running scancel
+	idle    *sync.Cond           // broadcast when none runs
 }
+
+// maxScancels bounds the scancels at once.
+const maxScancels = 4
 
 // scancelTimeout bounds one scancel or squeue: they try for about 20 s when
 // slurmctld does not answer.
@@ -62,8 +66,8 @@ func (c *canceller) add(sig string, r request) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.queue[sig] = append(c.queue[sig], r)
-	if !c.running {
-		c.running = true
+	if c.running < maxScancels {
+		c.running++
 		go c.run()
 	}
 }
@@ -73,7 +77,7 @@ func (c *canceller) run() {
 		c.mu.Lock()
 		q := c.queue
 		if len(q) == 0 {
-			c.running = false
+			c.running--
 			c.idle.Broadcast()
 			c.mu.Unlock()
 			return
@@ -105,7 +109,7 @@ func (c *canceller) run() {
 // stop waits until the requests made so far have been carried out.
 func (c *canceller) stop() {
 	c.mu.Lock()
-	for c.running {
+	for c.running > 0 {
 		c.idle.Wait()
 	}
 	c.mu.Unlock()

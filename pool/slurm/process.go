@@ -223,9 +223,11 @@ func (p *process) Wait() (pool.Exit, error) {
 		go reapGroup(p.pid) // the shepherd is still at work
 	}
 	rep := &p.filter.rep
-	if terminated || !ws.Exited() || ws.ExitStatus() != 0 {
-		// A backstop: what expool ended, or what ended oddly, leaves
-		// nothing in Slurm.
+	reported := len(rep.statuses) > 0 || len(rep.signals) > 0
+	if !ws.Exited() || rep.launched && !reported || !rep.launched && terminated {
+		// A backstop: srun was killed, or did not see its task end, or
+		// expool ended its wait for resources. (An srun that reports its
+		// task's end has ended its job.)
 		if target := p.cancelTarget(); target != "" {
 			p.launcher.cancel.cancelJob(target)
 		}
