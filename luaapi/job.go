@@ -212,7 +212,9 @@ var jobType = &object[*jobObj]{
 		"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
 		"rusage": {get: func(o *jobObj) lua.LValue {
 			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				if !a.Exited() || a.PID == 0 || a.Rusage.Unknown {
+				// A stub has none; a resumed job, the one it had; one on Slurm, none
+				// known.
+				if !a.Exited() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) || a.Rusage.Unknown {
 					return lua.LNil
 				}
 				t := o.s.L.CreateTable(0, 3)
