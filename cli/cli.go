@@ -307,7 +307,6 @@ func (s *slurmLauncher) close() {
 	}
 }
 
-
 // statusRecordsLost is the exit status of a run whose job log, captured
 // output or timeline could not all be written (sysexits.h's EX_IOERR).
 const statusRecordsLost = 74
