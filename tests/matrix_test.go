@@ -142,7 +142,7 @@ func runCell(t *testing.T, launcher string, path stopPath, kind jobKind) {
 	// slurmstepd to deliver a signal: longer timeouts and grace.
 	timeouts := "0.3"
 	if launcher == "slurm" {
-		timeouts = "1"
+		timeouts = "2"
 		if path.killgrace == "" {
 			killgrace = "1"
 		}
