@@ -413,3 +413,50 @@ func TestWatchdog(t *testing.T) {
 	}
 	l.Close()
 }
+
+// srun's command line: the resources the job asks for, a time limit a
+// minute past its timeout, --exact inside an allocation, the pool's and
+// the job's options last.
+func TestArgv(t *testing.T) {
+	l := &Launcher{}
+	c := &pool.Command{Args: []string{"solver", "-x"}, CPUs: 4, MemLimit: 3<<30 + 1, Timeout: 90 * time.Second,
+		LauncherArgs: []string{"--partition=p", "--exclusive"}}
+	got := strings.Join(l.argv(c, "expool-r-1-j", "/w"), " ")
+	want := "srun -v --job-name=expool-r-1-j --chdir=/w --ntasks=1 --cpus-per-task=4 --mem=3073M --time=3 --partition=p --exclusive -- solver -x"
+	if got != want {
+		t.Errorf("argv\n%s\nwant\n%s", got, want)
+	}
+	l.allocation = "42"
+	got = strings.Join(l.argv(&pool.Command{Args: []string{"true"}}, "n", "/"), " ")
+	if want := "srun -v --job-name=n --chdir=/ --ntasks=1 --exact -- true"; got != want {
+		t.Errorf("argv in an allocation\n%s\nwant\n%s", got, want)
+	}
+}
+
+// The CPUs and memory a job asks for reach Slurm.
+func TestResources(t *testing.T) {
+	p, _ := setup(t, pool.Config{})
+	j := &pool.Job{Name: "resources", Args: []string{"sh", "-c",
+		`echo "$SLURM_CPUS_PER_TASK $(scontrol show job "$SLURM_JOB_ID" | grep -o 'MinMemoryNode=[^ ]*')"`},
+		Stdout: pool.Pipe, MaxRestarts: -1}
+	l := p.Launcher
+	p.Launcher = resources{l, 2, 300 << 20}
+	run(t, p, j)
+	p.Launcher = l
+	if string(j.Last.Output) != "2 MinMemoryNode=300M\n" {
+		t.Errorf("the task saw cpus and memory %q, want 2 and 300M", j.Last.Output)
+	}
+}
+
+// resources is a launcher that sets a Command's CPUs and MemLimit, as the
+// pool does for jobs that ask for them.
+type resources struct {
+	pool.Launcher
+	cpus int
+	mem  int64
+}
+
+func (r resources) Launch(c *pool.Command) (pool.Process, error) {
+	c.CPUs, c.MemLimit = r.cpus, r.mem
+	return r.Launcher.Launch(c)
+}
