@@ -93,7 +93,7 @@ func New(loop *pool.Loop, opts Options) *Script {
 		s.launcher = "local"
 	}
 	if s.slurm == nil {
-		s.slurm = func() (pool.Launcher, error) { return nil, errors.New("expool was built without it") }
+		s.slurm = func() (pool.Launcher, error) { return nil, errors.New("this expool has no Slurm launcher") }
 	}
 	if s.workers <= 0 {
 		s.workers = max(runtime.NumCPU()-1, 1)
