@@ -6,6 +6,7 @@ package tests
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	"expool/cli"
 	"expool/internal/slurmtest"
 	"expool/internal/testproc"
+	"expool/pool/local"
 )
 
 func TestMain(m *testing.M) {
@@ -86,6 +88,13 @@ func runScripts(t *testing.T, launcher string, files []string) {
 			// Children of a race-enabled test binary would each sleep 1s at exit.
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return nil
+		},
+		// [portable]: the portable launcher runs the jobs (see pool/local).
+		Condition: func(cond string) (bool, error) {
+			if cond == "portable" {
+				return local.Portable, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":    cmdStatus,
@@ -170,7 +179,7 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 	if len(groups) == 0 {
 		ts.Fatalf("no process groups in %v", args)
 	}
-	left := testproc.GroupMembers(groups...)
+	left := testproc.Left(groups...)
 	if ts.Getenv(launcherEnv) == "slurm" {
 		left = waitInitReaps(groups)
 	}
