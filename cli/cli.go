@@ -28,6 +28,11 @@
 //     and only post events to the loop. The local launcher adds, on Linux,
 //     the forker thread that forks every job and the sweeps' timers.
 //   - The watchdog is a process of its own (expool --watchdog PID).
+//   - On Slurm (pool/slurm), each attempt's srun has, besides the goroutine
+//     that waits for it, one that reads its stderr, and scancel runs on
+//     goroutines of the launcher's (at most four); none touches the loop but
+//     through the events the pool posts. Its watchdog is a process of its
+//     own too (expool --slurm-watchdog RUN).
 package cli
 
 import (
@@ -45,13 +50,18 @@ import (
 	"expool/luaapi"
 	"expool/pool"
 	"expool/pool/local"
+	"expool/pool/slurm"
 )
 
 // Version is expool's version.
 const Version = "0.1.0"
 
-// watchdogFlag runs expool as its own watchdog; it is not for users.
-const watchdogFlag = "--watchdog"
+// watchdogFlag runs expool as its own watchdog, and slurmWatchdogFlag as
+// the Slurm launcher's; they are not for users.
+const (
+	watchdogFlag      = "--watchdog"
+	slurmWatchdogFlag = "--slurm-watchdog"
+)
 
 const usage = `usage: expool [options] script.lua [args...]
        expool [options] -e 'lua code' [args...]
@@ -87,6 +97,8 @@ Options:
                     127.0.0.1 only; with a HOST, a request needs the token
                     in the address that expool prints on stderr; PORT 0 is
                     any free port
+  --launcher NAME   where the jobs of pools that name no launcher run:
+                    local (the default), or slurm (each attempt one srun)
   -h, --help        show this help and exit
   --version         show the version and exit
 
@@ -109,6 +121,13 @@ The Lua API: README.md, or 'go doc expool/luaapi'.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == watchdogFlag {
 		return watchdog(args[1], stdin, stderr)
+	}
+	if len(args) == 2 && args[0] == slurmWatchdogFlag {
+		if err := slurm.Watchdog(args[1], stdin); err != nil {
+			fmt.Fprintf(stderr, "expool: watchdog: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	cmd, status := parse(args, stdin, stdout, stderr)
 	if cmd == nil {
@@ -135,10 +154,11 @@ func watchdog(pid string, stdin io.Reader, stderr io.Writer) int {
 
 // command is what the command line asks for: a script to run, and how.
 type command struct {
-	name    string // the script's chunk name: its file, "stdin" or "(command line)"
-	src     []byte
-	args    []string // the script's arguments
-	records recordOptions
+	name     string // the script's chunk name: its file, "stdin" or "(command line)"
+	src      []byte
+	args     []string // the script's arguments
+	records  recordOptions
+	launcher string // of pools that name none: "local" or "slurm"
 }
 
 // parse reads the command line and the script. It returns nil and the exit
@@ -162,6 +182,7 @@ func parse(args []string, stdin io.Reader, stdout, stderr io.Writer) (*command, 
 	fs.BoolVar(&rec.summary, "summary", false, "")
 	fs.StringVar(&rec.timeline, "timeline", "", "")
 	fs.StringVar(&rec.webui, "webui", "", "")
+	fs.StringVar(&cmd.launcher, "launcher", "local", "")
 	opts, afterCode := splitAtCode(fs, args)
 	if err := fs.Parse(opts); err != nil {
 		return nil, usageError(stderr, optionError(err, args))
@@ -202,13 +223,25 @@ func parse(args []string, stdin io.Reader, stdout, stderr io.Writer) (*command, 
 	if err := rec.check(fs); err != nil {
 		return nil, usageError(stderr, err.Error())
 	}
+	switch cmd.launcher {
+	case "local":
+	case "slurm":
+		if _, err := slurm.New(); err != nil {
+			fmt.Fprintf(stderr, "expool: --launcher slurm: %v\n", err)
+			return nil, 2
+		}
+	default:
+		return nil, usageError(stderr, fmt.Sprintf("--launcher must be local or slurm, got %q", cmd.launcher))
+	}
 	return cmd, 0
 }
 
-// run runs the script on a loop of its own, on the local launcher, with the
-// records observing it, finishes the records, and returns the exit status.
-// The launcher is closed last, once every job has ended and the loop is
-// closed.
+// run runs the script on a loop of its own, on the local launcher (and
+// Slurm's, for the pools that ask for it), with the records observing it,
+// finishes the records, and returns the exit status. The local launcher is
+// closed last, once every job has ended and the loop is closed; the Slurm
+// launcher before, while signals are still handled, since it sweeps
+// Slurm's queue.
 func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 	executable, err := os.Executable()
 	if err != nil {
@@ -232,14 +265,48 @@ func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 	if f, ok := stderr.(*os.File); ok {
 		loop.Stderr = f
 	}
-	script := luaapi.New(loop, luaapi.Options{Stdout: recs.stdout, Stderr: recs.stderr, Executable: executable, Workers: recs.options.workers})
+	onSlurm := &slurmLauncher{executable: executable, stderr: recs.stderr}
+	script := luaapi.New(loop, luaapi.Options{Stdout: recs.stdout, Stderr: recs.stderr, Executable: executable,
+		Workers: recs.options.workers, DefaultLauncher: cmd.launcher, Slurm: onSlurm.get})
 	defer script.Close()
 
 	stop := handleSignals(script)
 	defer stop()
+	defer onSlurm.close()
 	recs.startProgress()
 	status := script.Run(cmd.name, cmd.src, cmd.args)
 	return recs.finish(status, cmd.name, stderr)
+}
+
+// slurmLauncher makes the Slurm launcher when a pool first needs it, once.
+type slurmLauncher struct {
+	executable string
+	stderr     io.Writer
+	l          *slurm.Launcher
+	err        error
+}
+
+// get returns the launcher, or why there is none.
+func (s *slurmLauncher) get() (pool.Launcher, error) {
+	if s.l == nil && s.err == nil {
+		s.l, s.err = slurm.New()
+		if s.err == nil {
+			s.l.Watchdog = []string{s.executable, slurmWatchdogFlag}
+			s.l.Stderr = s.stderr
+		}
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.l, nil
+}
+
+// close closes the launcher, if there is one: it cancels what Slurm's queue
+// still holds of the run.
+func (s *slurmLauncher) close() {
+	if s.l != nil {
+		s.l.Close()
+	}
 }
 
 // splitAtCode splits args after -e CODE: like python -c, -e ends expool's

@@ -1,7 +1,6 @@
 package pool_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -95,29 +94,5 @@ func TestPoolLauncher(t *testing.T) {
 	join(t, p)
 	if j.Status != pool.StatusError || !strings.Contains(j.Error, errLost.Error()) {
 		t.Errorf("status %s, error %q: not started by the pool's launcher", j.Status, j.Error)
-	}
-}
-
-// Seq numbers the jobs a loop executed, in order, across its pools,
-// whatever becomes of them; a job executed twice keeps its number.
-func TestSeq(t *testing.T) {
-	l := newLoop(t)
-	p := l.NewPool(pool.Config{Name: "a", Workers: 1})
-	q := l.NewPool(pool.Config{Name: "b", Workers: 1})
-	jobs := []*pool.Job{{Name: "stub"}, {Name: "lost", Args: []string{"x"}}, {Name: "other"}}
-	execute(t, p, jobs[0], jobs[1])
-	execute(t, q, jobs[2])
-	if err := p.Execute(jobs[0]); err != pool.ErrExecuted {
-		t.Fatalf("executing a job twice: %v", err)
-	}
-	p.Terminate(context.Background())
-	join(t, q)
-	for i, j := range jobs {
-		if j.Seq != uint32(i+1) {
-			t.Errorf("job %s: Seq %d, want %d", j.Name, j.Seq, i+1)
-		}
-	}
-	if j := (&pool.Job{Name: "never"}); j.Seq != 0 {
-		t.Errorf("a job never executed has Seq %d", j.Seq)
 	}
 }

@@ -19,7 +19,7 @@ type builder struct {
 	statusOf map[pool.Status]uint8
 
 	jobs  chunks[jobRec]
-	seq0  uint32 // the pool.Job.Seq before the first job's: a job's record is at its Seq - seq0 - 1
+	ids   map[*pool.Job]int32 // the unfinished jobs' records
 	tasks chunks[taskRec]
 	tids  map[*pool.Task]int32
 	pools []poolRec
@@ -51,6 +51,7 @@ func (b *builder) init() {
 	b.pids = map[*pool.Pool]uint16{}
 	b.running = map[int32]int{}
 	b.lastStatus = map[int32]pool.Status{}
+	b.ids = map[*pool.Job]int32{}
 	b.byStatus = map[pool.Status]int{}
 	b.tskMarked = map[int32]bool{}
 }
@@ -147,13 +148,10 @@ func (b *builder) syncTasks(j *pool.Job) {
 	}
 }
 
-// id is the index of j's record.
+// id is the index of j's record, which an unfinished job has.
 func (b *builder) id(j *pool.Job) (int32, bool) {
-	i := int64(j.Seq) - int64(b.seq0) - 1
-	if i < 0 || i >= int64(b.jobs.n) || j.Seq == 0 {
-		return 0, false
-	}
-	return int32(i), true
+	id, ok := b.ids[j]
+	return id, ok
 }
 
 func (b *builder) executed(j *pool.Job) {
@@ -161,13 +159,8 @@ func (b *builder) executed(j *pool.Job) {
 	if len(j.Args) == 0 {
 		r.flags |= flagStub
 	}
-	if b.jobs.n == 0 {
-		b.seq0 = j.Seq - 1
-	}
-	if j.Seq-b.seq0-1 != uint32(b.jobs.n) {
-		return // a job the view did not see executed: cannot happen (the loop tells every observer of every job)
-	}
 	id := int32(b.jobs.add(r, b.gen))
+	b.ids[j] = id
 	b.executedN++
 	b.pools[r.pool].executed++
 	b.sync(id, j)
@@ -235,9 +228,11 @@ func (b *builder) finished(j *pool.Job) {
 	b.byStatus[j.Status]++
 	b.finishedN++
 	b.pools[r.pool].finished++
+	delete(b.ids, j)
 	delete(b.lastStatus, id)
-	if b.finishedN == b.executedN {
-		b.lastStatus = map[int32]pool.Status{} // a map does not shrink
+	if len(b.ids) == 0 {
+		// Maps do not shrink: the next jobs get new ones.
+		b.ids, b.lastStatus = map[*pool.Job]int32{}, map[int32]pool.Status{}
 	}
 	b.syncTasks(j)
 }
