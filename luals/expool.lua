@@ -53,6 +53,8 @@
 ---@field size? number its size within its category (>= 0); 0: never chained
 ---@field slowdown? number > 0, default 1: for timeouts, size × slowdown is compared
 ---@field affinity? boolean false: not pinned to CPUs even if its pool pins jobs (default true)
+---@field slurm? (string|number)[] srun options for this job, after its pool's (ignored by the local launcher)
+---@field retries? integer times the job starts again after it ended "failed"; default 0
 
 ---A job: an OS process (or a stub) to run in a pool.
 ---@class expool.Job: expool.JobSpec
@@ -101,6 +103,14 @@
 ---@field memlimit? number GiB its running jobs may use together; 0 (default): none
 ---@field memsample? number seconds between samples of each running job's memory; default 0.1; 0: none
 ---@field affinity? integer CPUs of its own for each running job; workers is capped at the groups there are
+---@field launcher? "local"|"slurm" where jobs run; default: expool --launcher, else "local"
+---@field slurm? expool.SlurmSpec srun options for every job (ignored by the local launcher)
+
+---ExecPool{slurm={...}}: srun options for every job of the pool.
+---@class expool.SlurmSpec
+---@field partition? string srun --partition
+---@field account? string srun --account
+---@field args? (string|number)[] more srun options
 
 ---A pool of workers; its fields are read-only.
 ---@class expool.ExecPool
@@ -112,6 +122,7 @@
 ---@field memsample number seconds
 ---@field affinity integer? CPUs per job, nil if jobs are not pinned
 ---@field memory number GiB that its running jobs use, as last sampled
+---@field launcher "local"|"slurm"
 ---@field running integer jobs running, synchronous ones included
 ---@field pending integer jobs waiting for a worker
 ---@field failures expool.Job[] finished jobs whose status is not "done"

@@ -158,15 +158,19 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 		a.memory.expected = p.expected(j)
 	}
 	c := &Command{
-		Args:     j.Args,
-		Dir:      j.Workdir,
-		Env:      j.environ(cpus),
-		Stdin:    l.devnull,
-		Stdout:   out.stdout,
-		Stderr:   out.stderr,
-		CPUs:     p.Affinity,
-		MemLimit: a.memLimit,
-		Affinity: cpus,
+		Name:         j.Name,
+		Args:         j.Args,
+		Dir:          j.Workdir,
+		Env:          j.environ(cpus),
+		Stdin:        l.devnull,
+		Stdout:       out.stdout,
+		Stderr:       out.stderr,
+		Timeout:      j.Timeout,
+		CPUs:         p.Affinity,
+		MemLimit:     a.memLimit,
+		LauncherArgs: launcherArgs(p, j),
+		Affinity:     cpus,
+		Started:      func(t time.Time) { l.post(event{kind: evStarted, att: a, at: t}) },
 	}
 	if p.MemSample > 0 {
 		c.MemSample = p.MemSample
@@ -184,6 +188,14 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	return a, nil
 }
 
+// launcherArgs are the pool's launcher arguments, then the job's.
+func launcherArgs(p *Pool, j *Job) []string {
+	if j.Extra == nil || len(j.Extra.LauncherArgs) == 0 {
+		return p.LauncherArgs
+	}
+	return append(append([]string(nil), p.LauncherArgs...), j.Extra.LauncherArgs...)
+}
+
 // begin makes rec, j's new attempt (its Start and PID set, PID 0 for a
 // stub), its last, and tells the observers.
 func (l *Loop) begin(j *Job, rec *Attempt) {
@@ -195,20 +207,46 @@ func (l *Loop) begin(j *Job, rec *Attempt) {
 
 // run watches the running attempt a: a stop asked for meanwhile, its
 // timeout, its memory, its process's end. The pool holds back its next start
-// for j's startdelay.
+// for j's startdelay. A queued attempt (Slurm's) is timed from its command's
+// start (see started), and holds the pool back until then.
 func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
 	if a.pool.MemSample > 0 {
 		a.pool.track(a)
 	}
-	if j.Timeout > 0 {
-		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, "", false) })
+	_, queued := a.proc.(Queued)
+	if j.Timeout > 0 && !queued {
+		a.armTimeout(j.Timeout)
 	}
-	if j.StartDelay > 0 {
+	switch {
+	case j.StartDelay > 0 && queued:
+		j.pool.heldBy = a
+	case j.StartDelay > 0:
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
 	}
 	go a.wait(l)
+}
+
+// started handles a queued attempt whose command has started running, at t:
+// that is its start, and its timeout and startdelay count from then.
+func (l *Loop) started(a *execution, t time.Time) {
+	l.mu.Lock()
+	_, live := l.live[a]
+	l.mu.Unlock()
+	if !live {
+		return
+	}
+	j := a.job
+	j.Last.Start = t
+	if j.Timeout > 0 {
+		a.armTimeout(time.Until(t.Add(j.Timeout)))
+	}
+	if p := j.pool; p.heldBy == a {
+		p.heldBy = nil
+		p.holdUntil, p.holdArmed = t.Add(j.StartDelay), false
+		p.schedule()
+	}
 }
 
 // ended handles the end of a's process, which wait reported: the attempt
@@ -217,6 +255,9 @@ func (l *Loop) run(a *execution) {
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
 	j := a.job
+	if j.pool.heldBy == a {
+		j.pool.heldBy = nil // it never started: no startdelay
+	}
 	rec := j.Last
 	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
 	rec.Output, rec.ErrOutput = a.stdout, a.stderr
@@ -241,6 +282,9 @@ func (l *Loop) ended(a *execution) {
 		return
 	case l.again(j, o):
 		j.Restarts++
+		if o.status == StatusFailed {
+			j.Extra.retried++
+		}
 		l.start(j)
 		return
 	case o.status == StatusTimeout, o.status == StatusMemory:
@@ -262,16 +306,19 @@ func (l *Loop) end(j *Job, o outcome) {
 }
 
 // again reports whether j, whose attempt ended with o, runs again: after a
-// timeout, while it has restarts left (requeues do not count). It never does
-// once mayRun says no.
+// timeout, while it has restarts left (requeues and retries do not count);
+// after a failure, while it has retries left. It never does once mayRun says
+// no.
 func (l *Loop) again(j *Job, o outcome) bool {
 	switch o.status {
 	case StatusTimeout:
-		restarts := j.Restarts
+		restarts := j.Restarts - j.retried()
 		if j.Extra != nil {
 			restarts -= j.Extra.requeues
 		}
 		return j.RestartOnTimeout && (j.MaxRestarts < 0 || restarts < j.MaxRestarts) && l.mayRun(j)
+	case StatusFailed:
+		return j.Extra != nil && j.Extra.retried < j.Extra.Retries && l.mayRun(j)
 	}
 	return false
 }
@@ -286,18 +333,19 @@ type execution struct {
 	proc  Process
 	out   *outputs
 	grace time.Duration
-	timer *time.Timer // the job's timeout
+	timer *time.Timer // the job's timeout, once armed
 	start time.Time
 
 	memLimit    int64      // the job's, bytes
 	requeueable bool       // it holds a worker slot: the pool can requeue it
 	memory      execMemory // guarded by the pool's memory mutex
 
-	mu        sync.Mutex // guards reason, why, termSent and killTimer
+	mu        sync.Mutex // guards timer, reason, why, termSent, killTimer and over
 	reason    Status     // why expool stopped it: timeout, terminated, memory or requeued
 	why       string     // what Job.Error then says
 	termSent  bool
 	killTimer *time.Timer
+	over      bool // its process has ended
 
 	// Written by wait before it posts evEnded, read by the loop after.
 	stop           time.Time
@@ -337,6 +385,17 @@ func (a *execution) stopping() bool {
 	return a.termSent
 }
 
+// armTimeout terminates the attempt with status timeout in d, unless it has
+// ended or is being terminated.
+func (a *execution) armTimeout(d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.over || a.termSent || a.timer != nil {
+		return
+	}
+	a.timer = time.AfterFunc(d, func() { a.terminate(StatusTimeout, "", false) })
+}
+
 // outcome is how the ended attempt ended: error if its end is unknown (Wait
 // failed), else as expool stopped it, else by its exit status.
 func (a *execution) outcome() outcome {
@@ -362,10 +421,11 @@ func (a *execution) wait(l *Loop) {
 	if a.pool.MemSample > 0 {
 		a.pool.untrack(a)
 	}
+	a.mu.Lock()
+	a.over = true
 	if a.timer != nil {
 		a.timer.Stop()
 	}
-	a.mu.Lock()
 	if a.killTimer != nil {
 		a.killTimer.Stop()
 	}

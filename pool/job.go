@@ -36,7 +36,7 @@ type Job struct {
 	Env     map[string]string // added to, or replacing in, expool's environment
 
 	Timeout          time.Duration // from the process start; 0: none
-	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited
+	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited (retries are not counted)
 	RestartOnTimeout bool          // restart rather than end on timeout
 	// Resumed: the job was done in an earlier run (Loop.Resume) and did not
 	// run. (The booleans sit together, so that a Job stays 256 bytes.)
@@ -74,9 +74,16 @@ type Job struct {
 	Extra *JobExtra
 }
 
-// JobExtra are the spec fields of a job that few jobs set: its resources
-// and its relation to other jobs.
+// JobExtra are the spec fields of a job that few jobs set: its launcher's
+// arguments, its retries, its resources and its relation to other jobs.
 type JobExtra struct {
+	// LauncherArgs are arguments for the launcher itself (srun's options,
+	// after the pool's); the local launcher ignores them.
+	LauncherArgs []string
+	// Retries is how many times the job starts again after an attempt
+	// that ended "failed"; each retry counts in Job.Restarts.
+	Retries int
+
 	MemLimit int64 // bytes: over it the job is killed, status memory; 0: none
 	Mem      int64 // bytes the job is expected to use, for its pool's admission; 0: not given
 	// Category and Size relate jobs of one pool: when a job of a category
@@ -88,15 +95,24 @@ type JobExtra struct {
 	Slowdown float64 // 0 is 1
 	Unpinned bool    // not pinned to CPUs even if its pool pins jobs
 
+	retried  int // retries so far
 	requeues int // attempts the pool requeued for memory
 }
 
-// extra returns j.Extra, made if nil.
-func (j *Job) extra() *JobExtra {
+// More returns j.Extra, made if it is nil.
+func (j *Job) More() *JobExtra {
 	if j.Extra == nil {
 		j.Extra = &JobExtra{}
 	}
 	return j.Extra
+}
+
+// retried is how many of j's restarts were retries after a failure.
+func (j *Job) retried() int {
+	if j.Extra == nil {
+		return 0
+	}
+	return j.Extra.retried
 }
 
 // MemLimit is the job's memory limit in bytes; 0: none.

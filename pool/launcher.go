@@ -18,18 +18,22 @@ type Launcher interface {
 
 // Command is what a Launcher needs to start a job's process.
 type Command struct {
+	Name string   // the job's name
 	Args []string // argv; Args[0] is looked up in PATH
 	Dir  string   // working directory; "" is expool's
 	Env  []string // environment; nil is expool's
 	// Stdin, Stdout and Stderr are the files the process gets as fds 0, 1 and 2.
 	Stdin, Stdout, Stderr *os.File
 
-	// Resources. CPUs and MemLimit are what the job asks for, for a
-	// launcher that hands it to a scheduler (Slurm's --cpus-per-task and
-	// --mem); Affinity and MemSample are what the pool asks the launcher to
+	// Resources. Timeout, CPUs, MemLimit and LauncherArgs are what the job
+	// asks for, for a launcher that hands it to a scheduler (Slurm's --time,
+	// --cpus-per-task, --mem and its own options; the local launcher ignores
+	// them); Affinity and MemSample are what the pool asks the launcher to
 	// do itself.
-	CPUs     int   // CPUs per job (ExecPool's affinity); 0: unspecified
-	MemLimit int64 // bytes the job may use (Job's memlimit); 0: unspecified
+	Timeout      time.Duration // the job's timeout; 0: none
+	CPUs         int           // CPUs per job (ExecPool's affinity); 0: unspecified
+	MemLimit     int64         // bytes the job may use (Job's memlimit); 0: unspecified
+	LauncherArgs []string      // arguments for the launcher itself: the pool's, then the job's
 	// Affinity, if not empty, are the CPUs the process and its children are
 	// pinned to (a CPUPinner's groups).
 	Affinity []int
@@ -39,6 +43,21 @@ type Command struct {
 	// returned.
 	MemSample time.Duration
 	OnMemory  func(bytes int64)
+
+	// Started, set by the loop, is called by a launcher whose process waits
+	// (in a scheduler's queue) before the job's command runs, with the moment
+	// it starts running: the job's timeout counts from then, not from Launch.
+	// Such a launcher's Process implements Queued. Called at most once, from
+	// any goroutine.
+	Started func(time.Time)
+}
+
+// Queued is implemented by a Process whose command does not run as soon as
+// it is launched (srun waiting for Slurm to allocate resources): its launcher
+// calls Command.Started when it does.
+type Queued interface {
+	Process
+	Queued()
 }
 
 // MemorySampler is implemented by a Launcher that samples the memory of the
@@ -84,4 +103,7 @@ type Rusage struct {
 	Utime  time.Duration // user CPU time
 	Stime  time.Duration // system CPU time
 	MaxRSS int64         // peak resident set size, KiB
+	// Unknown: the launcher could not measure the job's own usage (srun is
+	// not told it), and the other fields are zero.
+	Unknown bool
 }

@@ -114,6 +114,7 @@ const (
 	evTaskTimeout                  // a task's timeout expired
 	evResume                       // a pool's startdelay is over
 	evSchedule                     // a pool's memory went down: try its queue again
+	evStarted                      // a queued attempt's command started running
 )
 
 type event struct {
@@ -123,6 +124,7 @@ type event struct {
 	status Status // for evFinish
 	task   *Task
 	pool   *Pool
+	at     time.Time // for evStarted
 }
 
 // post queues ev for the loop; it never blocks and is safe from any goroutine.
@@ -199,6 +201,8 @@ func (l *Loop) dispatch(ev event) {
 		ev.pool.schedule()
 	case evSchedule:
 		ev.pool.schedule()
+	case evStarted:
+		l.started(ev.att, ev.at)
 	}
 }
 

@@ -28,6 +28,9 @@ type Config struct {
 	// launcher's CPUGroups); Workers is capped at the number of groups. 0:
 	// no pinning.
 	Affinity int
+	// LauncherArgs are arguments for the launcher itself (srun's options)
+	// given to each of the pool's jobs, before the job's own.
+	LauncherArgs []string
 }
 
 // Defaults of Config.
@@ -44,16 +47,17 @@ type Pool struct {
 	Failures []*Job
 
 	loop        *Loop
-	queue       []*Job    // executed jobs waiting for a worker, and cancelled ones to skip
-	requeued    []*Job    // jobs requeued for memory, ahead of queue, the last first
-	queued      int       // pending jobs in queue and requeued
-	busy        int       // worker slots taken
-	running     int       // jobs whose status is running, synchronous ones included
-	unfinished  int       // executed jobs that have not finished
-	starting    []*Job    // jobs whose onstart (or their task's) is running, innermost last
-	terminating bool      // Terminate, or Join after its timeout, is under way
-	stopWhy     string    // why it is terminating, for Job.Error
-	holdUntil   time.Time // startdelay: no start before
+	queue       []*Job     // executed jobs waiting for a worker, and cancelled ones to skip
+	requeued    []*Job     // jobs requeued for memory, ahead of queue, the last first
+	queued      int        // pending jobs in queue and requeued
+	busy        int        // worker slots taken
+	running     int        // jobs whose status is running, synchronous ones included
+	unfinished  int        // executed jobs that have not finished
+	starting    []*Job     // jobs whose onstart (or their task's) is running, innermost last
+	terminating bool       // Terminate, or Join after its timeout, is under way
+	stopWhy     string     // why it is terminating, for Job.Error
+	holdUntil   time.Time  // startdelay: no start before
+	heldBy      *execution // startdelay: no start until this queued attempt's command starts
 	holdArmed   bool
 	since       time.Time // first Execute since the last Join
 
@@ -206,7 +210,7 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 // a callback of a job it starts: each round reads the pool afresh, and the
 // depth is bounded by the free workers.
 func (p *Pool) schedule() {
-	for p.queued > 0 {
+	for p.queued > 0 && p.heldBy == nil {
 		j := p.head()
 		if !p.admits(j) {
 			break
@@ -284,7 +288,7 @@ func (p *Pool) admits(j *Job) bool {
 // again (its onstart first) once admitted.
 func (p *Pool) requeue(j *Job) {
 	j.Restarts++
-	j.extra().requeues++
+	j.More().requeues++
 	j.Status = StatusPending
 	p.running--
 	j.slot = false

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"expool/internal/slurmtest"
 	"expool/internal/testproc"
 	"expool/pool/local"
 )
@@ -53,7 +55,7 @@ type stopPath struct {
 	status    string           // the job's final status
 	err       string           // job.error: a regular expression, "nil" for none
 	exit      int              // expool's exit status
-	linux     bool             // needs Linux's launcher (memory limits)
+	linux     bool             // needs Linux's local launcher (memory sampled)
 	restarts  int
 	killgrace string
 }
@@ -65,7 +67,7 @@ var stopPaths = []stopPath{
 	{name: "memlimit", job: "memlimit=100/1024,", flags: `"-grow", "5:0.01:2000", `, status: "memory", linux: true,
 		err: `memory 0\.\d+ GiB over the job's memlimit of 0\.0977 GiB`},
 	{name: "task-timeout", before: `local task = Task{name="t", timeout=TIMEOUT}`, job: "task=task,", timer: true, status: "terminated", err: `task "t" timed out`},
-	{name: "join-timeout", after: "pool:join(0.3)", status: "terminated", err: "pool join timed out"},
+	{name: "join-timeout", after: "pool:join(TIMEOUT)", status: "terminated", err: "pool join timed out"},
 	{name: "terminate", after: "pool:terminate()", status: "terminated", err: `pool:terminate\(\)`},
 	{name: "os.exit", after: "os.exit(3)", status: "terminated", err: `os\.exit`, exit: 3},
 	{name: "main-chunk-error", after: `error("boom")`, status: "terminated", err: "error in the main chunk", exit: 1},
@@ -82,7 +84,7 @@ local PIDS = "pids"
 local pool = ExecPool{workers=1, killgrace=%s, pipelimit=65536}
 %s
 local starts = 0
-local job = Job{name="cell", args=%s, %s %s
+local job = Job{name=%q, args=%s, %s %s
   onstart=function(j) starts = starts + 1 end,
   onfinish=function(j)
     local f = assert(io.open("finished", "a"))
@@ -102,24 +104,56 @@ const readyScript = `pool:execute(Job{name="ready", args={"testproc", "waitfile"
 io.open("armed", "w"):close()`
 
 func TestTerminationMatrix(t *testing.T) {
+	// The Slurm cells mostly wait for srun: they run slurmCells at a time,
+	// more than go test's -parallel, from goroutines of their own, before
+	// the local ones, whose timers are short (this subtest is not
+	// parallel: the parallel ones start when it has ended).
+	t.Run("slurm", func(t *testing.T) {
+		slurmtest.Skip(t)
+		var wg sync.WaitGroup
+		cells := make(chan struct{}, slurmCells)
+		for _, path := range stopPaths {
+			if path.linux {
+				continue // memory is sampled by the local launcher alone (on Slurm, memlimit is srun's --mem)
+			}
+			for _, kind := range jobKinds {
+				wg.Add(1)
+				cells <- struct{}{}
+				go func() {
+					defer func() { <-cells; wg.Done() }()
+					t.Run(path.name+"/"+kind.name, func(t *testing.T) { runCell(t, "slurm", path, kind) })
+				}()
+			}
+		}
+		wg.Wait()
+	})
 	for _, path := range stopPaths {
 		for _, kind := range jobKinds {
-			t.Run(path.name+"/"+kind.name, func(t *testing.T) {
+			t.Run("local/"+path.name+"/"+kind.name, func(t *testing.T) {
 				if path.linux && local.Portable {
 					t.Skip("memory limits need Linux's launcher")
 				}
 				t.Parallel()
-				runCell(t, path, kind)
+				runCell(t, "local", path, kind)
 			})
 		}
 	}
 }
 
+// slurmCells is how many cells of the matrix run on Slurm at once.
+const slurmCells = 4
+
 // runCell runs a cell; one whose timer fired before the job was set up runs
-// again with a timer twice as long, up to 4 times.
-func runCell(t *testing.T, path stopPath, kind jobKind) {
-	for timeout := 0.3; ; timeout *= 2 {
-		if runCellOnce(t, path, kind, timeout) || timeout > 2 {
+// again with a timer twice as long, up to 4 times. On Slurm, where srun
+// takes a while to start a task (a Task's or a join's timer counts that
+// time), the first timer is of a second.
+func runCell(t *testing.T, launcher string, path stopPath, kind jobKind) {
+	first := 0.3
+	if launcher == "slurm" {
+		first = 1
+	}
+	for timeout := first; ; timeout *= 2 {
+		if runCellOnce(t, launcher, path, kind, timeout) || timeout > 2*first {
 			return
 		}
 		t.Logf("the %gs timer fired before the job was set up: again, with a longer one", timeout)
@@ -129,7 +163,7 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 // runCellOnce runs a cell whose timer, if it has one, is of timeout seconds.
 // It reports false, and checks nothing, if that timer fired before the job
 // was set up.
-func runCellOnce(t *testing.T, path stopPath, kind jobKind, timeout float64) bool {
+func runCellOnce(t *testing.T, launcher string, path stopPath, kind jobKind, timeout float64) bool {
 	dir := t.TempDir()
 	killgrace := path.killgrace
 	if killgrace == "" {
@@ -143,14 +177,16 @@ func runCellOnce(t *testing.T, path stopPath, kind jobKind, timeout float64) boo
 	case path.timer:
 		ready = "" // the timer stops the job, set up or not
 	}
+	// A name of its own, to find the cell's job in squeue.
+	name := fmt.Sprintf("cell-%s-%s-%d", path.name, kind.name, time.Now().UnixNano())
 	seconds := strings.NewReplacer("TIMEOUT", fmt.Sprint(timeout))
 	args := strings.Replace(kind.args, `"testproc", `, `"testproc", `+path.flags, 1)
-	script := fmt.Sprintf(matrixScript, killgrace, seconds.Replace(path.before), args, kind.extra,
-		seconds.Replace(path.job), ready, path.after)
+	script := fmt.Sprintf(matrixScript, killgrace, seconds.Replace(path.before), name, args, kind.extra,
+		seconds.Replace(path.job), ready, seconds.Replace(path.after))
 	if err := os.WriteFile(filepath.Join(dir, "cell.lua"), []byte(script), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("expool", "cell.lua")
+	cmd := exec.Command("expool", "--launcher", launcher, "cell.lua")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	var stderr bytes.Buffer
@@ -175,9 +211,15 @@ func runCellOnce(t *testing.T, path stopPath, kind jobKind, timeout float64) boo
 	err := cmd.Wait()
 	elapsed := time.Since(begin)
 	_, pgids, pidsErr := testproc.ReadPids(filepath.Join(dir, "pids"))
+	left := func() []string {
+		if launcher == "slurm" {
+			return waitInitReaps(pgids)
+		}
+		return testproc.Left(pgids...)
+	}
 	if path.timer && len(pgids) < setUp {
 		// Inconclusive, but what was set up must be gone all the same.
-		if left := testproc.Left(pgids...); len(left) > 0 {
+		if left := left(); len(left) > 0 {
 			t.Errorf("left in the job's process groups:\n%s", strings.Join(left, "\n"))
 		}
 		return false
@@ -205,8 +247,34 @@ func runCellOnce(t *testing.T, path stopPath, kind jobKind, timeout float64) boo
 	if pidsErr != nil {
 		t.Fatal(pidsErr)
 	}
-	if left := testproc.Left(pgids...); len(left) > 0 {
+	if left := left(); len(left) > 0 {
 		t.Errorf("left in the job's process groups:\n%s", strings.Join(left, "\n"))
 	}
+	if launcher == "slurm" {
+		if left, err := slurmtest.Jobs("-" + name); err != nil || len(left) > 0 {
+			t.Errorf("squeue shows the cell's job after expool exited: %v %v", left, err)
+		}
+	}
 	return true
+}
+
+// waitInitReaps returns what is left in the process groups, but for the
+// zombies that init has yet to reap: on Slurm, a job's processes are
+// slurmstepd's descendants, and those it orphaned go to init. It waits for
+// those at most 10 s.
+func waitInitReaps(pgids []int) []string {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := testproc.GroupMembers(pgids...)
+		orphans := 0
+		for _, p := range left {
+			if strings.Contains(p, " state Z ppid 1 ") {
+				orphans++
+			}
+		}
+		if orphans == 0 || orphans < len(left) || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
