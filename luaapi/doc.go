@@ -199,6 +199,12 @@
 // elsewhere, or where /proc cannot be read, memlimit and affinity are
 // errors at ExecPool{} and Job{}, rather than limits that do nothing.
 //
+// On Slurm the cluster places and enforces: a pool's affinity=N is each
+// job's srun --cpus-per-task=N (none for a job with affinity=false), a job's
+// memlimit its --mem; job.peakmem and job.cpus are nil, pool.memory is 0,
+// workers is not capped, and a pool's memlimit, which needs samples, is an
+// error.
+//
 // # Callback order
 //
 // Callbacks run on one goroutine, the one that runs the script, never
@@ -278,7 +284,7 @@
 // the time it waited in Slurm's queue; SIGTERM reaches the task through
 // scancel, and SIGKILL, after killgrace, is srun's end; pid is srun's;
 // rusage is nil (srun is not told the task's usage); what Slurm refuses (a
-// partition, an account, resources) or a command the node cannot execute
+// partition, an account, resources, such as a memlimit no node has) or a command the node cannot execute
 // ends the job "error" with Slurm's message in job.error. A missing workdir
 // is an error before srun runs. When expool ends, nothing of the run is left
 // in squeue. README.md, "Running on a Slurm cluster", says more.

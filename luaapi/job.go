@@ -140,7 +140,7 @@ var jobType = specType("Job", "once the job is executed", (*jobObj).executed, ma
 			if msg := setGiB(&b, v); msg != "" {
 				return msg
 			}
-			if b > 0 {
+			if b > 0 && o.s.launcher != "slurm" { // Slurm enforces it (srun --mem)
 				if err := o.s.loop.MemoryError(); err != nil {
 					return "cannot be enforced: " + err.Error()
 				}

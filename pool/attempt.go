@@ -166,13 +166,13 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 		Stdout:       out.stdout,
 		Stderr:       out.stderr,
 		Timeout:      j.Timeout,
-		CPUs:         p.Affinity,
+		CPUs:         cpusPerJob(p, j),
 		MemLimit:     a.memLimit,
 		LauncherArgs: launcherArgs(p, j),
 		Affinity:     cpus,
 		Started:      func(t time.Time) { l.post(event{kind: evStarted, att: a, at: t}) },
 	}
-	if p.MemSample > 0 {
+	if p.sampled {
 		c.MemSample = p.MemSample
 		c.OnMemory = func(b int64) { l.sampled(a, b) }
 	}
@@ -186,6 +186,15 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	a.proc, a.start = proc, time.Now()
 	a.rec.Start, a.rec.PID = a.start, proc.Pid()
 	return a, nil
+}
+
+// cpusPerJob is how many CPUs j asks a scheduler for: its pool's affinity,
+// unless j is not pinned.
+func cpusPerJob(p *Pool, j *Job) int {
+	if !j.pinned() {
+		return 0
+	}
+	return p.Affinity
 }
 
 // launcherArgs are the pool's launcher arguments, then the job's.
@@ -212,7 +221,7 @@ func (l *Loop) begin(j *Job, rec *Attempt) {
 func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
-	if a.pool.MemSample > 0 {
+	if a.pool.sampled {
 		a.pool.track(a)
 	}
 	_, queued := a.proc.(Queued)
@@ -418,7 +427,7 @@ func (a *execution) outcome() outcome {
 func (a *execution) wait(l *Loop) {
 	a.exit, a.err = a.proc.Wait()
 	a.stop = time.Now()
-	if a.pool.MemSample > 0 {
+	if a.pool.sampled {
 		a.pool.untrack(a)
 	}
 	a.mu.Lock()

@@ -69,6 +69,18 @@ type MemorySampler interface {
 	MemoryError() error
 }
 
+// ResourceScheduler is implemented by a Launcher that hands what a job asks
+// for (Command.CPUs and Command.MemLimit) to a scheduler that grants and
+// enforces it (Slurm's --cpus-per-task and --mem). With such a launcher, a
+// pool's Affinity is the CPUs each job asks for, not CPUs that expool pins it
+// to, and a job's MemLimit is the memory it asks for, not a limit that expool
+// samples; a pool's MemLimit, which needs samples, is an error.
+type ResourceScheduler interface {
+	Launcher
+	// SchedulesResources marks the launcher; it does nothing.
+	SchedulesResources()
+}
+
 // CPUPinner is implemented by a Launcher that pins processes to CPUs
 // (Command.Affinity).
 type CPUPinner interface {

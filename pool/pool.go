@@ -60,6 +60,7 @@ type Pool struct {
 	heldBy      *execution // startdelay: no start until this queued attempt's command starts
 	holdArmed   bool
 	since       time.Time // first Execute since the last Join
+	sampled     bool      // its launcher samples its jobs' memory (MemSample)
 
 	mem    poolMemory                   // the running jobs' memory, as sampled
 	peaks  map[string]map[float64]int64 // category -> size -> the largest peak of its finished jobs
@@ -75,12 +76,14 @@ func (l *Loop) NewPool(c Config) (*Pool, error) {
 		c.Workers = 1
 	}
 	p := &Pool{Config: c, loop: l}
+	p.sampled = p.samplesMemory() == nil
 	if c.MemLimit > 0 {
 		if err := p.samplesMemory(); err != nil {
 			return nil, fmt.Errorf("memlimit: %w", err)
 		}
 	}
-	if c.Affinity > 0 {
+	_, scheduler := p.launcher().(ResourceScheduler)
+	if c.Affinity > 0 && !scheduler {
 		pinner, ok := p.launcher().(CPUPinner)
 		if !ok {
 			return nil, fmt.Errorf("affinity: the launcher cannot pin jobs to CPUs")
@@ -103,6 +106,9 @@ func (p *Pool) samplesMemory() error {
 		return errors.New("memory is not sampled (memsample is 0)")
 	}
 	sampler, ok := p.launcher().(MemorySampler)
+	if _, scheduler := p.launcher().(ResourceScheduler); !ok && scheduler {
+		return errors.New("the scheduler's jobs' memory is not sampled from here: give each job a memlimit, which the scheduler enforces")
+	}
 	if !ok {
 		return errors.New("the launcher cannot sample its jobs' memory")
 	}
@@ -166,7 +172,7 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 	if j.pool != nil {
 		return false, ErrExecuted
 	}
-	if j.MemLimit() > 0 {
+	if _, scheduler := p.launcher().(ResourceScheduler); j.MemLimit() > 0 && !scheduler {
 		if err := p.samplesMemory(); err != nil {
 			return false, fmt.Errorf("job %q: memlimit: %w", j.Name, err)
 		}
@@ -277,7 +283,7 @@ func (p *Pool) admits(j *Job) bool {
 		return false
 	case p.MemLimit > 0 && !p.memoryFits(j):
 		return false
-	case p.Affinity > 0 && j.pinned() && p.freeGroup() == nil:
+	case p.groups != nil && j.pinned() && p.freeGroup() == nil:
 		return false
 	}
 	return true

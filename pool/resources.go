@@ -243,7 +243,7 @@ groups:
 // runs unpinned).
 func (l *Loop) takeCPUs(j *Job) []int {
 	p := j.pool
-	if p.Affinity == 0 || !j.pinned() {
+	if p.groups == nil || !j.pinned() {
 		return nil
 	}
 	g := p.freeGroup()

@@ -313,3 +313,58 @@ func TestPoolMemLimitBySample(t *testing.T) {
 		t.Errorf("big: %s (%q), want memory", big.Status, big.Error)
 	}
 }
+
+// schedLauncher is a pool.ResourceScheduler (as Slurm's launcher is) that
+// records the Commands it is given; its processes exit at once.
+type schedLauncher struct {
+	inner *memLauncher
+	cmds  chan *pool.Command
+}
+
+func (l *schedLauncher) SchedulesResources() {}
+
+func (l *schedLauncher) Launch(c *pool.Command) (pool.Process, error) {
+	l.cmds <- c
+	p, err := l.inner.Launch(c)
+	if err == nil {
+		p.(*memProc).exit(0)
+	}
+	return p, err
+}
+
+// With a launcher that hands resources to a scheduler, a pool's affinity is
+// the CPUs each pinned job asks for and a job's memlimit the memory it asks
+// for; the pool pins nothing, samples nothing and does not cap its workers.
+func TestResourcesAskedOfAScheduler(t *testing.T) {
+	inner := &memLauncher{started: make(chan *memProc, 8)}
+	launcher := &schedLauncher{inner: inner, cmds: make(chan *pool.Command, 8)}
+	l, err := pool.NewLoop(launcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p := newPoolOf(t, l, pool.Config{Workers: 500, Affinity: 1000, MemSample: pool.DefaultMemSample})
+	if p.Workers != 500 {
+		t.Errorf("workers %d, want 500: the scheduler places the jobs", p.Workers)
+	}
+	pinned := &pool.Job{Name: "pinned", Args: []string{"pinned"}, MaxRestarts: -1}
+	pinned.More().MemLimit = 3 << 30
+	unpinned := &pool.Job{Name: "unpinned", Args: []string{"unpinned"}, MaxRestarts: -1}
+	unpinned.More().Unpinned = true
+	execute(t, p, pinned, unpinned)
+	join(t, p)
+	for _, want := range []struct {
+		name string
+		cpus int
+		mem  int64
+	}{{"pinned", 1000, 3 << 30}, {"unpinned", 0, 0}} {
+		c := <-launcher.cmds
+		if c.Args[0] != want.name || c.CPUs != want.cpus || c.MemLimit != want.mem || c.Affinity != nil || c.MemSample != 0 {
+			t.Errorf("%s: CPUs %d, MemLimit %d, Affinity %v, MemSample %v; want %d, %d, none, none",
+				c.Args[0], c.CPUs, c.MemLimit, c.Affinity, c.MemSample, want.cpus, want.mem)
+		}
+	}
+	if _, err := l.NewPool(pool.Config{MemLimit: 1 << 30, MemSample: pool.DefaultMemSample}); err == nil {
+		t.Errorf("a pool memlimit with a scheduler's launcher: no error")
+	}
+}
