@@ -152,8 +152,8 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	cpus := l.takeCPUs(j)
 	a := &execution{job: j, pool: p, out: out, grace: p.KillGrace, rec: &Attempt{CPUs: cpus},
 		memLimit: j.MemLimit(), requeueable: j.slot}
-	a.rec.run = a
-	a.memory.index = -1
+	a.memory = &execMemory{index: -1, mu: &p.mem.mu}
+	a.rec.mem = a.memory
 	if p.MemLimit > 0 {
 		a.memory.expected = p.expected(j)
 	}
@@ -272,7 +272,6 @@ func (l *Loop) ended(a *execution) {
 	rec.Output, rec.ErrOutput = a.stdout, a.stderr
 	rec.Lost = a.err != nil
 	_, rec.PeakMem, _ = rec.Memory()
-	rec.run = nil
 	l.releaseCPUs(rec.CPUs)
 	o := a.outcome()
 	if o.status == StatusRequeued {
@@ -347,7 +346,7 @@ type execution struct {
 
 	memLimit    int64      // the job's, bytes
 	requeueable bool       // it holds a worker slot: the pool can requeue it
-	memory      execMemory // guarded by the pool's memory mutex
+	memory      *execMemory // guarded by the pool's memory mutex; the record's too
 
 	mu        sync.Mutex // guards timer, reason, why, termSent, killTimer and over
 	reason    Status     // why expool stopped it: timeout, terminated, memory or requeued

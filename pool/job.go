@@ -170,21 +170,24 @@ type Attempt struct {
 	// resident memory of its processes, summed (bytes); 0: none sampled.
 	PeakMem int64
 
-	run *execution // while it runs
+	mem *execMemory // its samples; nil for a stub, or one resumed
 }
 
 // Memory is the attempt's memory as sampled (bytes): the last sample while
 // it runs (0 once it has ended), and the largest so far; ok is false if none
-// was taken. It reads a running attempt's samples under its pool's lock:
-// call it from the loop's goroutine, or from one it hands the attempt to.
+// was taken. It is safe to call from any goroutine (a view's, say): a
+// running attempt's samples are read under its pool's lock.
 func (a *Attempt) Memory() (last, peak int64, ok bool) {
-	if a.run == nil {
+	m := a.mem
+	if m == nil {
 		return 0, a.PeakMem, a.PeakMem > 0
 	}
-	m := &a.run.pool.mem
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return a.run.memory.mem, a.run.memory.peak, a.run.memory.peak > 0
+	if !m.gone {
+		last = m.mem
+	}
+	return last, m.peak, m.peak > 0
 }
 
 // CPUList writes CPUs as EXPOOL_CPUS has them: "0,1,4".

@@ -123,6 +123,11 @@ func (p *Pool) launcher() Launcher {
 	return p.loop.launcher
 }
 
+// SamplesMemory reports whether the pool's launcher samples its jobs'
+// memory (Config.MemSample): whether Memory and Attempt.Memory say anything.
+// It is safe to call from any goroutine.
+func (p *Pool) SamplesMemory() bool { return p.sampled }
+
 // Running is the number of the pool's jobs whose process is running.
 func (p *Pool) Running() int { return p.running }
 

@@ -46,8 +46,10 @@ type poolMemory struct {
 	waiting bool
 }
 
-// The memory fields of an execution, guarded by its pool's poolMemory.mu.
+// The memory fields of an execution, guarded by its pool's poolMemory.mu,
+// mu. Its Attempt holds them too, for Attempt.Memory, from any goroutine.
 type execMemory struct {
+	mu       *sync.Mutex
 	index    int   // in poolMemory.running; -1: not in it
 	mem      int64 // the last sample, bytes
 	peak     int64 // the largest sample
