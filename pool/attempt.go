@@ -344,8 +344,8 @@ type execution struct {
 	timer *time.Timer // the job's timeout, once armed
 	start time.Time
 
-	memLimit    int64      // the job's, bytes
-	requeueable bool       // it holds a worker slot: the pool can requeue it
+	memLimit    int64       // the job's, bytes
+	requeueable bool        // it holds a worker slot: the pool can requeue it
 	memory      *execMemory // guarded by the pool's memory mutex; the record's too
 
 	mu        sync.Mutex // guards timer, reason, why, termSent, killTimer and over

@@ -38,9 +38,9 @@ type fakeProc struct {
 	pid    int
 	report func(bytes int64) // the pool's, if it samples memory (Command.OnMemory)
 	cpus   []int             // Command.Affinity
-	end  chan pool.Exit
-	once sync.Once
-	done chan struct{}
+	end    chan pool.Exit
+	once   sync.Once
+	done   chan struct{}
 }
 
 func newFakeLauncher() *fakeLauncher {
