@@ -231,6 +231,12 @@ func TestPoolMemLimit(t *testing.T) {
 	if longest > sample+500*time.Millisecond {
 		t.Errorf("the pool was over its limit for %v at a stretch", longest)
 	}
+	// Never more than the limit sampled at once, but for one sample's lag:
+	// what the running jobs grew in a sample period, less than one job's
+	// 300 MiB (56 MiB over here).
+	if highest > gib+300*mib {
+		t.Errorf("the pool's memory reached %d MiB, over its limit by more than a sample's growth", highest/mib)
+	}
 	t.Logf("%d attempts requeued; the pool peaked at %d MiB, over its limit for %v at most", requeued, highest/mib, longest)
 	if p.Memory() != 0 {
 		t.Errorf("pool.memory is %d once every job has ended", p.Memory())
