@@ -32,7 +32,9 @@ func TestAffinity(t *testing.T) {
 	if cpus < 2 {
 		t.Skip("expool may use only one CPU here")
 	}
-	l, err := pool.NewLoop(local.New())
+	launcher := local.New()
+	defer launcher.Close()
+	l, err := pool.NewLoop(launcher)
 	if err != nil {
 		t.Fatal(err)
 	}

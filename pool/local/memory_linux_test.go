@@ -29,7 +29,8 @@ const (
 // (0: none).
 func newMemPool(t *testing.T, workers int, limit int64) *pool.Pool {
 	t.Helper()
-	l, err := pool.NewLoop(local.New())
+	launcher := local.New()
+	l, err := pool.NewLoop(launcher)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +39,7 @@ func newMemPool(t *testing.T, workers int, limit int64) *pool.Pool {
 			t.Error(err)
 		}
 		l.Close()
+		launcher.Close()
 	})
 	p, err := l.NewPool(pool.Config{Name: "mem", Workers: workers, KillGrace: 500 * time.Millisecond,
 		PipeLimit: pool.DefaultPipeLimit, MemSample: sample, MemLimit: limit})
