@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -271,14 +272,10 @@ type procFiles struct {
 
 func (f *procFiles) close() {
 	for _, fd := range []int{f.statm, f.children, f.task} {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
+		releaseProc(fd)
 	}
 	for _, fd := range f.threads {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
+		releaseProc(fd)
 	}
 }
 
@@ -321,6 +318,48 @@ func (w *walker) close() {
 		if a.statm >= 0 {
 			unix.Close(a.statm)
 		}
+	}
+}
+
+// heldFDs counts the descriptors that samplers hold open for the processes
+// they sample, process-wide. Past heldFDsMax they read by path instead, so
+// that sampling never takes the descriptors that jobs' pipes need: the
+// loop's budget of descriptors leaves heldFDsMax out (FDsReserved).
+var heldFDs atomic.Int64
+
+// heldFDsMax is an eighth of the process's limit of open files, at most
+// 4,096 (1,365 processes sampled through held descriptors).
+var heldFDsMax = sync.OnceValue(func() int {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		return 0
+	}
+	return int(min(rl.Cur/8, 4096))
+})
+
+// FDsReserved is how many file descriptors the launcher's memory sampler
+// may hold open besides those of the jobs' processes.
+func (l *Launcher) FDsReserved() int { return heldFDsMax() + 1 }
+
+// holdProc opens a file of /proc to keep open, if the samplers may hold one
+// more; -1 if not, or if it cannot be opened. releaseProc closes it.
+func holdProc(path string, flags int) int {
+	if heldFDs.Add(1) > int64(heldFDsMax()) {
+		heldFDs.Add(-1)
+		return -1
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|flags, 0)
+	if err != nil {
+		heldFDs.Add(-1)
+		return -1
+	}
+	return fd
+}
+
+func releaseProc(fd int) {
+	if fd >= 0 {
+		unix.Close(fd)
+		heldFDs.Add(-1)
 	}
 }
 
@@ -533,12 +572,8 @@ func (w *walker) path(pid int, name string) func() string {
 func (w *walker) open(pid int) *procFiles {
 	p := strconv.Itoa(pid)
 	dir := procDir + "/" + p
-	f := &procFiles{pid: pid, statm: openProc(dir + "/statm"), children: openProc(dir + "/task/" + p + "/children")}
-	f.task = -1
-	if fd, err := unix.Open(dir+"/task", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
-		f.task = fd
-	}
-	return f
+	return &procFiles{pid: pid, statm: holdProc(dir+"/statm", 0), children: holdProc(dir+"/task/"+p+"/children", 0),
+		task: holdProc(dir+"/task", unix.O_DIRECTORY)}
 }
 
 // rss reads the resident memory of f's process, in bytes.
@@ -590,9 +625,7 @@ func (w *walker) children(f *procFiles, queue []int) []int {
 			w.listThreads(f)
 		case threads <= 1 && f.threads != nil:
 			for _, fd := range f.threads {
-				if fd >= 0 {
-					unix.Close(fd)
-				}
+				releaseProc(fd)
 			}
 			f.threads = nil
 		}
@@ -629,14 +662,12 @@ func (w *walker) listThreads(f *procFiles) {
 			f.threads = map[int]int{}
 		}
 		if _, ok := f.threads[tid]; !ok {
-			f.threads[tid] = openProc(w.path(f.pid, "task/"+e.Name()+"/children")())
+			f.threads[tid] = holdProc(w.path(f.pid, "task/"+e.Name()+"/children")(), 0)
 		}
 	}
 	for tid, fd := range f.threads {
 		if !now[tid] {
-			if fd >= 0 {
-				unix.Close(fd)
-			}
+			releaseProc(fd)
 			delete(f.threads, tid)
 		}
 	}

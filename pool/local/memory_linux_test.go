@@ -104,6 +104,25 @@ func TestPeakMemAgainstTime(t *testing.T) {
 	}
 }
 
+// Once the samplers hold as many descriptors as they may (an eighth of the
+// open-file limit), they read /proc by path: a job's memory is sampled all
+// the same, and no descriptor is left held.
+func TestPeakMemWithoutHeldFDs(t *testing.T) {
+	restore := local.SaturateHeldFDs()
+	defer restore()
+	held := local.HeldFDs()
+	p := newMemPool(t, 2, 0)
+	tree := testproc.Job("tree", "-alloc", "64", "-chain", "2", "sleep", "1")
+	run(t, p, tree)
+	wantDone(t, tree)
+	if got := peak(t, tree); got < 3*64*mib {
+		t.Errorf("peakmem %d MiB, want at least the 3 × 64 MiB its processes touched", got/mib)
+	}
+	if local.HeldFDs() != held {
+		t.Errorf("the samplers hold %d descriptors, want %d: none past their maximum", local.HeldFDs(), held)
+	}
+}
+
 // The memory of a job is that of all its processes: a chain of
 // descendants, one that left the process group (setsid) and one that was
 // orphaned and adopted by expool.

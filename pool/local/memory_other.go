@@ -22,3 +22,6 @@ func (l *Launcher) track(n uint64, lead int, every time.Duration, report func(in
 func (l *Launcher) untrack(n uint64) {}
 
 func (l *Launcher) stopSampling() {}
+
+// FDsReserved is 0: the launcher samples no memory here.
+func (l *Launcher) FDsReserved() int { return 0 }
