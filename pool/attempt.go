@@ -121,7 +121,11 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 		return nil, err
 	}
 	out.started()
-	return &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}, nil
+	start := time.Now()
+	if t, ok := proc.(TimedProcess); ok {
+		start = t.StartTime()
+	}
+	return &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: start}, nil
 }
 
 // begin makes j's new attempt, started at start by process pid (0 for a
@@ -140,7 +144,8 @@ func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
 	if j.Timeout > 0 {
-		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
+		// From the process's start, which was before now.
+		a.timer = time.AfterFunc(time.Until(a.start.Add(j.Timeout)), func() { a.terminate(StatusTimeout, false) })
 	}
 	if j.StartDelay > 0 {
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
@@ -255,7 +260,10 @@ func (a *execution) outcome() outcome {
 // posts evEnded. It runs on its own goroutine.
 func (a *execution) wait(l *Loop) {
 	a.exit, a.err = a.proc.Wait()
-	a.stop = time.Now()
+	a.stop = a.exit.Stop
+	if a.stop.IsZero() {
+		a.stop = time.Now()
+	}
 	if a.timer != nil {
 		a.timer.Stop()
 	}

@@ -10,11 +10,15 @@ import (
 
 // benchPool is a pool of 2 workers on a local launcher, closed after b.
 func benchPool(b *testing.B) *pool.Pool {
-	l, err := pool.NewLoop(local.New())
+	launcher := local.New()
+	l, err := pool.NewLoop(launcher)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { l.Close() })
+	b.Cleanup(func() {
+		l.Close()
+		launcher.Close()
+	})
 	return l.NewPool(pool.Config{Workers: 2})
 }
 

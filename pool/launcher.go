@@ -40,6 +40,17 @@ type Process interface {
 type Exit struct {
 	Code   int // exit status, or -N when signal N ended the process
 	Rusage Rusage
+	// Stop is when the process ended, if the launcher knows (it saw the
+	// exit before reaping the group); zero: when Wait returned.
+	Stop time.Time
+}
+
+// TimedProcess is a Process that knows when it started: when its program was
+// exec'd, which may be before Launch returned. The attempt's start, from which
+// its timeout counts, is then that; else it is when Launch returned.
+type TimedProcess interface {
+	Process
+	StartTime() time.Time
 }
 
 // Rusage is the kernel's accounting of a finished process.

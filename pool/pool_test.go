@@ -21,8 +21,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testproc.RunIfChild()
-	// The forker lives as long as the process, by design.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"))
+	// The reaper lives as long as the process, by design.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.(*reaper).run"))
 }
 
 // child is a job that runs testproc with args.
@@ -37,7 +37,8 @@ func child(name string, args ...string) *pool.Job {
 
 func newLoop(t *testing.T) *pool.Loop {
 	t.Helper()
-	l, err := pool.NewLoop(local.New())
+	launcher := local.New()
+	l, err := pool.NewLoop(launcher)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +47,7 @@ func newLoop(t *testing.T) *pool.Loop {
 			t.Error(err)
 		}
 		l.Close()
+		launcher.Close()
 	})
 	return l
 }

@@ -162,6 +162,8 @@ type process struct {
 
 	mu     sync.Mutex // orders Signal against the end of the lead process
 	exited bool
+
+	sys procSys // what the platform adds
 }
 
 func (p *process) Pid() int { return p.pid }
@@ -178,17 +180,11 @@ func (p *process) Signal(sig syscall.Signal) error {
 // Wait waits for the group's end (waitGroup, the platform's), and reports how
 // the lead process ended.
 func (p *process) Wait() (pool.Exit, error) {
-	err := p.launcher.waitGroup(p)
-	state := p.cmd.ProcessState
-	if state == nil {
-		return pool.Exit{}, fmt.Errorf("wait: %w", err)
-	}
-	var exitErr *exec.ExitError
-	if err != nil && !errors.As(err, &exitErr) {
-		return pool.Exit{}, fmt.Errorf("wait: %w", err)
-	}
-	return exitOf(state), nil
+	return p.launcher.waitGroup(p)
 }
+
+// StartTime is when the process started: when its program was exec'd.
+func (p *process) StartTime() time.Time { return p.startTime() }
 
 // endGroup is called once the lead process has exited: Signal does nothing
 // from now on, and whatever is left of the group is killed, since a job ends
@@ -216,7 +212,17 @@ func reapGroup(pgid int) {
 	}
 }
 
-func exitOf(state *os.ProcessState) pool.Exit {
+// cmdExit reports how cmd, whose Wait returned err, ended (the portable
+// launcher waits with exec.Cmd).
+func cmdExit(cmd *exec.Cmd, err error) (pool.Exit, error) {
+	state := cmd.ProcessState
+	if state == nil {
+		return pool.Exit{}, fmt.Errorf("wait: %w", err)
+	}
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		return pool.Exit{}, fmt.Errorf("wait: %w", err)
+	}
 	var e pool.Exit
 	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		e.Code = -int(ws.Signal())
@@ -230,5 +236,5 @@ func exitOf(state *os.ProcessState) pool.Exit {
 			MaxRSS: maxRSSKiB(ru),
 		}
 	}
-	return e
+	return e, nil
 }

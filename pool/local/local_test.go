@@ -16,8 +16,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testproc.RunIfChild()
-	// The forker lives as long as the process, by design.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"))
+	// The reaper lives as long as the process, by design.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.(*reaper).run"))
 }
 
 // child is a job that runs testproc with args.
@@ -38,6 +38,7 @@ func newPool(t *testing.T, workers int) *pool.Pool {
 			t.Error(err)
 		}
 		l.Close()
+		launcher.Close()
 	})
 	return l.NewPool(pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
 }
