@@ -39,12 +39,12 @@ type spawnSpec struct {
 	path      string   // the executable
 	argv      []string // argv[0] included
 	env       []string
-	dir       string          // "": expool's
-	files     [3]*os.File     // stdin, stdout, stderr
-	setpgid   bool            // lead a process group of its own
-	pdeathsig syscall.Signal  // sent to the process when expool dies; 0: none
-	cpus      *unix.CPUSet    // the CPUs it may run on; nil: expool's
-	exiting   func()          // see child.exiting
+	dir       string         // "": expool's
+	files     [3]*os.File    // stdin, stdout, stderr
+	setpgid   bool           // lead a process group of its own
+	pdeathsig syscall.Signal // sent to the process when expool dies; 0: none
+	cpus      *unix.CPUSet   // the CPUs it may run on; nil: expool's
+	exiting   func()         // see child.exiting
 }
 
 // spawnError is why a process did not start: which step failed, and how.
@@ -102,7 +102,7 @@ type spawner struct {
 }
 
 var (
-	spawnMu   sync.Mutex // one request at a time
+	spawnMu    sync.Mutex // one request at a time
 	theSpawner = spawner{conn: -1}
 	// spawnerUsers counts the open launchers; the spawner stops when
 	// the last one closes, so that none outlives expool as a zombie.
