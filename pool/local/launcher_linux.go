@@ -83,7 +83,7 @@ func (l *Launcher) start(p *process) error {
 		files:     [3]*os.File{cmd.Stdin.(*os.File), cmd.Stdout.(*os.File), cmd.Stderr.(*os.File)},
 		setpgid:   true,
 		pdeathsig: syscall.SIGKILL,
-		exiting:   p.endGroup,
+		exiting:   p.endGroupOf,
 	}
 	c, started, err := spawn(spec)
 	s.mu.Lock()

@@ -189,10 +189,16 @@ func (p *process) StartTime() time.Time { return p.startTime() }
 // endGroup is called once the lead process has exited: Signal does nothing
 // from now on, and whatever is left of the group is killed, since a job ends
 // with its lead process.
-func (p *process) endGroup() {
+func (p *process) endGroup() { p.endGroupOf(p.pid) }
+
+// endGroupOf is endGroup for a process whose pid p may not hold yet: one
+// that exited before its start returned.
+func (p *process) endGroupOf(pid int) {
 	p.mu.Lock()
 	p.exited = true
-	_ = unix.Kill(-p.pid, unix.SIGKILL)
+	if pid > 0 { // kill(0) would be expool's own group
+		_ = unix.Kill(-pid, unix.SIGKILL)
+	}
 	p.mu.Unlock()
 }
 

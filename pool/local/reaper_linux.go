@@ -55,10 +55,11 @@ type reaper struct {
 type child struct {
 	pid   int
 	group bool // it leads a process group, drained once it is reaped
-	// exiting, if set, is called on the reaper's thread once the process has
-	// exited, before it is reaped: its pid and its group id are still
-	// reserved.
-	exiting func()
+	// exiting, if set, is called with pid on the reaper's thread once the
+	// process has exited, before it is reaped: its pid and its group id are
+	// still reserved. It may come before the start that made the process
+	// has returned.
+	exiting func(pid int)
 
 	// Set before done is closed.
 	status unix.WaitStatus
@@ -191,7 +192,7 @@ func (r *reaper) reap() {
 		}
 		c.stop = now
 		if c.exiting != nil {
-			c.exiting()
+			c.exiting(pid)
 		}
 		for {
 			_, err := unix.Wait4(pid, &c.status, unix.WNOHANG, &c.rusage)

@@ -44,7 +44,7 @@ type spawnSpec struct {
 	setpgid   bool           // lead a process group of its own
 	pdeathsig syscall.Signal // sent to the process when expool dies; 0: none
 	cpus      *unix.CPUSet   // the CPUs it may run on; nil: expool's
-	exiting   func()         // see child.exiting
+	exiting   func(pid int)  // see child.exiting
 }
 
 // spawnError is why a process did not start: which step failed, and how.
@@ -385,6 +385,18 @@ func forkDirect(r *reaper, spec *spawnSpec) (*child, time.Time, error) {
 	var started time.Time
 	var err error
 	r.do(func() {
+		if spec.cpus != nil {
+			// The child inherits its parent thread's CPUs.
+			var cpus unix.CPUSet
+			if err = unix.SchedGetaffinity(0, &cpus); err == nil {
+				err = unix.SchedSetaffinity(0, spec.cpus)
+			}
+			if err != nil {
+				err = &spawnError{step: stepAffinity, err: err}
+				return
+			}
+			defer unix.SchedSetaffinity(0, &cpus)
+		}
 		var pid int
 		pid, err = syscall.ForkExec(spec.path, spec.argv, attr)
 		if err == nil {
