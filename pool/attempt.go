@@ -101,11 +101,15 @@ func (l *Loop) mayRun(j *Job) bool {
 	return !l.isStopping() && !j.pool.terminating && !j.cancel && !j.taskTimedOut()
 }
 
-// launch opens j's outputs and starts its process.
+// launch opens j's outputs and starts its process; the file descriptors the
+// attempt holds count from now until it has ended.
 func (l *Loop) launch(j *Job) (*execution, error) {
 	p := j.pool
+	fds := fdsOf(j, p.launcher())
+	l.fds.held += fds
 	out, err := l.openOutputs(j, p.PipeLimit)
 	if err != nil {
+		l.fds.held -= fds
 		return nil, err
 	}
 	proc, err := p.launcher().Launch(&Command{
@@ -118,6 +122,7 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	})
 	if err != nil {
 		out.close()
+		l.fds.held -= fds
 		return nil, err
 	}
 	out.started()
@@ -125,7 +130,7 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	if t, ok := proc.(TimedProcess); ok {
 		start = t.StartTime()
 	}
-	return &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: start}, nil
+	return &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: start, fds: fds}, nil
 }
 
 // begin makes j's new attempt, started at start by process pid (0 for a
@@ -157,6 +162,7 @@ func (l *Loop) run(a *execution) {
 // ends, then its job runs again or finishes.
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
+	l.fds.held -= a.fds
 	j := a.job
 	rec := j.Last
 	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
@@ -202,6 +208,7 @@ type execution struct {
 	out   *outputs
 	grace time.Duration
 	timer *time.Timer // the job's timeout
+	fds   int         // file descriptors it holds while it runs (fdsOf)
 
 	mu        sync.Mutex // guards reason, termSent and killTimer
 	reason    Status     // why expool stopped it: timeout or terminated

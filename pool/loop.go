@@ -55,6 +55,7 @@ type Loop struct {
 	Resume func(j *Job) bool
 
 	pools []*Pool
+	fds   fdBudget
 
 	inboxMu sync.Mutex
 	inbox   []event
@@ -80,6 +81,7 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 		Stderr:   os.Stderr,
 		wake:     make(chan struct{}, 1),
 		live:     make(map[*execution]struct{}),
+		fds:      newFDBudget(),
 	}, nil
 }
 
