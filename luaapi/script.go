@@ -25,7 +25,8 @@ import (
 
 // Options set up a Script.
 type Options struct {
-	// Stdout receives print(); Stderr expool's messages.
+	// Stdout receives print() and io.write(); Stderr io.stderr:write() and
+	// expool's messages.
 	Stdout, Stderr io.Writer
 	// Executable is the absolute path of expool, the global EXPOOL.
 	Executable string
@@ -115,7 +116,9 @@ func (s *Script) Close() {
 // error messages (the file name), args its arguments (arg[1..n] and ...).
 // Then it joins the pools that still have jobs, or, after an error, a signal
 // or os.exit, terminates every job; either way every callback runs and no
-// process is left. It returns the exit status of §7.
+// process is left. It returns expool's exit status: 0, os.exit's code, 1
+// after an error in the script or a callback, 128+N after signal N, 70 after
+// a bug of expool's.
 func (s *Script) Run(name string, src []byte, args []string) (code int) {
 	defer func() {
 		// A bug outside Lua code; Close still kills what the jobs left.
@@ -381,7 +384,7 @@ func stripShebang(src []byte) []byte {
 	return nil
 }
 
-// register installs the globals of §1 and require("expool").
+// register installs the globals and require("expool").
 func (s *Script) register() {
 	L := s.L
 	s.registerTypes()
@@ -414,6 +417,7 @@ func (s *Script) register() {
 	os := L.GetGlobal("os").(*lua.LTable)
 	os.RawSetString("exit", L.NewFunction(guarded(s.osExit)))
 	L.SetGlobal("print", L.NewFunction(guarded(s.print)))
+	s.redirectStdio()
 	math := L.GetGlobal("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(guarded(s.mathRandom)))
 	math.RawSetString("randomseed", L.NewFunction(guarded(s.mathRandomseed)))

@@ -100,8 +100,9 @@ func (j *Job) Finished() bool { return j.finished }
 // Pool returns the pool that executed the job, or nil.
 func (j *Job) Pool() *Pool { return j.pool }
 
-// outputDests resolves "inherit" through the task chain.
-func (j *Job) outputDests() (stdout, stderr Dest) {
+// OutputDests returns where j's stdout and stderr go, "inherit" resolved
+// through its task chain.
+func (j *Job) OutputDests() (stdout, stderr Dest) {
 	stdout, stderr = j.Stdout, j.Stderr
 	for t := j.Task; t != nil && (stdout.Kind == DestInherit || stderr.Kind == DestInherit); t = t.Parent {
 		if stdout.Kind == DestInherit {

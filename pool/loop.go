@@ -45,13 +45,16 @@ type Observer interface {
 type Loop struct {
 	launcher Launcher
 	devnull  *os.File
-	// Stdout and Stderr are where jobs' output goes when it is inherited.
+	// Stdout and Stderr are where jobs' output goes when it is inherited,
+	// unless Relay, if set, gives a pipe of its own.
 	Stdout, Stderr *os.File
+	Relay          Relay
 	// Observers hear of every job; set them before the first Execute.
 	Observers []Observer
 	// Resume, if set, is asked about every job executed: true means the job
 	// ran to "done" in an earlier run, so it ends at once with status done
 	// and Resumed set, without running, its ondone and onfinish called.
+	// Resume may set j.Last and j.Restarts to what the job had then.
 	Resume func(j *Job) bool
 
 	pools []*Pool

@@ -124,10 +124,12 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 		return false, nil
 	case l.Resume != nil && l.Resume(j):
 		// Done in an earlier run: it ends at once, from the loop, without
-		// an attempt.
-		now := time.Now()
+		// an attempt (Resume may have given it the last one it had).
 		j.Resumed = true
-		j.Last = &Attempt{Start: now, Stop: now}
+		if j.Last == nil {
+			now := time.Now()
+			j.Last = &Attempt{Start: now, Stop: now}
+		}
 		l.finishLater(j, outcome{status: StatusDone})
 		return false, nil
 	}

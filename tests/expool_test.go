@@ -6,6 +6,7 @@ package tests
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,5 +177,32 @@ func TestEveryExampleIsTested(t *testing.T) {
 		if ref := "$SCRIPTS/" + filepath.Base(e); !bytes.Contains(all, []byte(ref)) {
 			t.Errorf("no test in testdata runs %s (as %s)", e, ref)
 		}
+	}
+}
+
+// TestREADMEOptions checks that README's table of options lists every option
+// of expool --help, as --help names it.
+func TestREADMEOptions(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var help bytes.Buffer
+	cli.Main([]string{"--help"}, nil, &help, io.Discard)
+	for _, line := range strings.Split(help.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "-") {
+			continue
+		}
+		option := strings.TrimSuffix(f[0], ",")
+		if len(f) > 1 && strings.ToUpper(f[1]) == f[1] && !strings.HasPrefix(f[1], "-") {
+			option += " " + f[1] // its argument
+		}
+		if !bytes.Contains(readme, []byte("`"+option)) {
+			t.Errorf("README's table of options lacks %q", option)
+		}
+	}
+	if bytes.Contains(readme, []byte("FILE.html")) {
+		t.Error("README says --timeline writes FILE.html; it writes FILE")
 	}
 }

@@ -22,7 +22,8 @@ var soakJobs = flag.Int("soak.jobs", 2000, "jobs in TestSoak (the full soak: 200
 // expool's goroutines, file descriptors and heap: the script checks that
 // every job ends exactly once and that the counts add up; the test checks
 // that goroutines and file descriptors are back to where they started, and
-// that the heap grows with nothing but pool.failures, which the spec keeps.
+// that the heap grows with nothing but pool.failures, which a pool keeps for
+// the life of the script.
 func TestSoak(t *testing.T) {
 	src, err := os.ReadFile("testdata/soak.lua")
 	if err != nil {

@@ -21,6 +21,8 @@
 //	exit N              exit with status N
 //	echo WORDS...       print the words on stdout
 //	echoerr WORDS...    print the words on stderr
+//	lines STREAM N GAP TEXT  write N lines "TEXT k" to stdout or stderr (STREAM),
+//	                    one write each, GAP seconds apart
 //	print N [SECONDS]   write N bytes ("x", newline every 64) to stdout, then sleep
 //	printerr N          the same on stderr
 //	binary N            write N times the bytes 0..255 to stdout
@@ -121,6 +123,18 @@ func act(action string, args []string) int {
 		fmt.Println(strings.Join(args, " "))
 	case "echoerr":
 		fmt.Fprintln(os.Stderr, strings.Join(args, " "))
+	case "lines":
+		w := os.Stdout
+		if arg(0) == "stderr" {
+			w = os.Stderr
+		}
+		n, _ := strconv.Atoi(arg(1))
+		for k := 1; k <= n; k++ {
+			if k > 1 {
+				time.Sleep(seconds(arg(2)))
+			}
+			fmt.Fprintf(w, "%s %d\n", arg(3), k)
+		}
 	case "print", "printerr":
 		n, _ := strconv.Atoi(arg(0))
 		w := os.Stdout
