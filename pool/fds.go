@@ -56,7 +56,7 @@ func (b *fdBudget) fits(need int) bool {
 // PIPE, and what the launcher holds.
 func fdsOf(j *Job, launcher Launcher) int {
 	n := 0
-	stdout, stderr := j.outputDests()
+	stdout, stderr := j.OutputDests()
 	if stdout.Kind == DestPipe {
 		n++
 	}
