@@ -8,12 +8,14 @@
 // groups (a job's group is signalled and, once its lead process has exited,
 // killed), and a watchdog process that cleans up if expool dies without
 // closing the launcher. On Linux it adds the kernel's extras, in the _linux.go
-// files: expool is a child subreaper; jobs are forked from one OS thread with
-// Pdeathsig; a job's group is killed before its lead process is reaped; and
-// descendants that leave their job's group are found through /proc and pidfds
-// and killed (see sweep). Building with the tag expool_portable gives Linux
-// the portable launcher instead, so that the tests run it too. RELIABILITY.md
-// says what each one guarantees.
+// files: expool is a child subreaper; jobs are started by the spawner, so
+// that their rusage is their own (see spawner), as children of one OS thread
+// with Pdeathsig, which waits for all of them (see reaper); a job's group is
+// killed before its lead process is reaped; and descendants that leave their
+// job's group are found through /proc and pidfds and killed (see sweep).
+// Building with the tag expool_portable gives Linux the portable launcher
+// instead, so that the tests run it too. RELIABILITY.md says what each one
+// guarantees.
 //
 // Who calls what: the owner of the pool's loop calls New, Launch and Close;
 // a Process's Wait runs on a goroutine of its own, and its Signal on any. A
