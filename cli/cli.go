@@ -200,7 +200,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer loop.Close()
-	loop.Observers, loop.Resume, loop.Relay = observers, resume, relay
+	loop.Observers, loop.Resume, loop.Relay, loop.Notices = observers, resume, relay, errW
 	// Jobs that inherit their output get expool's when it is a file (or,
 	// while the progress line is drawn, the screen's pipes).
 	if f, ok := stdout.(*os.File); ok {

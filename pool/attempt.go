@@ -8,15 +8,16 @@ import (
 	"time"
 )
 
-// The life of a job's attempt, on the loop's goroutine but for wait:
+// The life of a job's attempt, on the loop's goroutine but for processEnded:
 //
 //	start  the job, holding a worker slot (or run synchronously, or ended
 //	       and to run again), is made ready: its task chain starts and its
 //	       onstart runs; mayRun says whether it may still run; launch
 //	       opens its outputs and starts its process
 //	begin  the attempt exists: the observers hear AttemptStarted
-//	run    its timeout is armed; wait, on a goroutine of its own, waits for
-//	       the process and posts evEnded
+//	run    its timeout is armed; processEnded, called when the process
+//	       group has ended (by the launcher, or a goroutine that waits),
+//	       posts evEnded once the PIPEs are drained
 //	ended  the attempt's outcome is read (how it ended, see outcome)
 //	end    the observers hear AttemptEnded
 //	again  says whether the job runs again (start), or finishes
@@ -105,7 +106,7 @@ func (l *Loop) mayRun(j *Job) bool {
 // attempt holds count from now until it has ended.
 func (l *Loop) launch(j *Job) (*execution, error) {
 	p := j.pool
-	fds := fdsOf(j, p.launcher())
+	fds := l.fdsOf(j, p.launcher())
 	l.fds.held += fds
 	out, err := l.openOutputs(j, p.PipeLimit)
 	if err != nil {
@@ -143,7 +144,8 @@ func (l *Loop) begin(j *Job, start time.Time, pid int) {
 }
 
 // run watches the running attempt a: a stop asked for meanwhile, its
-// timeout, its process's end. The pool holds back its next start for j's
+// timeout, its process's end (which the launcher tells of, or a goroutine
+// waits for). The pool holds back its next start for j's
 // startdelay.
 func (l *Loop) run(a *execution) {
 	j := a.job
@@ -155,10 +157,17 @@ func (l *Loop) run(a *execution) {
 	if j.StartDelay > 0 {
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
 	}
-	go a.wait(l)
+	if n, ok := a.proc.(EndNotifier); ok {
+		n.OnEnd(func(e Exit, err error) { a.processEnded(l, e, err) })
+	} else {
+		go func() {
+			e, err := a.proc.Wait()
+			a.processEnded(l, e, err)
+		}()
+	}
 }
 
-// ended handles the end of a's process, which wait reported: the attempt
+// ended handles the end of a's process, which processEnded reported: the attempt
 // ends, then its job runs again or finishes.
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
@@ -215,7 +224,7 @@ type execution struct {
 	termSent  bool
 	killTimer *time.Timer
 
-	// Written by wait before it posts evEnded, read by the loop after.
+	// Written by processEnded before it posts evEnded, read by the loop after.
 	start, stop    time.Time
 	exit           Exit
 	err            error
@@ -263,10 +272,13 @@ func (a *execution) outcome() outcome {
 	return outcome{status: StatusFailed}
 }
 
-// wait waits for the attempt's process group to end, collects its output and
-// posts evEnded. It runs on its own goroutine.
-func (a *execution) wait(l *Loop) {
-	a.exit, a.err = a.proc.Wait()
+// processEnded records how the attempt's process group ended (Wait's
+// results), stops the attempt's timers and, once its PIPEs are drained,
+// posts evEnded. It runs on the launcher's goroutine, or on one that waited:
+// it does not block, and drains PIPEs, which may take drainDelay, on a
+// goroutine of their own.
+func (a *execution) processEnded(l *Loop, e Exit, err error) {
+	a.exit, a.err = e, err
 	a.stop = a.exit.Stop
 	if a.stop.IsZero() {
 		a.stop = time.Now()
@@ -279,6 +291,12 @@ func (a *execution) wait(l *Loop) {
 		a.killTimer.Stop()
 	}
 	a.mu.Unlock()
-	a.stdout, a.stderr = a.out.finish()
-	l.post(event{kind: evEnded, att: a})
+	if !a.out.pipes() {
+		l.post(event{kind: evEnded, att: a})
+		return
+	}
+	go func() {
+		a.stdout, a.stderr = a.out.finish()
+		l.post(event{kind: evEnded, att: a})
+	}()
 }

@@ -2,12 +2,14 @@ package pool
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 )
 
 // The file descriptors of running jobs. A running attempt holds the read end
-// of each of its PIPEs, and whatever its launcher holds for it (FDHolder);
+// of each of its PIPEs (and of the relay's pipes, while the progress line is
+// drawn), and whatever its launcher holds for it (FDHolder);
 // with thousands of jobs at once they add up to the process's limit
 // (RLIMIT_NOFILE, whose soft limit Go raises to the hard one when expool
 // starts; jobs get the original). Rather than fail the jobs that would cross
@@ -53,15 +55,15 @@ func (b *fdBudget) fits(need int) bool {
 }
 
 // fdsOf is what an attempt of j holds while it runs: the read end of each
-// PIPE, and what the launcher holds.
-func fdsOf(j *Job, launcher Launcher) int {
+// PIPE, and of each pipe the relay gives an inherited stream, and what the
+// launcher holds.
+func (l *Loop) fdsOf(j *Job, launcher Launcher) int {
 	n := 0
 	stdout, stderr := j.OutputDests()
-	if stdout.Kind == DestPipe {
-		n++
-	}
-	if stderr.Kind == DestPipe {
-		n++
+	for _, d := range []Dest{stdout, stderr} {
+		if d.Kind == DestPipe || d.Kind == DestInherit && l.Relay != nil {
+			n++
+		}
 	}
 	if h, ok := launcher.(FDHolder); ok {
 		n += h.FDsPerProcess()
@@ -77,7 +79,15 @@ func (l *Loop) warnFDs(p *Pool) {
 	l.fds.warned = true
 	var rl syscall.Rlimit
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
-	fmt.Fprintf(l.Stderr, "expool: pool %q runs %d jobs at once, not %d: the others wait for file descriptors "+
-		"(each running job holds one per PIPE, and the open-file limit, ulimit -n, is %d)\n",
-		p.Name, p.busy, p.Workers, rl.Cur)
+	why := "one per PIPE"
+	if l.Relay != nil {
+		why = "one per PIPE and, while the progress line is drawn, one per stream it does not redirect"
+	}
+	var w io.Writer = l.Stderr
+	if l.Notices != nil {
+		w = l.Notices
+	}
+	fmt.Fprintf(w, "expool: pool %q runs %d jobs at once, not %d: the others wait for file descriptors "+
+		"(each running job holds %s, and the open-file limit, ulimit -n, is %d)\n",
+		p.Name, p.busy, p.Workers, why, rl.Cur)
 }

@@ -45,6 +45,17 @@ type Exit struct {
 	Stop time.Time
 }
 
+// EndNotifier is a Process that calls a function when it has ended, so that
+// no goroutine need block in Wait for each job: thousands of jobs at once
+// then cost no goroutine each.
+type EndNotifier interface {
+	Process
+	// OnEnd has end called once, when Wait would have returned, with what
+	// it would have returned, on any goroutine (the caller's, if that is
+	// now). end must not block.
+	OnEnd(end func(Exit, error))
+}
+
 // TimedProcess is a Process that knows when it started: when its program was
 // exec'd, which may be before Launch returned. The attempt's start, from which
 // its timeout counts, is then that; else it is when Launch returned.

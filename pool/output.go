@@ -159,6 +159,12 @@ func (o *outputs) close() {
 	}
 }
 
+// pipes reports whether the outputs read pipes (PIPEs, or the relay's),
+// which finish drains.
+func (o *outputs) pipes() bool {
+	return o.out != nil || o.err != nil || len(o.relayed) > 0
+}
+
 // finish waits, at most drainDelay, for the captures to read the rest of
 // their pipes, and returns what they kept; and has the relay pass on the rest.
 func (o *outputs) finish() (stdout, stderr []byte) {

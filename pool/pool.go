@@ -178,7 +178,7 @@ func (p *Pool) mayStart(j *Job) bool {
 		}
 		return false
 	}
-	if l := p.loop; !l.fds.fits(fdsOf(j, p.launcher())) {
+	if l := p.loop; !l.fds.fits(l.fdsOf(j, p.launcher())) {
 		l.warnFDs(p)
 		return false
 	}

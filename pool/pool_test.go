@@ -21,8 +21,9 @@ import (
 
 func TestMain(m *testing.M) {
 	testproc.RunIfChild()
-	// The reaper lives as long as the process, by design.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.(*reaper).run"))
+	// The reaper and its SIGCHLD forwarder live as long as the process, by design.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.(*reaper).run"),
+		goleak.IgnoreTopFunction("expool/pool/local.(*reaper).forward"))
 }
 
 // child is a job that runs testproc with args.

@@ -115,11 +115,22 @@ func startError(path, dir string, err error) error {
 }
 
 // waitGroup waits until the reaper has seen the lead process exit (it then
-// killed the group, see endGroup) and reaped it and its group, and has the
-// escapees of ended attempts swept.
+// killed the group, see endGroup) and reaped it and its group.
 func (l *Launcher) waitGroup(p *process) (pool.Exit, error) {
+	<-p.sys.child.done
+	return l.ended(p), nil
+}
+
+// OnEnd has end called, on the reaper's goroutine, once the reaper has
+// reaped the lead process and its group: the pool needs no goroutine per job.
+func (p *process) OnEnd(end func(pool.Exit, error)) {
+	p.sys.child.then(func() { end(p.launcher.ended(p), nil) })
+}
+
+// ended is how p, reaped with its group, ended; its attempt is over, and the
+// escapees of ended attempts are swept soon.
+func (l *Launcher) ended(p *process) pool.Exit {
 	c := p.sys.child
-	<-c.done
 	s := &l.sys
 	s.mu.Lock()
 	delete(s.running, p.attempt)
@@ -136,7 +147,7 @@ func (l *Launcher) waitGroup(p *process) (pool.Exit, error) {
 		Stime:  time.Duration(c.rusage.Stime.Nano()),
 		MaxRSS: c.rusage.Maxrss, // KiB
 	}
-	return e, nil
+	return e
 }
 
 // startTime is when p's program was exec'd.

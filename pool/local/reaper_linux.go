@@ -22,11 +22,13 @@ import (
 //   - Pdeathsig: the kernel sends a process its Pdeathsig when the thread that
 //     is its parent ends, not the process; this thread never ends, and Go may
 //     end others at any time.
-//   - One waiter for every job, not a thread each: on SIGCHLD it asks the
-//     kernel for exited children of this thread only (waitid with
-//     __WNOTHREAD), which are the jobs' lead processes and the spawner, never
-//     what other goroutines start (os.execute, io.popen, the watchdog) and
-//     reap themselves.
+//   - One waiter for every job, not a thread each: it asks the kernel for the
+//     exited children of this thread only (waitid with __WNOTHREAD), which
+//     are the jobs' lead processes and the spawner, never what other
+//     goroutines start (os.execute, io.popen, the watchdog) and reap
+//     themselves. While the spawner runs, the thread has nothing else to do
+//     and blocks in waitid, which the kernel ends when a child exits; else
+//     (jobs forked directly) it forks on request and looks on each SIGCHLD.
 //   - WNOWAIT: it sees a lead process exit while the process is a zombie,
 //     whose pid, and so the job's process group id, cannot be reused; the
 //     group is killed then, and the zombie reaped after.
@@ -41,14 +43,17 @@ import (
 // re-parented to the main thread, so that the sweep, which reads the main
 // thread's children, reads no job's lead process.
 type reaper struct {
-	tid  int            // the reaper's thread
-	work chan func()    // run on the reaper's thread
-	scan chan os.Signal // SIGCHLD, or a registration: look for exited children
+	tid     int            // the reaper's thread
+	work    chan func()    // run on the reaper's thread
+	kick    chan struct{}  // look for exited children again
+	sigchld chan os.Signal // SIGCHLD, while notify says it is needed
 
 	mu       sync.Mutex
 	children map[int]*child // by pid: processes of this thread not reaped yet
 	starting int            // spawns under way: a zombie not in children may be theirs
+	spawner  *child         // the running spawner: the thread may block in waitid
 	draining []*child       // reaped, their group not yet
+	notified bool           // SIGCHLD goes to sigchld
 }
 
 // A child is a process the reaper waits for.
@@ -66,6 +71,35 @@ type child struct {
 	rusage unix.Rusage
 	stop   time.Time // when the reaper saw it exit
 	done   chan struct{}
+
+	mu   sync.Mutex // guards over and next
+	over bool       // done is closed
+	next func()     // called once done is closed
+}
+
+// then has f called once c is reaped, its group drained: on the reaper's
+// goroutine, or at once if that is now.
+func (c *child) then(f func()) {
+	c.mu.Lock()
+	if !c.over {
+		c.next = f
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	f()
+}
+
+// end says that c is reaped, its group drained.
+func (c *child) end() {
+	c.mu.Lock()
+	c.over = true
+	f := c.next
+	c.mu.Unlock()
+	close(c.done)
+	if f != nil {
+		f()
+	}
 }
 
 var (
@@ -78,10 +112,14 @@ func reaperThread() *reaper {
 	reaperOnce.Do(func() {
 		r := &reaper{
 			work:     make(chan func()),
-			scan:     make(chan os.Signal, 1),
+			kick:     make(chan struct{}, 1),
+			sigchld:  make(chan os.Signal, 1),
 			children: map[int]*child{},
 		}
-		signal.Notify(r.scan, syscall.SIGCHLD)
+		r.mu.Lock()
+		r.notify()
+		r.mu.Unlock()
+		go r.forward()
 		ready := make(chan struct{})
 		go r.run(ready)
 		<-ready
@@ -101,16 +139,59 @@ func (r *reaper) run(ready chan<- struct{}) {
 	r.tid = unix.Gettid()
 	close(ready)
 	for {
+		r.mu.Lock()
+		blocking := r.spawner != nil
+		r.mu.Unlock()
+		if blocking {
+			r.waitOne()
+			continue
+		}
 		select {
 		case f := <-r.work:
 			f()
-		case <-r.scan:
+		case <-r.kick:
 			r.reap()
 		}
 	}
 }
 
-// do runs f on the reaper's thread and returns once it has.
+// forward passes SIGCHLD on, while notify wants it: to drain groups, and to
+// the reaper's thread when it does not block in waitid.
+func (r *reaper) forward() {
+	for range r.sigchld {
+		r.drain()
+		r.poke()
+	}
+}
+
+// notify has SIGCHLD reach forward when something waits for it: the reaper's
+// thread, when it does not block in waitid, or groups to drain. Called with
+// r.mu held.
+func (r *reaper) notify() {
+	want := r.spawner == nil || len(r.draining) > 0
+	if want == r.notified {
+		return
+	}
+	r.notified = want
+	if want {
+		signal.Notify(r.sigchld, syscall.SIGCHLD)
+		r.poke() // what exited before
+	} else {
+		signal.Stop(r.sigchld)
+	}
+}
+
+// poke makes the reaper look for exited children.
+func (r *reaper) poke() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// do runs f on the reaper's thread and returns once it has. The thread does
+// not block in waitid while the spawner does not run, and nothing but the
+// spawner's start, and forks while it cannot run, asks for it.
 func (r *reaper) do(f func()) {
 	done := make(chan struct{})
 	r.work <- func() { f(); close(done) }
@@ -124,6 +205,16 @@ func (r *reaper) watch(c *child) {
 	c.done = make(chan struct{})
 	r.mu.Lock()
 	r.children[c.pid] = c
+	r.mu.Unlock()
+}
+
+// watchSpawner is watch for the spawner, just started on the reaper's thread:
+// while it runs, the thread blocks in waitid.
+func (r *reaper) watchSpawner(c *child) {
+	r.watch(c)
+	r.mu.Lock()
+	r.spawner = c
+	r.notify()
 	r.mu.Unlock()
 }
 
@@ -147,21 +238,31 @@ func (r *reaper) spawnDone() {
 	r.mu.Lock()
 	r.starting--
 	r.mu.Unlock()
-	r.kick()
-}
-
-// kick makes the reaper look for exited children.
-func (r *reaper) kick() {
-	select {
-	case r.scan <- syscall.SIGCHLD:
-	default:
-	}
+	r.poke()
 }
 
 // __WNOTHREAD: wait for the children of the calling thread only.
 const wNoThread = 0x20000000
 
-// reap handles every exited child of the reaper's thread, then drains.
+// waitOne blocks until a child of the reaper's thread has exited, and
+// handles it.
+func (r *reaper) waitOne() {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT|wNoThread, nil)
+	switch pid := siginfoPid(&info); {
+	case err == unix.ECHILD:
+		// No child, the spawner neither: reaped by someone else. The
+		// thread stops blocking.
+		r.mu.Lock()
+		r.spawner = nil
+		r.notify()
+		r.mu.Unlock()
+	case err == nil && pid > 0 && !r.handle(pid, time.Now()):
+		<-r.kick // the spawn under way is over
+	}
+}
+
+// reap handles every exited child of the reaper's thread, and drains.
 func (r *reaper) reap() {
 	for {
 		var info unix.Siginfo
@@ -170,49 +271,59 @@ func (r *reaper) reap() {
 			continue
 		}
 		pid := siginfoPid(&info)
-		if err != nil || pid == 0 {
-			break // ECHILD, or none has exited
+		if err != nil || pid == 0 || !r.handle(pid, time.Now()) {
+			break // ECHILD, none has exited, or one to wait for
 		}
-		now := time.Now()
-		r.mu.Lock()
-		c := r.children[pid]
-		delete(r.children, pid)
-		starting := r.starting
-		r.mu.Unlock()
-		if c == nil {
-			if starting > 0 {
-				// Perhaps the process of a spawn under way, which exited
-				// before its pid came back: spawnDone kicks once it is
-				// watched.
-				break
-			}
-			// A process that nobody waits for (a spawn whose reply was
-			// lost): reaped, no more.
-			c = &child{pid: pid, done: make(chan struct{})}
-		}
-		c.stop = now
-		if c.exiting != nil {
-			c.exiting(pid)
-		}
-		for {
-			_, err := unix.Wait4(pid, &c.status, unix.WNOHANG, &c.rusage)
-			if err != unix.EINTR {
-				break
-			}
-		}
-		if c.group && !drained(pid) {
-			r.mu.Lock()
-			r.draining = append(r.draining, c)
-			r.mu.Unlock()
-			continue
-		}
-		close(c.done)
 	}
 	r.drain()
 }
 
+// handle handles pid, an exited child of the reaper's thread, seen at now: it
+// kills its group and reaps it. It reports false, and leaves pid alone, if it
+// may be the process of a spawn under way, which exited before its pid came
+// back: spawnDone pokes once it is watched.
+func (r *reaper) handle(pid int, now time.Time) bool {
+	r.mu.Lock()
+	c := r.children[pid]
+	if c == nil && r.starting > 0 {
+		r.mu.Unlock()
+		return false
+	}
+	delete(r.children, pid)
+	if c != nil && c == r.spawner {
+		r.spawner = nil
+		r.notify()
+	}
+	r.mu.Unlock()
+	if c == nil {
+		// A process that nobody waits for (a spawn whose reply was lost):
+		// reaped, no more.
+		c = &child{pid: pid, done: make(chan struct{})}
+	}
+	c.stop = now
+	if c.exiting != nil {
+		c.exiting(pid)
+	}
+	for {
+		_, err := unix.Wait4(pid, &c.status, unix.WNOHANG, &c.rusage)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if c.group && !drained(pid) {
+		r.mu.Lock()
+		r.draining = append(r.draining, c)
+		r.notify()
+		r.mu.Unlock()
+		r.drain() // what died before SIGCHLD was asked for
+		return true
+	}
+	c.end()
+	return true
+}
+
 // drain reaps what it can of the groups being drained, and closes the done
-// of those that are over.
+// of those that are over. It may run on any thread.
 func (r *reaper) drain() {
 	r.mu.Lock()
 	draining := r.draining
@@ -221,16 +332,15 @@ func (r *reaper) drain() {
 	var left []*child
 	for _, c := range draining {
 		if drained(c.pid) {
-			close(c.done)
+			c.end()
 		} else {
 			left = append(left, c)
 		}
 	}
-	if left != nil {
-		r.mu.Lock()
-		r.draining = append(r.draining, left...)
-		r.mu.Unlock()
-	}
+	r.mu.Lock()
+	r.draining = append(r.draining, left...)
+	r.notify()
+	r.mu.Unlock()
 }
 
 // drained reaps the children of expool in process group pgid that have

@@ -185,7 +185,7 @@ func (s *spawner) start(r *reaper) error {
 		})
 		if err == nil {
 			s.proc = &child{pid: pid}
-			r.watch(s.proc)
+			r.watchSpawner(s.proc)
 		}
 	})
 	unix.Close(fds[1])
@@ -222,12 +222,13 @@ func (s *spawner) spawn(r *reaper, spec *spawnSpec) (*child, time.Time, error) {
 	}
 	rights := unix.UnixRights(int(spec.files[0].Fd()), int(spec.files[1].Fd()), int(spec.files[2].Fd()))
 	r.spawnStarting()
-	defer r.spawnDone()
 	if err := sendAll(s.conn, req, rights); err != nil {
+		r.spawnDone()
 		return nil, time.Time{}, errSpawnerGone
 	}
 	var b [24]byte
 	if err := readFull(s.conn, b[:]); err != nil {
+		r.spawnDone()
 		return nil, time.Time{}, errSpawnerGone
 	}
 	var rep spawnReply
@@ -243,7 +244,11 @@ func (s *spawner) spawn(r *reaper, spec *spawnSpec) (*child, time.Time, error) {
 		}
 		r.watch(c)
 	}
+	r.spawnDone()
 	if rep.Step != stepNone {
+		if c != nil {
+			<-c.done // it exited before exec: reaped, nothing is left of it
+		}
 		return nil, time.Time{}, &spawnError{step: int(rep.Step), err: syscall.Errno(rep.Err)}
 	}
 	return c, monotonicTime(rep.Started), nil
@@ -324,13 +329,23 @@ func cpuSetBytes(set *unix.CPUSet) []byte {
 	return b
 }
 
-// monotonicTime converts a CLOCK_MONOTONIC reading into a time.Time.
+// monotonicTime converts a CLOCK_MONOTONIC reading into a time.Time, from
+// one pair of readings of both clocks: Go's monotonic clock is
+// CLOCK_MONOTONIC, so the two advance together.
 func monotonicTime(ns int64) time.Time {
-	now := time.Now()
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	return now.Add(-time.Duration(ts.Nano() - ns))
+	clockOnce.Do(func() {
+		var ts unix.Timespec
+		unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+		clockBase, clockBaseNs = time.Now(), ts.Nano()
+	})
+	return clockBase.Add(time.Duration(ns - clockBaseNs))
 }
+
+var (
+	clockOnce   sync.Once
+	clockBase   time.Time
+	clockBaseNs int64
+)
 
 // spawnerExecutable makes the embedded spawner executable: a memfd, or, where
 // memfds cannot be executed, a temporary file; cleanup removes it once

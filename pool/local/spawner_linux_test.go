@@ -35,6 +35,9 @@ func bothWays(t *testing.T, f func(t *testing.T)) {
 func setSpawnerOff(off bool) {
 	spawnMu.Lock()
 	spawnerOff = off
+	if off {
+		theSpawner.stop()
+	}
 	spawnMu.Unlock()
 }
 
