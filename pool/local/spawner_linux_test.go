@@ -237,6 +237,10 @@ func TestSpawnerIsBuiltFromItsSource(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("make.sh: %v\n%s", err, b)
 	}
+	built, _ := os.ReadFile(filepath.Join(out, "compilers"))
+	if have, _ := os.ReadFile(filepath.Join("spawner", "compilers")); !bytes.Equal(built, have) {
+		t.Skipf("the spawner was built with\n%s; these compilers are\n%s", have, built)
+	}
 	for _, arch := range []string{"amd64", "arm64"} {
 		name := "spawner_" + arch + ".elf"
 		built, err := os.ReadFile(filepath.Join(out, name))
