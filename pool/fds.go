@@ -38,7 +38,7 @@ type fdBudget struct {
 func newFDBudget() fdBudget {
 	var rl syscall.Rlimit
 	limit := 1 << 20
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && rl.Cur < uint64(limit) {
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && uint64(rl.Cur) < uint64(limit) {
 		limit = int(rl.Cur)
 	}
 	open := 16

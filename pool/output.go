@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -206,6 +207,9 @@ type capture struct {
 }
 
 const pipePace = time.Millisecond
+
+// bigPipes counts the pipes enlarged (enlargePipe) and not closed yet.
+var bigPipes atomic.Int32
 
 func (c *capture) run() {
 	defer close(c.done)

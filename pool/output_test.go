@@ -51,8 +51,8 @@ func TestCapture(t *testing.T) {
 		case limit < len(want) && !bytes.Contains(note, []byte(strconv.Itoa(len(want)-limit)+" more bytes discarded")):
 			t.Errorf("limit %d: the note is %q", limit, note)
 		}
-		if limit > 1<<20 && !c.big {
-			t.Errorf("limit %d: the pipe was not enlarged, so its reads were not paced", limit)
+		if limit > 1<<20 && !c.big && runtime.GOOS == "linux" {
+			t.Errorf("limit %d: the pipe was not enlarged, so its reads were not paced (Linux enlarges pipes)", limit)
 		}
 	}
 	if n := bigPipes.Load(); n != 0 {

@@ -8,4 +8,4 @@ const fionread = 0x4004667f
 // enlargePipe cannot: the BSDs size pipes themselves.
 func enlargePipe(fd uintptr) bool { return false }
 
-func pipeClosed() {}
+func pipeClosed() { bigPipes.Add(-1) }

@@ -1,10 +1,6 @@
 package pool
 
-import (
-	"sync/atomic"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // fionread asks a pipe how many bytes it holds.
 const fionread = unix.TIOCINQ
@@ -18,8 +14,6 @@ const (
 	bigPipe     = 1 << 20
 	maxBigPipes = 16
 )
-
-var bigPipes atomic.Int32
 
 // enlargePipe makes pipe fd bigPipe bytes, if it can; it reports whether it
 // did, and then the caller calls shrunk when the pipe is closed.

@@ -168,6 +168,21 @@ func (l *Launcher) tearDown() {
 	releaseSpawner()
 }
 
+// reapGroup reaps every child of expool left in process group pgid, blocking
+// until each has died. A job's descendants whose parent died before them are
+// expool's children (it is a subreaper), so none of them stays a zombie.
+func reapGroup(pgid int) {
+	for {
+		_, err := unix.Wait4(-pgid, nil, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil { // ECHILD: no child of ours is left in the group
+			return
+		}
+	}
+}
+
 // dedupEnv keeps the last of the entries with the same name, as exec.Cmd
 // does: a job's env and its mark replace what expool's environment has.
 // Entries that are not NAME=VALUE stay as they are.

@@ -204,22 +204,6 @@ func (p *process) endGroupOf(pid int) {
 	p.mu.Unlock()
 }
 
-// reapGroup reaps every child of expool left in process group pgid, blocking
-// until each has died. On Linux, a job's descendants whose parent died before
-// them are expool's children (it is a subreaper), so none of them stays a
-// zombie; elsewhere they are init's to reap, and this finds none.
-func reapGroup(pgid int) {
-	for {
-		_, err := unix.Wait4(-pgid, nil, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil { // ECHILD: no child of ours is left in the group
-			return
-		}
-	}
-}
-
 // cmdExit reports how cmd, whose Wait returned err, ended (the portable
 // launcher waits with exec.Cmd).
 func cmdExit(cmd *exec.Cmd, err error) (pool.Exit, error) {
@@ -231,6 +215,10 @@ func cmdExit(cmd *exec.Cmd, err error) (pool.Exit, error) {
 	if err != nil && !errors.As(err, &exitErr) {
 		return pool.Exit{}, fmt.Errorf("wait: %w", err)
 	}
+	return exitOf(state), nil
+}
+
+func exitOf(state *os.ProcessState) pool.Exit {
 	var e pool.Exit
 	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		e.Code = -int(ws.Signal())
@@ -244,5 +232,5 @@ func cmdExit(cmd *exec.Cmd, err error) (pool.Exit, error) {
 			MaxRSS: maxRSSKiB(ru),
 		}
 	}
-	return e, nil
+	return e
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,7 +18,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"expool/internal/testproc"
 	"expool/pool"
 )
 
@@ -55,11 +55,7 @@ func run(t *testing.T, l *Launcher, dir string, args ...string) (pool.Process, s
 		t.Fatal(err)
 	}
 	defer r.Close()
-	env := os.Environ()
-	for k, v := range testproc.ChildEnviron() {
-		env = append(env, k+"="+v)
-	}
-	p, err := l.Launch(&pool.Command{Args: args, Dir: dir, Env: env, Stdin: devnull, Stdout: w, Stderr: w})
+	p, err := l.Launch(&pool.Command{Args: args, Dir: dir, Env: os.Environ(), Stdin: devnull, Stdout: w, Stderr: w})
 	w.Close()
 	if err != nil {
 		return nil, "", pool.Exit{}, err
@@ -76,28 +72,27 @@ func newLauncher(t *testing.T) *Launcher {
 }
 
 // The process is the job's own (its pid is the one Launch reports, and leads
-// its group), in the working directory and environment asked for; it starts
-// before Launch returns and ends before Wait does.
+// its group), in the working directory asked for; it starts before Launch
+// returns and ends before Wait does.
 func TestSpawnedProcess(t *testing.T) {
 	bothWays(t, func(t *testing.T) {
 		l := newLauncher(t)
 		dir := t.TempDir()
-		pidfile := filepath.Join(dir, "pids")
 		before := time.Now()
-		p, out, e, err := run(t, l, dir, os.Args[0], "-pidfile", pidfile, "pwd")
+		// cat, exec'd by sh, is the job's process: its stat is the job's.
+		p, out, e, err := run(t, l, dir, "sh", "-c", "pwd && exec cat /proc/self/stat")
 		if err != nil {
 			t.Fatal(err)
 		}
 		after := time.Now()
-		if out != dir+"\n" || e.Code != 0 {
-			t.Errorf("pwd printed %q and exited %d, want %q and 0", out, e.Code, dir)
+		lines := strings.SplitN(out, "\n", 2)
+		if lines[0] != dir || e.Code != 0 {
+			t.Errorf("the job printed %q and exited %d, want to be in %q and exit 0", out, e.Code, dir)
 		}
-		pids, pgids, err := testproc.ReadPids(pidfile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if pids[0] != p.Pid() || pgids[0] != p.Pid() {
-			t.Errorf("the process is %d in group %d; Launch said %d", pids[0], pgids[0], p.Pid())
+		// pid (comm) state ppid pgrp ...
+		stat := strings.Fields(lines[1][strings.LastIndexByte(lines[1], ')')+1:])
+		if f := strings.Fields(lines[1]); len(f) == 0 || f[0] != strconv.Itoa(p.Pid()) || len(stat) < 3 || stat[2] != strconv.Itoa(p.Pid()) {
+			t.Errorf("the process's stat is %q; Launch said %d, its group's leader", lines[1], p.Pid())
 		}
 		start := p.(pool.TimedProcess).StartTime()
 		if start.Before(before) || !e.Stop.After(start) || e.Stop.After(after) {
