@@ -18,11 +18,14 @@
 //     lock, and draws the progress line; while it is drawn, the screen
 //     (records.Screen) has a goroutine per relayed output stream of a job,
 //     which passes it on above the line, a whole line at a time.
-//   - The pool's goroutines: one per running attempt waits for its process
-//     (Process.Wait), one per PIPE reads it, and timers (timeouts, kill grace,
-//     startdelay, task timeouts) fire on the runtime's; they touch no Lua value
-//     and only post events to the loop. The local launcher adds, on Linux,
-//     the forker thread that forks every job and the sweeps' timers.
+//   - The pool's goroutines: one per PIPE reads it, and timers (timeouts,
+//     kill grace, startdelay, task timeouts) fire on the runtime's; a
+//     launcher that does not tell of its processes' ends (pool.EndNotifier)
+//     has a goroutine per running attempt wait for its process. They touch no
+//     Lua value and only post events to the loop. The local launcher adds, on
+//     Linux, the reaper's thread, which starts every job (through the
+//     spawner, a process of its own) and waits for all of them, a goroutine
+//     that passes SIGCHLD on while a group is drained, and the sweeps' timers.
 //   - The watchdog is a process of its own (expool --watchdog PID).
 package cli
 
