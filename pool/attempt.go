@@ -113,13 +113,18 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 		l.fds.held -= fds
 		return nil, err
 	}
+	a := &execution{job: j, out: out, grace: p.KillGrace}
 	proc, err := p.launcher().Launch(&Command{
-		Args:   j.Args,
-		Dir:    j.Workdir,
-		Env:    j.environ(),
-		Stdin:  l.devnull,
-		Stdout: out.stdout,
-		Stderr: out.stderr,
+		Name:         j.Name,
+		Args:         j.Args,
+		Dir:          j.Workdir,
+		Env:          j.environ(),
+		Stdin:        l.devnull,
+		Stdout:       out.stdout,
+		Stderr:       out.stderr,
+		Timeout:      j.Timeout,
+		LauncherArgs: launcherArgs(p, j),
+		Started:      func(t time.Time) { l.post(event{kind: evStarted, att: a, at: t}) },
 	})
 	if err != nil {
 		out.close()
@@ -127,11 +132,19 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 		return nil, err
 	}
 	out.started()
-	start := time.Now()
+	a.proc, a.start, a.fds = proc, time.Now(), fds
 	if t, ok := proc.(TimedProcess); ok {
-		start = t.StartTime()
+		a.start = t.StartTime()
 	}
-	return &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: start, fds: fds}, nil
+	return a, nil
+}
+
+// launcherArgs are the pool's launcher arguments, then the job's.
+func launcherArgs(p *Pool, j *Job) []string {
+	if j.Extra == nil || len(j.Extra.LauncherArgs) == 0 {
+		return p.LauncherArgs
+	}
+	return append(append([]string(nil), p.LauncherArgs...), j.Extra.LauncherArgs...)
 }
 
 // begin makes j's new attempt, started at start by process pid (0 for a
@@ -145,16 +158,21 @@ func (l *Loop) begin(j *Job, start time.Time, pid int) {
 
 // run watches the running attempt a: a stop asked for meanwhile, its
 // timeout, its process's end (which the launcher tells of, or a goroutine
-// waits for). The pool holds back its next start for j's
-// startdelay.
+// waits for). The pool holds back its next start for j's startdelay. A
+// queued attempt (Slurm's) is timed from its command's start (see started),
+// and holds the pool back until then.
 func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
-	if j.Timeout > 0 {
-		// From the process's start, which was before now.
-		a.timer = time.AfterFunc(time.Until(a.start.Add(j.Timeout)), func() { a.terminate(StatusTimeout, false) })
+	_, queued := a.proc.(Queued)
+	if j.Timeout > 0 && !queued {
+		// From the process's start, which may be before now.
+		a.armTimeout(time.Until(a.start.Add(j.Timeout)))
 	}
-	if j.StartDelay > 0 {
+	switch {
+	case j.StartDelay > 0 && queued:
+		j.pool.heldBy = a
+	case j.StartDelay > 0:
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
 	}
 	if n, ok := a.proc.(EndNotifier); ok {
@@ -167,12 +185,36 @@ func (l *Loop) run(a *execution) {
 	}
 }
 
-// ended handles the end of a's process, which processEnded reported: the attempt
-// ends, then its job runs again or finishes.
+// started handles a queued attempt whose command has started running, at t:
+// that is its start, and its timeout and startdelay count from then.
+func (l *Loop) started(a *execution, t time.Time) {
+	l.mu.Lock()
+	_, live := l.live[a]
+	l.mu.Unlock()
+	if !live {
+		return
+	}
+	j := a.job
+	j.Last.Start = t
+	if j.Timeout > 0 {
+		a.armTimeout(time.Until(t.Add(j.Timeout)))
+	}
+	if p := j.pool; p.heldBy == a {
+		p.heldBy = nil
+		p.holdUntil, p.holdArmed = t.Add(j.StartDelay), false
+		p.schedule()
+	}
+}
+
+// ended handles the end of a's process, which processEnded reported: the
+// attempt ends, then its job runs again or finishes.
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
 	l.fds.held -= a.fds
 	j := a.job
+	if j.pool.heldBy == a {
+		j.pool.heldBy = nil // it never started: no startdelay
+	}
 	rec := j.Last
 	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
 	rec.Output, rec.ErrOutput = a.stdout, a.stderr
@@ -181,6 +223,9 @@ func (l *Loop) ended(a *execution) {
 	l.end(j, o)
 	if l.again(j, o) {
 		j.Restarts++
+		if o.status == StatusFailed {
+			j.Extra.retried++
+		}
 		l.start(j)
 		return
 	}
@@ -200,11 +245,14 @@ func (l *Loop) end(j *Job, o outcome) {
 }
 
 // again reports whether j, whose attempt ended with o, runs again: after a
-// timeout, while it has restarts left. It never does once mayRun says no.
+// timeout, while it has restarts left; after a failure, while it has retries
+// left. It never does once mayRun says no.
 func (l *Loop) again(j *Job, o outcome) bool {
 	switch o.status {
 	case StatusTimeout:
-		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) && l.mayRun(j)
+		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts-j.retried() < j.MaxRestarts) && l.mayRun(j)
+	case StatusFailed:
+		return j.Extra != nil && j.Extra.retried < j.Extra.Retries && l.mayRun(j)
 	}
 	return false
 }
@@ -216,13 +264,14 @@ type execution struct {
 	proc  Process
 	out   *outputs
 	grace time.Duration
-	timer *time.Timer // the job's timeout
+	timer *time.Timer // the job's timeout, once armed
 	fds   int         // file descriptors it holds while it runs (fdsOf)
 
-	mu        sync.Mutex // guards reason, termSent and killTimer
+	mu        sync.Mutex // guards timer, reason, termSent, killTimer and over
 	reason    Status     // why expool stopped it: timeout or terminated
 	termSent  bool
 	killTimer *time.Timer
+	over      bool // its process has ended
 
 	// Written by processEnded before it posts evEnded, read by the loop after.
 	start, stop    time.Time
@@ -255,6 +304,17 @@ func (a *execution) terminate(reason Status, hurry bool) {
 	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
 }
 
+// armTimeout terminates the attempt with status timeout in d, unless it has
+// ended or is being terminated.
+func (a *execution) armTimeout(d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.over || a.termSent || a.timer != nil {
+		return
+	}
+	a.timer = time.AfterFunc(d, func() { a.terminate(StatusTimeout, false) })
+}
+
 // outcome is how the ended attempt ended: error if its end is unknown (Wait
 // failed), else as expool stopped it, else by its exit status.
 func (a *execution) outcome() outcome {
@@ -283,10 +343,11 @@ func (a *execution) processEnded(l *Loop, e Exit, err error) {
 	if a.stop.IsZero() {
 		a.stop = time.Now()
 	}
+	a.mu.Lock()
+	a.over = true
 	if a.timer != nil {
 		a.timer.Stop()
 	}
-	a.mu.Lock()
 	if a.killTimer != nil {
 		a.killTimer.Stop()
 	}

@@ -83,6 +83,9 @@ func (l *Loop) warnFDs(p *Pool) {
 	if l.Relay != nil {
 		why = "one per PIPE and, while the progress line is drawn, one per stream it does not redirect"
 	}
+	if h, ok := p.launcher().(FDHolder); ok && h.FDsPerProcess() > 0 {
+		why += fmt.Sprintf(", and %d for its launcher", h.FDsPerProcess())
+	}
 	var w io.Writer = l.Stderr
 	if l.Notices != nil {
 		w = l.Notices

@@ -105,6 +105,7 @@ const (
 	evFinish                       // a job ended without a process: stub, cancelled, or failed to start
 	evTaskTimeout                  // a task's timeout expired
 	evResume                       // a pool's startdelay is over
+	evStarted                      // a queued attempt's command started running
 )
 
 type event struct {
@@ -114,6 +115,7 @@ type event struct {
 	status Status // for evFinish
 	task   *Task
 	pool   *Pool
+	at     time.Time // for evStarted
 }
 
 // post queues ev for the loop; it never blocks and is safe from any goroutine.
@@ -188,6 +190,8 @@ func (l *Loop) dispatch(ev event) {
 	case evResume:
 		ev.pool.holdArmed = false
 		ev.pool.schedule()
+	case evStarted:
+		l.started(ev.att, ev.at)
 	}
 }
 

@@ -16,6 +16,9 @@ type Config struct {
 	KillGrace time.Duration // between SIGTERM and SIGKILL
 	PipeLimit int           // bytes kept per PIPE stream
 	Launcher  Launcher      // starts the pool's processes; nil: the loop's
+	// LauncherArgs are arguments for the launcher itself (srun's options)
+	// given to each of the pool's jobs, before the job's own.
+	LauncherArgs []string
 }
 
 // Defaults of Config.
@@ -39,7 +42,8 @@ type Pool struct {
 	starting    []*Job // jobs whose onstart (or their task's) is running, innermost last
 	terminating bool   // Terminate, or Join after its timeout, is under way
 	scheduling  bool
-	holdUntil   time.Time // startdelay: no start before
+	holdUntil   time.Time  // startdelay: no start before
+	heldBy      *execution // startdelay: no start until this queued attempt's command starts
 	holdArmed   bool
 	since       time.Time // first Execute since the last Join
 }
@@ -164,11 +168,11 @@ func (p *Pool) schedule() {
 
 // mayStart reports whether j, the first queued job, may start now: a worker
 // is free; no startdelay holds (one that does has the pool scheduled again
-// when it is over); the loop has the file descriptors that j holds while it
+// when it is over, or when the queued attempt that holds it starts); the loop has the file descriptors that j holds while it
 // runs (else it says once why jobs wait, and the end of another job has the
 // pool scheduled again).
 func (p *Pool) mayStart(j *Job) bool {
-	if p.busy >= p.Workers {
+	if p.busy >= p.Workers || p.heldBy != nil {
 		return false
 	}
 	if wait := time.Until(p.holdUntil); wait > 0 {
