@@ -84,7 +84,7 @@ func (l *Loop) warnFDs(p *Pool) {
 		why = "one per PIPE and, while the progress line is drawn, one per stream it does not redirect"
 	}
 	if h, ok := p.launcher().(FDHolder); ok && h.FDsPerProcess() > 0 {
-		why += fmt.Sprintf(", and %d for its launcher", h.FDsPerProcess())
+		why += fmt.Sprintf(", and %d more for its launcher", h.FDsPerProcess())
 	}
 	var w io.Writer = l.Stderr
 	if l.Notices != nil {

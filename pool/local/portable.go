@@ -4,6 +4,7 @@ package local
 
 import (
 	"io"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -35,6 +36,16 @@ type sys struct{}
 type procSys struct{ started time.Time }
 
 func (l *Launcher) setUp() {}
+
+// FDsPerProcess is what the launcher holds for each running process
+// (pool.FDHolder): on Linux, the pidfd that Go's os.Process keeps (Go 1.23);
+// elsewhere none.
+func (l *Launcher) FDsPerProcess() int {
+	if runtime.GOOS == "linux" {
+		return 1
+	}
+	return 0
+}
 
 // start starts p's process and tells the watchdog of its group.
 func (l *Launcher) start(p *process) error {
