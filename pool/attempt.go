@@ -9,15 +9,16 @@ import (
 	"time"
 )
 
-// The life of a job's attempt, on the loop's goroutine but for wait:
+// The life of a job's attempt, on the loop's goroutine but for processEnded:
 //
 //	start  the job, holding a worker slot (or run synchronously, or ended
 //	       and to run again), is made ready: its task chain starts and its
 //	       onstart runs; mayRun says whether it may still run; launch
 //	       opens its outputs and starts its process
 //	begin  the attempt exists: the observers hear AttemptStarted
-//	run    its timeout is armed; wait, on a goroutine of its own, waits for
-//	       the process and posts evEnded
+//	run    its timeout is armed; processEnded, called when the process
+//	       group has ended (by the launcher, or a goroutine that waits),
+//	       posts evEnded once the PIPEs are drained
 //	ended  the attempt's outcome is read (how it ended, see outcome)
 //	end    the observers hear AttemptEnded
 //	again  says whether the job runs again (start), or finishes
@@ -142,11 +143,15 @@ func (l *Loop) cancelStarting(j *Job, why string) {
 	}
 }
 
-// launch opens j's outputs, gives it its CPUs, and starts its process.
+// launch opens j's outputs, gives it its CPUs, and starts its process; the
+// file descriptors the attempt holds count from now until it has ended.
 func (l *Loop) launch(j *Job) (*execution, error) {
 	p := j.pool
+	fds := l.fdsOf(j, p.launcher())
+	l.fds.held += fds
 	out, err := l.openOutputs(j, p.PipeLimit)
 	if err != nil {
+		l.fds.held -= fds
 		return nil, err
 	}
 	cpus := l.takeCPUs(j)
@@ -180,10 +185,14 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	if err != nil {
 		out.close()
 		l.releaseCPUs(cpus)
+		l.fds.held -= fds
 		return nil, err
 	}
 	out.started()
-	a.proc, a.start = proc, time.Now()
+	a.proc, a.start, a.fds = proc, time.Now(), fds
+	if t, ok := proc.(TimedProcess); ok {
+		a.start = t.StartTime()
+	}
 	a.rec.Start, a.rec.PID = a.start, proc.Pid()
 	return a, nil
 }
@@ -215,9 +224,10 @@ func (l *Loop) begin(j *Job, rec *Attempt) {
 }
 
 // run watches the running attempt a: a stop asked for meanwhile, its
-// timeout, its memory, its process's end. The pool holds back its next start
-// for j's startdelay. A queued attempt (Slurm's) is timed from its command's
-// start (see started), and holds the pool back until then.
+// timeout, its memory, its process's end (which the launcher tells of, or a
+// goroutine waits for). The pool holds back its next start for j's
+// startdelay. A queued attempt (Slurm's) is timed from its command's start
+// (see started), and holds the pool back until then.
 func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
@@ -226,7 +236,8 @@ func (l *Loop) run(a *execution) {
 	}
 	_, queued := a.proc.(Queued)
 	if j.Timeout > 0 && !queued {
-		a.armTimeout(j.Timeout)
+		// From the process's start, which may be before now.
+		a.armTimeout(time.Until(a.start.Add(j.Timeout)))
 	}
 	switch {
 	case j.StartDelay > 0 && queued:
@@ -234,7 +245,14 @@ func (l *Loop) run(a *execution) {
 	case j.StartDelay > 0:
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
 	}
-	go a.wait(l)
+	if n, ok := a.proc.(EndNotifier); ok {
+		n.OnEnd(func(e Exit, err error) { a.processEnded(l, e, err) })
+	} else {
+		go func() {
+			e, err := a.proc.Wait()
+			a.processEnded(l, e, err)
+		}()
+	}
 }
 
 // started handles a queued attempt whose command has started running, at t:
@@ -258,11 +276,12 @@ func (l *Loop) started(a *execution, t time.Time) {
 	}
 }
 
-// ended handles the end of a's process, which wait reported: the attempt
-// ends, then its job is requeued, runs again or finishes. A job that ends
-// timeout or memory ends the jobs related to it first (see chain).
+// ended handles the end of a's process, which processEnded reported: the
+// attempt ends, then its job is requeued, runs again or finishes. A job that
+// ends timeout or memory ends the jobs related to it first (see chain).
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
+	l.fds.held -= a.fds
 	j := a.job
 	if j.pool.heldBy == a {
 		j.pool.heldBy = nil // it never started: no startdelay
@@ -343,6 +362,7 @@ type execution struct {
 	grace time.Duration
 	timer *time.Timer // the job's timeout, once armed
 	start time.Time
+	fds   int // file descriptors it holds while it runs (fdsOf)
 
 	memLimit    int64       // the job's, bytes
 	requeueable bool        // it holds a worker slot: the pool can requeue it
@@ -355,7 +375,7 @@ type execution struct {
 	killTimer *time.Timer
 	over      bool // its process has ended
 
-	// Written by wait before it posts evEnded, read by the loop after.
+	// Written by processEnded before it posts evEnded, read by the loop after.
 	stop           time.Time
 	exit           Exit
 	err            error
@@ -421,11 +441,17 @@ func (a *execution) outcome() outcome {
 	return outcome{status: StatusFailed}
 }
 
-// wait waits for the attempt's process group to end, collects its output and
-// posts evEnded. It runs on its own goroutine.
-func (a *execution) wait(l *Loop) {
-	a.exit, a.err = a.proc.Wait()
-	a.stop = time.Now()
+// processEnded records how the attempt's process group ended (Wait's
+// results), stops the attempt's timers and, once its PIPEs are drained,
+// posts evEnded. It runs on the launcher's goroutine, or on one that waited:
+// it does not block, and drains PIPEs, which may take drainDelay, on a
+// goroutine of their own. The attempt's memory is sampled no more.
+func (a *execution) processEnded(l *Loop, e Exit, err error) {
+	a.exit, a.err = e, err
+	a.stop = a.exit.Stop
+	if a.stop.IsZero() {
+		a.stop = time.Now()
+	}
 	if a.pool.sampled {
 		a.pool.untrack(a)
 	}
@@ -438,6 +464,12 @@ func (a *execution) wait(l *Loop) {
 		a.killTimer.Stop()
 	}
 	a.mu.Unlock()
-	a.stdout, a.stderr = a.out.finish()
-	l.post(event{kind: evEnded, att: a})
+	if !a.out.pipes() {
+		l.post(event{kind: evEnded, att: a})
+		return
+	}
+	go func() {
+		a.stdout, a.stderr = a.out.finish()
+		l.post(event{kind: evEnded, att: a})
+	}()
 }

@@ -22,7 +22,7 @@ type Config struct {
 	// the launcher can (MemorySampler); 0: never.
 	MemSample time.Duration
 	// MemLimit bounds the memory of the pool's running jobs together
-	// (bytes); 0: none. See admits and enforce.
+	// (bytes); 0: none. See mayStart and enforce.
 	MemLimit int64
 	// Affinity pins each running job to this many CPUs of its own (the
 	// launcher's CPUGroups); Workers is capped at the number of groups. 0:
@@ -216,21 +216,14 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 	return true, nil
 }
 
-// schedule starts queued jobs, first come first served, while the first one
-// is admitted (see admits) and no startdelay holds. It may be re-entered, by
-// a callback of a job it starts: each round reads the pool afresh, and the
-// depth is bounded by the free workers.
+// schedule starts queued jobs, first come first served (a job requeued for
+// memory first), while the first one may start (mayStart). It may be
+// re-entered, by a callback of a job it starts: each round reads the pool
+// afresh, and the depth is bounded by the free workers.
 func (p *Pool) schedule() {
-	for p.queued > 0 && p.heldBy == nil {
+	for p.queued > 0 {
 		j := p.head()
-		if !p.admits(j) {
-			break
-		}
-		if wait := time.Until(p.holdUntil); wait > 0 {
-			if !p.holdArmed {
-				p.holdArmed = true
-				time.AfterFunc(wait, func() { p.loop.post(event{kind: evResume, pool: p}) })
-			}
+		if !p.mayStart(j) {
 			return
 		}
 		p.pop()
@@ -274,21 +267,37 @@ func (p *Pool) pop() {
 	p.queue = p.queue[1:]
 }
 
-// admits reports whether j, the first of the queue, may start now. Every
+// mayStart reports whether j, the first of the queue, may start now. Every
 // constraint on starting a job is here:
 //
 //   - a worker is free;
+//   - no startdelay holds (one that does has the pool scheduled again when it
+//     is over, or when the queued attempt that holds it starts);
 //   - with a memory limit, the job's expected memory fits beside what the
 //     running jobs use or are expected to use, unless none runs (see
-//     memoryFits);
-//   - with affinity, a group of CPUs is free for it.
-func (p *Pool) admits(j *Job) bool {
+//     memoryFits; the next sample has the pool scheduled again);
+//   - with affinity, a group of CPUs is free for it;
+//   - the loop has the file descriptors that j holds while it runs (else it
+//     says once why jobs wait, and the end of another job has the pool
+//     scheduled again).
+func (p *Pool) mayStart(j *Job) bool {
 	switch {
-	case p.busy >= p.Workers:
+	case p.busy >= p.Workers || p.heldBy != nil:
 		return false
 	case p.MemLimit > 0 && !p.memoryFits(j):
 		return false
 	case p.groups != nil && j.pinned() && p.freeGroup() == nil:
+		return false
+	}
+	if wait := time.Until(p.holdUntil); wait > 0 {
+		if !p.holdArmed {
+			p.holdArmed = true
+			time.AfterFunc(wait, func() { p.loop.post(event{kind: evResume, pool: p}) })
+		}
+		return false
+	}
+	if l := p.loop; !l.fds.fits(l.fdsOf(j, p.launcher())) {
+		l.warnFDs(p)
 		return false
 	}
 	return true

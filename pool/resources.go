@@ -23,7 +23,7 @@ import (
 //     job goes back to the head of the queue), but never the last one
 //     running, nor one run synchronously (it has no place in the queue).
 //
-// Admission, on the loop (admits): the first queued job starts only if its
+// Admission, on the loop (mayStart): the first queued job starts only if its
 // expected memory fits beside what the running jobs hold; for each, the
 // larger of its last sample and what it was expected to use, since a job
 // just started has not grown yet. What a job is expected to use: its Mem,

@@ -5,9 +5,7 @@ package local
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,25 +164,15 @@ func cpuRanges(cpus []int) string {
 	return strings.Join(parts, ",")
 }
 
-// startPinned starts cmd pinned to cpus (none: not pinned): the calling
-// thread pins itself, forks, and restores its own mask. The Go runtime
-// starts no thread from a locked one, so no other thread inherits the mask.
-func startPinned(cmd *exec.Cmd, cpus []int) error {
+// cpuSet is cpus as sched_setaffinity takes them; nil for none (not
+// pinned). The spawner pins a job's process before it execs its program.
+func cpuSet(cpus []int) *unix.CPUSet {
 	if len(cpus) == 0 {
-		return cmd.Start()
+		return nil
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var old, set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &old); err != nil {
-		return fmt.Errorf("affinity: %w", err)
-	}
+	var set unix.CPUSet
 	for _, c := range cpus {
 		set.Set(c)
 	}
-	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		return fmt.Errorf("affinity %s: %w", cpuRanges(cpus), err)
-	}
-	defer unix.SchedSetaffinity(0, &old)
-	return cmd.Start()
+	return &set
 }
