@@ -686,7 +686,35 @@ func compileStmt(context *funcContext, stmt ast.Stmt, isLastStmt bool) { // {{{
 	}
 } // }}}
 
-func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*assigncontext) { // {{{
+// assignedLocals returns the registers of the local variables that a
+// multiple assignment assigns, or nil for a single assignment: the others
+// must not be used in place while the assignment is under way (Lua 5.1
+// evaluates every expression before it assigns anything).
+func assignedLocals(context *funcContext, stmt *ast.AssignStmt) map[int]bool {
+	if len(stmt.Lhs) < 2 {
+		return nil
+	}
+	regs := map[int]bool{}
+	for _, lhs := range stmt.Lhs {
+		if ident, ok := lhs.(*ast.IdentExpr); ok && getIdentRefType(context, context, ident) == ecLocal {
+			regs[context.FindLocalVar(ident.Value)] = true
+		}
+	}
+	return regs
+}
+
+// copyIfAssigned copies *rk into a fresh register at *reg when it is the
+// register of a local variable the statement assigns.
+func copyIfAssigned(context *funcContext, assigned map[int]bool, rk *int, reg *int, line int) {
+	if opIsK(*rk) || !assigned[*rk] {
+		return
+	}
+	context.Code.AddABC(OP_MOVE, *reg, *rk, 0, line)
+	*rk = *reg
+	*reg++
+}
+
+func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt, assigned map[int]bool) (int, []*assigncontext) { // {{{
 	reg := context.RegTop()
 	acs := make([]*assigncontext, 0, len(stmt.Lhs))
 	for _, lhs := range stmt.Lhs {
@@ -706,6 +734,7 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 		case *ast.AttrGetExpr:
 			ac := &assigncontext{&expcontext{ecTable, regNotDefined, 0}, 0, 0, false, false}
 			compileExprWithKMVPropagation(context, st.Object, &reg, &ac.ec.reg)
+			copyIfAssigned(context, assigned, &ac.ec.reg, &reg, sline(st))
 			ac.keyrk = reg
 			reg += compileExpr(context, reg, st.Key, ecnone(0))
 			if _, ok := st.Key.(*ast.StringExpr); ok {
@@ -720,7 +749,7 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 	return reg, acs
 } // }}}
 
-func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext) (int, []*assigncontext) { // {{{
+func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext, assigned map[int]bool) []*assigncontext { // {{{
 	lennames := len(stmt.Lhs)
 	lenexprs := len(stmt.Rhs)
 	namesassigned := 0
@@ -740,9 +769,7 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			reg += reginc
 			for i := namesassigned; i < namesassigned+int(reginc); i++ {
 				acs[i].needmove = true
-				if acs[i].ec.ctype == ecTable {
-					acs[i].valuerk = regstart + (i - namesassigned)
-				}
+				acs[i].valuerk = regstart + (i - namesassigned)
 			}
 			namesassigned = lennames
 			continue
@@ -751,23 +778,28 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 		if expr == nil {
 			expr = stmt.Rhs[namesassigned]
 		}
+		if ec.ctype == ecLocal && assigned != nil {
+			// A multiple assignment: the value goes to a temporary register,
+			// so that the expressions after this one see the local unchanged.
+			ec = ecnone(0)
+		}
 		idx := reg
 		reginc := compileExpr(context, reg, expr, ec)
 		if ec.ctype == ecTable {
 			if _, ok := expr.(*ast.LogicalOpExpr); !ok {
 				context.Code.PropagateKMV(context.RegTop(), &ac.valuerk, &reg, reginc)
+				copyIfAssigned(context, assigned, &ac.valuerk, &reg, sline(expr))
 			} else {
 				ac.valuerk = idx
 				reg += reginc
 			}
 		} else {
 			ac.needmove = reginc != 0
+			ac.valuerk = idx
 			reg += reginc
 		}
 		namesassigned += 1
 	}
-
-	rightreg := reg - 1
 
 	// extra right exprs
 	for i := namesassigned; i < lenexprs; i++ {
@@ -777,38 +809,36 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 		}
 		reg += compileExpr(context, reg, stmt.Rhs[i], ecnone(varargopt))
 	}
-	return rightreg, acs
+	return acs
 } // }}}
 
 func compileAssignStmt(context *funcContext, stmt *ast.AssignStmt) { // {{{
 	code := context.Code
 	lennames := len(stmt.Lhs)
-	reg, acs := compileAssignStmtLeft(context, stmt)
-	reg, acs = compileAssignStmtRight(context, stmt, reg, acs)
+	assigned := assignedLocals(context, stmt)
+	reg, acs := compileAssignStmtLeft(context, stmt, assigned)
+	acs = compileAssignStmtRight(context, stmt, reg, acs, assigned)
 
+	// Each value is where compileAssignStmtRight says (valuerk), whatever
+	// registers the others took (issue #315).
 	for i := lennames - 1; i >= 0; i-- {
 		ex := stmt.Lhs[i]
-		switch acs[i].ec.ctype {
+		ac := acs[i]
+		switch ac.ec.ctype {
 		case ecLocal:
-			if acs[i].needmove {
-				code.AddABC(OP_MOVE, context.FindLocalVar(ex.(*ast.IdentExpr).Value), reg, 0, sline(ex))
-				reg -= 1
+			if ac.needmove {
+				code.AddABC(OP_MOVE, context.FindLocalVar(ex.(*ast.IdentExpr).Value), ac.valuerk, 0, sline(ex))
 			}
 		case ecGlobal:
-			code.AddABx(OP_SETGLOBAL, reg, context.ConstIndex(LString(ex.(*ast.IdentExpr).Value)), sline(ex))
-			reg -= 1
+			code.AddABx(OP_SETGLOBAL, ac.valuerk, context.ConstIndex(LString(ex.(*ast.IdentExpr).Value)), sline(ex))
 		case ecUpvalue:
-			code.AddABC(OP_SETUPVAL, reg, context.Upvalues.RegisterUnique(ex.(*ast.IdentExpr).Value), 0, sline(ex))
-			reg -= 1
+			code.AddABC(OP_SETUPVAL, ac.valuerk, context.Upvalues.RegisterUnique(ex.(*ast.IdentExpr).Value), 0, sline(ex))
 		case ecTable:
 			opcode := OP_SETTABLE
-			if acs[i].keyks {
+			if ac.keyks {
 				opcode = OP_SETTABLEKS
 			}
-			code.AddABC(opcode, acs[i].ec.reg, acs[i].keyrk, acs[i].valuerk, sline(ex))
-			if !opIsK(acs[i].valuerk) {
-				reg -= 1
-			}
+			code.AddABC(opcode, ac.ec.reg, ac.keyrk, ac.valuerk, sline(ex))
 		}
 	}
 } // }}}

@@ -1,0 +1,59 @@
+package lua
+
+import (
+	"strings"
+	"testing"
+)
+
+// Regression tests of the patches listed in PATCHES.md: each chunk returns
+// what Lua 5.1.5 returns for it, its values joined by tabs.
+
+type lua51Case struct {
+	code, want string
+}
+
+func checkLua51(t *testing.T, cases []lua51Case) {
+	t.Helper()
+	for _, c := range cases {
+		if got := runLua51(t, c.code); got != c.want {
+			t.Errorf("%s\n  got  %q\n  want %q", c.code, got, c.want)
+		}
+	}
+}
+
+// runLua51 runs code in a fresh state and returns its results, or its error.
+func runLua51(t *testing.T, code string) string {
+	t.Helper()
+	L := NewState()
+	defer L.Close()
+	if err := L.DoString(code); err != nil {
+		return "error: " + err.(*ApiError).Object.String()
+	}
+	var out []string
+	for i := 1; i <= L.GetTop(); i++ {
+		out = append(out, L.ToStringMeta(L.Get(i)).String())
+	}
+	return strings.Join(out, "\t")
+}
+
+func TestPatchMultipleAssignment(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		// issue #440
+		{"local a, b = 1, 2; a, b = b, a; return a, b", "2\t1"},
+		{"local a, b = 0, 0; a, b = a + 1, a + b; return a, b", "1\t0"},
+		{"local x, y, z = 1, 2, 3; x, y, z = z, x, y; return x, y, z", "3\t1\t2"},
+		{"local a, b = 48, 18; while b ~= 0 do a, b = b, a % b end; return a", "6"},
+		{"local u = {x = 'x', y = 'y'}; u.x, u.y = u.y, u.x; return u.x, u.y", "y\tx"},
+		// issue #315: values are where they were computed
+		{"local a, d, f = {}, 'e', 1; f, a.d = f, d; return f, a.d", "1\te"},
+		{"local a, d, f = {}, 'e', 1; a.d, f = d, f; return f, a.d", "1\te"},
+		// a local used as a table or as a value keeps its old value until
+		// everything is evaluated
+		{"local t = {}; local a = t; a.x, a = 1, 2; return t.x, a", "1\t2"},
+		{"local t, a = {}, 1; t.x, a = a, 2; return t.x, a", "1\t2"},
+		{"local i, a = 1, {}; a[i], i = 20, 2; return a[1], a[2], i", "20\tnil\t2"},
+		{"local i, a = 3, {}; i, a[i] = i + 1, 20; return i, a[3], a[4]", "4\t20\tnil"},
+		{"local function f() return 1, 2 end; local a, b = 9, 9; a, b = f(); return a, b", "1\t2"},
+		{"local a, b = 1, 2; local function s() a, b = b, a end; s(); return a, b", "2\t1"},
+	})
+}
