@@ -57,3 +57,15 @@ func TestPatchMultipleAssignment(t *testing.T) {
 		{"local a, b = 1, 2; local function s() a, b = b, a end; s(); return a, b", "2\t1"},
 	})
 }
+
+func TestPatchGenericForLoopVariables(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		// issue #514: the loop's hidden registers are set as three, whatever
+		// the number of names
+		{`local function f(a, b) return tostring(a) .. "/" .. tostring(b) end
+		  local r = {}
+		  for _, v in ipairs({1, 2}) do r[#r + 1] = f() end
+		  for _, v in ipairs({1, 2}) do r[#r + 1] = f() end
+		  return table.concat(r, " ")`, "nil/nil nil/nil nil/nil nil/nil"},
+	})
+}
