@@ -1805,6 +1805,22 @@ func patchCode(context *funcContext) { // {{{
 	}
 	moven := 0
 	code := context.Code.List()
+	// The absolute target of every jump, found before any jump is patched:
+	// a jump to a jump that comes earlier in the code must not read that
+	// jump's patched offset as a label (issue #540).
+	jumpTargets := map[int]int{}
+	for pc := 0; pc < len(code); pc++ {
+		switch opGetOpCode(code[pc]) {
+		case OP_CLOSURE:
+			pc += int(context.Proto.FunctionPrototypes[opGetArgBx(code[pc])].NumUpvalues)
+		case OP_SETLIST:
+			if opGetArgC(code[pc]) == 0 {
+				pc++ // the next word is the batch number
+			}
+		case OP_JMP:
+			jumpTargets[pc] = context.GetLabelPc(opGetArgSbx(code[pc])) + 1
+		}
+	}
 	for pc := 0; pc < len(code); pc++ {
 		inst := code[pc]
 		curop := opGetOpCode(inst)
@@ -1813,9 +1829,15 @@ func patchCode(context *funcContext) { // {{{
 			pc += int(context.Proto.FunctionPrototypes[opGetArgBx(inst)].NumUpvalues)
 			moven = 0
 			continue
+		case OP_SETLIST:
+			if opGetArgC(inst) == 0 {
+				pc++
+				moven = 0
+				continue
+			}
 		case OP_SETGLOBAL, OP_SETUPVAL, OP_EQ, OP_LT, OP_LE, OP_TEST,
 			OP_TAILCALL, OP_RETURN, OP_FORPREP, OP_FORLOOP, OP_TFORLOOP,
-			OP_SETLIST, OP_CLOSE:
+			OP_CLOSE:
 			/* nothing to do */
 		case OP_CALL:
 			if reg := opGetArgA(inst) + opGetArgC(inst) - 2; reg > maxreg {
@@ -1834,18 +1856,17 @@ func patchCode(context *funcContext) { // {{{
 				maxreg = reg
 			}
 		case OP_JMP: // jump to jump optimization
-			distance := 0
-			count := 0 // avoiding infinite loops
-			for jmp := inst; opGetOpCode(jmp) == OP_JMP && count < 5; jmp = context.Code.At(pc + distance + 1) {
-				d := context.GetLabelPc(opGetArgSbx(jmp)) - pc
-				if d > opMaxArgSbx {
-					if distance == 0 {
-						raiseCompileError(context, context.Proto.LineDefined, "too long to jump.")
-					}
+			target := jumpTargets[pc]
+			for count := 0; count < 5; count++ { // a loop of jumps never ends
+				next, isJump := jumpTargets[target]
+				if !isJump || next-pc-1 > opMaxArgSbx || pc+1-next > opMaxArgSbx {
 					break
 				}
-				distance = d
-				count++
+				target = next
+			}
+			distance := target - pc - 1
+			if distance > opMaxArgSbx || -distance > opMaxArgSbx {
+				raiseCompileError(context, context.Proto.LineDefined, "too long to jump.")
 			}
 			if distance == 0 {
 				context.Code.SetOpCode(pc, OP_NOP)

@@ -69,3 +69,15 @@ func TestPatchGenericForLoopVariables(t *testing.T) {
 		  return table.concat(r, " ")`, "nil/nil nil/nil nil/nil nil/nil"},
 	})
 }
+
+func TestPatchJumpToEarlierJump(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		// issue #540: a loop whose body starts with a jump
+		{"local s = 0; for _, v in ipairs{1, 2, 3} do if false then local x = 1 end s = s + v end; return s", "6"},
+		{`local t = {}
+		  for k, v in pairs({a = 1}) do if false then local u = v end t[#t + 1] = k .. v end
+		  for _, v in ipairs({10, 20}) do if nil then local y, z = 1, 2 end t[#t + 1] = v end
+		  return table.concat(t, " ")`, "a1 10 20"},
+		{"local n = 0; while n < 3 do if false then local x end n = n + 1 end; return n", "3"},
+	})
+}
