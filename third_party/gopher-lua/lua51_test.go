@@ -1,6 +1,11 @@
 package lua
 
 import (
+	"bytes"
+	"go/format"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -80,4 +85,78 @@ func TestPatchJumpToEarlierJump(t *testing.T) {
 		  return table.concat(t, " ")`, "a1 10 20"},
 		{"local n = 0; while n < 3 do if false then local x end n = n + 1 end; return n", "3"},
 	})
+}
+
+func TestPatchPCallClosesOnlyWhatItUnwound(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		// issue #448
+		{`local n = 0
+		  local function inc() n = n + 1 end
+		  pcall(function() error("x") end)
+		  inc()
+		  return n`, "1"},
+		{`local a
+		  local function use() return a("test") end
+		  pcall(function() error("an error") end)
+		  a = function(s) return "called with " .. s end
+		  return use()`, "called with test"},
+		{`local count = 0
+		  local function bump() count = count + 1 end
+		  for i = 1, 3 do
+		    pcall(function() pcall(function() bump(); error("inner") end); bump(); error("outer") end)
+		    bump()
+		  end
+		  return count`, "9"},
+		{`local n = 0
+		  local function bump() n = n + 1 end
+		  xpcall(function() bump(); error("x") end, function(e) bump(); return e end)
+		  bump()
+		  return n`, "3"},
+		// what the error unwound is closed: its closures keep their values
+		{`local get
+		  pcall(function() local v = "kept"; get = function() return v end; error("x") end)
+		  local a, b, c = "overwrite", "the", "registers"
+		  return get()`, "kept"},
+		{`local get
+		  local co = coroutine.create(function() local v = "kept"; get = function() return v end; error("x") end)
+		  coroutine.resume(co)
+		  return get()`, "kept"},
+	})
+}
+
+// TestInlinedFilesUpToDate checks that state.go and vm.go are what
+// _tools/go-inline makes of _state.go and _vm.go, so that a patch to the
+// underscored files is not lost.
+func TestInlinedFilesUpToDate(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3, which runs _tools/go-inline, is not installed")
+	}
+	dir := t.TempDir()
+	sources, _ := filepath.Glob("*.go")
+	for _, name := range append(sources, "_tools/go-inline") {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("python3", append([]string{"./_tools/go-inline"}, sources...)...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go-inline: %v\n%s", err, out)
+	}
+	for _, name := range []string{"state.go", "vm.go"} {
+		generated, _ := os.ReadFile(filepath.Join(dir, name))
+		generated, err := format.Source(generated)
+		if err != nil {
+			t.Fatal(err)
+		}
+		current, _ := os.ReadFile(name)
+		if !bytes.Equal(generated, current) {
+			t.Errorf("%s is not what go-inline makes of _%s: run python3 ./_tools/go-inline *.go && gofmt -w state.go vm.go", name, name)
+		}
+	}
 }
