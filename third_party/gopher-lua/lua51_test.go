@@ -160,3 +160,33 @@ func TestInlinedFilesUpToDate(t *testing.T) {
 		}
 	}
 }
+
+func TestPatchNumbersPrintAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{"return tostring(0.1+0.2)", "0.3"},
+		{"return tostring(1/3)", "0.33333333333333"},
+		{"return tostring(100)", "100"},
+		{"return tostring(-0)", "-0"},
+		{"return tostring(0/0)", "-nan"},
+		{"return tostring(-(0/0))", "nan"},
+		{"return tostring(1/0)", "inf"},
+		{"return tostring(-1/0)", "-inf"},
+		{"return tostring(1e15)", "1e+15"},
+		{"return tostring(1e14)", "1e+14"},
+		{"return tostring(99999999999999)", "99999999999999"},
+		{"return tostring(123456789012345)", "1.2345678901234e+14"},
+		{"return tostring(2^53)", "9.007199254741e+15"},
+		{"return tostring(2^63)", "9.2233720368548e+18"},
+		{"return tostring(1e-5)", "1e-05"},
+		{"return tostring(0.0001)", "0.0001"},
+		{"return tostring(5e-324)", "4.9406564584125e-324"},
+		{"return tostring(1e300*10)", "1e+301"},
+		{"return tostring(-1.5)", "-1.5"},
+		{"return tostring(123.456)", "123.456"},
+		{"return tostring(1e100)", "1e+100"},
+		{"return tostring(3.14159265358979)", "3.1415926535898"},
+		{"return tostring(2^-1074)", "4.9406564584125e-324"},
+		{"return 1 .. '' .. 0.5 .. 2^63", "10.59.2233720368548e+18"},
+		{"return table.concat({0.1 + 0.2, 1e15, -0.0}, ' ')", "0.3 1e+15 -0"},
+	})
+}

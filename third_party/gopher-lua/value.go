@@ -111,11 +111,9 @@ func (st LString) Format(f fmt.State, c rune) {
 	}
 }
 
+// String formats the number as Lua 5.1 does ("%.14g"; see fmtNumber).
 func (nm LNumber) String() string {
-	if isInteger(nm) {
-		return fmt.Sprint(int64(nm))
-	}
-	return fmt.Sprint(float64(nm))
+	return fmtNumber(float64(nm))
 }
 
 func (nm LNumber) Type() LValueType { return LTNumber }
