@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+
+	"github.com/yuin/gopher-lua/internal/cnum"
 )
 
 type LValueType int
@@ -111,9 +113,9 @@ func (st LString) Format(f fmt.State, c rune) {
 	}
 }
 
-// String formats the number as Lua 5.1 does ("%.14g"; see fmtNumber).
+// String formats the number as Lua 5.1 does ("%.14g"; see cnum.Number).
 func (nm LNumber) String() string {
-	return fmtNumber(float64(nm))
+	return cnum.Number(float64(nm))
 }
 
 func (nm LNumber) Type() LValueType { return LTNumber }

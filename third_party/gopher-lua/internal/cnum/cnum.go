@@ -1,8 +1,8 @@
-package lua
-
-// Numbers written as Lua 5.1 writes them: tostring, print, concatenation and
-// io.write use C's "%.14g" (LUA_NUMBER_FMT), as printf does it with glibc;
-// string.format's conversions follow printf too.
+// Package cnum converts numbers to and from text as Lua 5.1 does with C's
+// library (glibc's Strtod and printf): tostring, print, concatenation and
+// io.write write "%.14g" (LUA_NUMBER_FMT), string.format follows printf, and
+// tonumber, arithmetic on strings and the lexer read what Strtod reads.
+package cnum
 
 import (
 	"math"
@@ -10,26 +10,27 @@ import (
 	"strings"
 )
 
-// fmtNumber formats f as Lua 5.1's tostring does ("%.14g"): 0.3, 1e+15,
+// Number formats f as Lua 5.1's tostring does ("%.14g"): 0.3, 1e+15,
 // inf, -inf, nan and -nan (the sign of a NaN is kept, as glibc prints it).
-func fmtNumber(f float64) string {
+func Number(f float64) string {
 	if f == math.Trunc(f) && f > -1e14 && f < 1e14 && (f != 0 || !math.Signbit(f)) {
 		return strconv.FormatInt(int64(f), 10) // the common case, made fast
 	}
-	return formatFloatC(f, 'g', 14, cFlags{})
+	return FormatFloat(f, 'g', Flags{Prec: 14})
 }
 
-// cFlags are the flags of a printf conversion.
-type cFlags struct {
-	minus, plus, space, sharp, zero bool
-	width                           int
-	prec                            int // -1: none given
+// Flags are the flags, width and precision of a printf conversion.
+type Flags struct {
+	Minus, Plus, Space, Sharp, Zero bool
+	Width                           int
+	Prec                            int // -1: none given
 }
 
-// formatFloatC formats f as printf's %e, %E, %f, %F, %g or %G does, with
-// the precision prec (-1: the default, 6) and the flags' sign and '#', but
-// not the width (see padC).
-func formatFloatC(f float64, verb byte, prec int, fl cFlags) string {
+// FormatFloat formats f as printf's %e, %E, %f, %F, %g or %G does, with
+// the flags' precision (-1: the default, 6), sign and '#', but not their
+// width (see Pad).
+func FormatFloat(f float64, verb byte, fl Flags) string {
+	prec := fl.Prec
 	if prec < 0 {
 		prec = 6
 	}
@@ -45,24 +46,24 @@ func formatFloatC(f float64, verb byte, prec int, fl cFlags) string {
 		switch verb {
 		case 'f', 'F':
 			body = strconv.FormatFloat(a, 'f', prec, 64)
-			if fl.sharp && prec == 0 {
+			if fl.Sharp && prec == 0 {
 				body += "."
 			}
 		case 'e', 'E':
-			body = formatExpC(a, prec, fl.sharp)
+			body = formatExp(a, prec, fl.Sharp)
 		case 'g', 'G':
-			body = formatGC(a, prec, fl.sharp)
+			body = formatG(a, prec, fl.Sharp)
 		}
 	}
 	if upper {
 		body = strings.ToUpper(body)
 	}
-	return signC(math.Signbit(f), fl) + body
+	return Sign(math.Signbit(f), fl) + body
 }
 
-// formatExpC is printf's %.{prec}e of a >= 0: an exponent of two digits at
+// formatExp is printf's %.{prec}e of a >= 0: an exponent of two digits at
 // least, and a point kept with '#'.
-func formatExpC(a float64, prec int, sharp bool) string {
+func formatExp(a float64, prec int, sharp bool) string {
 	s := strconv.FormatFloat(a, 'e', prec, 64)
 	if sharp && prec == 0 {
 		i := strings.IndexByte(s, 'e')
@@ -71,8 +72,8 @@ func formatExpC(a float64, prec int, sharp bool) string {
 	return s
 }
 
-// formatGC is printf's %.{prec}g of a >= 0.
-func formatGC(a float64, prec int, sharp bool) string {
+// formatG is printf's %.{prec}g of a >= 0.
+func formatG(a float64, prec int, sharp bool) string {
 	if prec == 0 {
 		prec = 1
 	}
@@ -106,28 +107,28 @@ func formatGC(a float64, prec int, sharp bool) string {
 	return mant + exppart
 }
 
-// signC is the sign printf writes before a number.
-func signC(negative bool, fl cFlags) string {
+// Sign is the sign printf writes before a number.
+func Sign(negative bool, fl Flags) string {
 	switch {
 	case negative:
 		return "-"
-	case fl.plus:
+	case fl.Plus:
 		return "+"
-	case fl.space:
+	case fl.Space:
 		return " "
 	}
 	return ""
 }
 
-// padC pads s to the flags' width: on the right with '-', with zeros after
+// Pad pads s to the flags' width: on the right with '-', with zeros after
 // the sign (and "0x") when zeros is set, else with spaces on the left.
-func padC(s string, fl cFlags, zeros bool) string {
-	n := fl.width - len(s)
+func Pad(s string, fl Flags, zeros bool) string {
+	n := fl.Width - len(s)
 	if n <= 0 {
 		return s
 	}
 	switch {
-	case fl.minus:
+	case fl.Minus:
 		return s + strings.Repeat(" ", n)
 	case zeros:
 		i := 0
@@ -142,45 +143,45 @@ func padC(s string, fl cFlags, zeros bool) string {
 	return strings.Repeat(" ", n) + s
 }
 
-// isCSpace reports whether c is a space to C's isspace (the C locale).
-func isCSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
+// IsSpace reports whether c is a space to C's isspace (the C locale).
+func IsSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
 
-func isDigitC(c byte) bool { return c >= '0' && c <= '9' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func isHexC(c byte) bool {
-	return isDigitC(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+func isHex(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-func isAlnumC(c byte) bool {
-	return isDigitC(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+func IsAlnum(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
-// str2number converts s to a number as Lua 5.1's lua_tonumber does
-// (luaO_str2d): what glibc's strtod reads (spaces, a sign, decimal or
+// Str2Number converts s to a number as Lua 5.1's lua_tonumber does
+// (luaO_str2d): what glibc's Strtod reads (spaces, a sign, decimal or
 // hexadecimal digits, an exponent, inf, infinity, nan), then nothing but
 // spaces. s ends at its first NUL, as a C string does.
-func str2number(s string) (float64, bool) {
+func Str2Number(s string) (float64, bool) {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		s = s[:i]
 	}
-	v, n := strtod(s)
+	v, n := Strtod(s)
 	if n == 0 {
 		return 0, false
 	}
-	// luaO_str2d then tries strtoul(s, 16) when strtod stopped at an 'x';
-	// glibc's strtod reads hexadecimal numbers itself, so that can only
+	// luaO_str2d then tries strtoul(s, 16) when Strtod stopped at an 'x';
+	// glibc's Strtod reads hexadecimal numbers itself, so that can only
 	// read the same "0" again and stop at the same 'x'.
-	for n < len(s) && isCSpace(s[n]) {
+	for n < len(s) && IsSpace(s[n]) {
 		n++
 	}
 	return v, n == len(s)
 }
 
-// strtod reads a number at the start of s as glibc's strtod does, and
+// Strtod reads a number at the start of s as glibc's Strtod does, and
 // returns it with the number of bytes read (0: none).
-func strtod(s string) (float64, int) {
+func Strtod(s string) (float64, int) {
 	i := 0
-	for i < len(s) && isCSpace(s[i]) {
+	for i < len(s) && IsSpace(s[i]) {
 		i++
 	}
 	neg := false
@@ -206,7 +207,7 @@ func strtod(s string) (float64, int) {
 		n := 3
 		if n < len(rest) && rest[n] == '(' {
 			j := n + 1
-			for j < len(rest) && (isAlnumC(rest[j]) || rest[j] == '_') {
+			for j < len(rest) && (IsAlnum(rest[j]) || rest[j] == '_') {
 				j++
 			}
 			if j < len(rest) && rest[j] == ')' {
@@ -216,12 +217,12 @@ func strtod(s string) (float64, int) {
 		return signed(math.NaN()), i + n
 	case len(rest) > 1 && rest[0] == '0' && (rest[1] == 'x' || rest[1] == 'X'):
 		j, digits := 2, 0
-		for j < len(rest) && isHexC(rest[j]) {
+		for j < len(rest) && isHex(rest[j]) {
 			j, digits = j+1, digits+1
 		}
 		if j < len(rest) && rest[j] == '.' {
 			j++
-			for j < len(rest) && isHexC(rest[j]) {
+			for j < len(rest) && isHex(rest[j]) {
 				j, digits = j+1, digits+1
 			}
 		}
@@ -236,12 +237,12 @@ func strtod(s string) (float64, int) {
 		return signed(parseFloatRange(mantissa + exponent)), i + j
 	}
 	j, digits := 0, 0
-	for j < len(rest) && isDigitC(rest[j]) {
+	for j < len(rest) && isDigit(rest[j]) {
 		j, digits = j+1, digits+1
 	}
 	if j < len(rest) && rest[j] == '.' {
 		j++
-		for j < len(rest) && isDigitC(rest[j]) {
+		for j < len(rest) && isDigit(rest[j]) {
 			j, digits = j+1, digits+1
 		}
 	}
@@ -262,17 +263,17 @@ func exponentEnd(s string, i int, lower, upper byte) int {
 	if k < len(s) && (s[k] == '+' || s[k] == '-') {
 		k++
 	}
-	if k >= len(s) || !isDigitC(s[k]) {
+	if k >= len(s) || !isDigit(s[k]) {
 		return i
 	}
-	for k < len(s) && isDigitC(s[k]) {
+	for k < len(s) && isDigit(s[k]) {
 		k++
 	}
 	return k
 }
 
-// parseFloatRange parses what strtod accepted: out of range, it is an
-// infinity or zero, as strtod returns.
+// parseFloatRange parses what Strtod accepted: out of range, it is an
+// infinity or zero, as Strtod returns.
 func parseFloatRange(s string) float64 {
 	v, _ := strconv.ParseFloat(s, 64) // on ErrRange, v is ±Inf or 0
 	return v
