@@ -3,10 +3,12 @@ package lua
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
+
+	"github.com/yuin/gopher-lua/internal/cnum"
 )
 
 /* basic functions {{{ */
@@ -401,35 +403,100 @@ func baseSetMetatable(L *LState) int {
 	return 1
 }
 
+// baseToNumber is Lua 5.1's tonumber: base 10 converts as arithmetic
+// does, other bases read an unsigned integer as C's strtoul.
 func baseToNumber(L *LState) int {
-	base := L.OptInt(2, 10)
-	noBase := L.Get(2) == LNil
-
-	switch lv := L.CheckAny(1).(type) {
-	case LNumber:
-		L.Push(lv)
-	case LString:
-		str := strings.Trim(string(lv), " \n\t")
-		if strings.Index(str, ".") > -1 {
-			if v, err := strconv.ParseFloat(str, LNumberBit); err != nil {
-				L.Push(LNil)
-			} else {
-				L.Push(LNumber(v))
-			}
-		} else {
-			if noBase && strings.HasPrefix(strings.ToLower(str), "0x") {
-				base, str = 16, str[2:] // Hex number
-			}
-			if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil {
-				L.Push(LNil)
-			} else {
-				L.Push(LNumber(v))
+	base := 10
+	if L.Get(2) != LNil {
+		base = L.CheckInt(2)
+	}
+	if base == 10 {
+		switch lv := L.CheckAny(1).(type) {
+		case LNumber:
+			L.Push(lv)
+			return 1
+		case LString:
+			if v, err := parseNumber(string(lv)); err == nil {
+				L.Push(v)
+				return 1
 			}
 		}
-	default:
 		L.Push(LNil)
+		return 1
 	}
+	s := L.CheckString(1)
+	if base < 2 || base > 36 {
+		L.ArgError(2, "base out of range")
+	}
+	if n, ok := strtoul(s, base); ok {
+		L.Push(LNumber(float64(n)))
+		return 1
+	}
+	L.Push(LNil)
 	return 1
+}
+
+// strtoul reads s as tonumber does with C's strtoul: spaces, a sign (a
+// minus negates the unsigned result), "0x" in base 16, digits of the base
+// (at least one), spaces. Out of range, it is the largest unsigned long.
+func strtoul(s string, base int) (uint64, bool) {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	i := 0
+	for i < len(s) && cnum.IsSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	if base == 16 && i+2 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && digitValue(s[i+2]) < 16 {
+		i += 2
+	}
+	var n uint64
+	overflow := false
+	start := i
+	for ; i < len(s); i++ {
+		d := digitValue(s[i])
+		if d >= base {
+			break
+		}
+		if n > (math.MaxUint64-uint64(d))/uint64(base) {
+			overflow = true
+		}
+		n = n*uint64(base) + uint64(d)
+	}
+	if i == start {
+		return 0, false
+	}
+	for i < len(s) && cnum.IsSpace(s[i]) {
+		i++
+	}
+	if i != len(s) {
+		return 0, false
+	}
+	switch {
+	case overflow:
+		n = math.MaxUint64
+	case neg:
+		n = -n
+	}
+	return n, true
+}
+
+// digitValue is the value of c as a digit of base 36, or 36.
+func digitValue(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10
+	}
+	return 36
 }
 
 func baseToString(L *LState) int {

@@ -190,3 +190,43 @@ func TestPatchNumbersPrintAsLua51(t *testing.T) {
 		{"return table.concat({0.1 + 0.2, 1e15, -0.0}, ' ')", "0.3 1e+15 -0"},
 	})
 }
+
+func TestPatchNumbersReadAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{"return tonumber(\"1e-05\")", "1e-05"},
+		{"return \"010\" + 0", "10"},
+		{"return tonumber(\"0x10\")", "16"},
+		{"return tonumber(\" 10 \")", "10"},
+		{"return tonumber(\"1e\")", "nil"},
+		{"return tonumber(\"\")", "nil"},
+		{"return tonumber(\"0x\")", "nil"},
+		{"return tonumber(\" 0x1p4 \")", "16"},
+		{"return tonumber(\"inf\")", "inf"},
+		{"return tonumber(\"-nan\") ~= tonumber(\"-nan\")", "true"},
+		{"return tonumber(\"1.5\", 10)", "1.5"},
+		{"return tonumber(\".5\")", "0.5"},
+		{"return tonumber(\"5.\")", "5"},
+		{"return tonumber(\"1 2\")", "nil"},
+		{"return tonumber(\"1\\0\")", "1"},
+		{"return tonumber(\"ff\", 16)", "255"},
+		{"return tonumber(\"-ff\", 16)", "1.844674407371e+19"},
+		{"return tonumber(\"zz\", 36)", "1295"},
+		{"return tonumber(\"8\", 8)", "nil"},
+		{"return tonumber(\"0x10\", 16)", "16"},
+		{"return tonumber(\"0x\", 16)", "nil"},
+		{"return tonumber(\" 11 \", 2)", "3"},
+		{"return tonumber(\"ffffffffffffffffff\", 16)", "1.844674407371e+19"},
+		{"return tonumber(\"1e400\")", "inf"},
+		{"return \"0x10\" + 1", "17"},
+		{"return \" 5 \" * 2", "10"},
+		{"return \"1E2\" + 0", "100"},
+		{"return 0x1p4", "16"},
+		{"return 3e2", "300"},
+		{"return .5e1", "5"},
+	})
+	for _, code := range []string{"return 3x", "return 0x", "return 1e+", "return 1..2"} {
+		if _, err := NewState().LoadString(code); err == nil || !strings.Contains(err.Error(), "malformed number") {
+			t.Errorf("%s: want a malformed number, got %v", code, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package lua
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/yuin/gopher-lua/internal/cnum"
 )
 
 func intMin(a, b int) int {
@@ -140,19 +143,17 @@ func isArrayKey(v LNumber) bool {
 	return isInteger(v) && v < LNumber(int((^uint(0))>>1)) && v > LNumber(0) && v < LNumber(MaxArrayIndex)
 }
 
+// errNotNumber says that a string is not a number.
+var errNotNumber = errors.New("not a number")
+
+// parseNumber converts a string to a number as Lua 5.1 does (see
+// cnum.Str2Number): in arithmetic, tonumber, and the arguments of library
+// functions that want numbers.
 func parseNumber(number string) (LNumber, error) {
-	var value LNumber
-	number = strings.Trim(number, " \t\n")
-	if v, err := strconv.ParseInt(number, 0, LNumberBit); err != nil {
-		if v2, err2 := strconv.ParseFloat(number, LNumberBit); err2 != nil {
-			return LNumber(0), err2
-		} else {
-			value = LNumber(v2)
-		}
-	} else {
-		value = LNumber(v)
+	if v, ok := cnum.Str2Number(number); ok {
+		return LNumber(v), nil
 	}
-	return value, nil
+	return 0, errNotNumber
 }
 
 func popenArgs(arg string) (string, []string) {

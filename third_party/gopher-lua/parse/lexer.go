@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/yuin/gopher-lua/ast"
+	"github.com/yuin/gopher-lua/internal/cnum"
 )
 
 const EOF = -1
@@ -150,36 +151,26 @@ func (sc *Scanner) scanDecimal(ch int, buf *bytes.Buffer) error {
 	return nil
 }
 
+// scanNumber reads a numeral as Lua 5.1's lexer does (read_numeral):
+// digits and points, an exponent's sign, then letters, digits and
+// underscores; what strtod does not read whole is a malformed number.
 func (sc *Scanner) scanNumber(ch int, buf *bytes.Buffer) error {
-	if ch == '0' { // octal
-		if sc.Peek() == 'x' || sc.Peek() == 'X' {
-			writeChar(buf, ch)
-			writeChar(buf, sc.Next())
-			hasvalue := false
-			for isDigit(sc.Peek()) {
-				writeChar(buf, sc.Next())
-				hasvalue = true
-			}
-			if !hasvalue {
-				return sc.Error(buf.String(), "illegal hexadecimal number")
-			}
-			return nil
-		} else if sc.Peek() != '.' && isDecimal(sc.Peek()) {
-			ch = sc.Next()
-		}
-	}
-	sc.scanDecimal(ch, buf)
-	if sc.Peek() == '.' {
-		sc.scanDecimal(sc.Next(), buf)
-	}
-	if ch = sc.Peek(); ch == 'e' || ch == 'E' {
+	writeChar(buf, ch)
+	for isDecimal(sc.Peek()) || sc.Peek() == '.' {
 		writeChar(buf, sc.Next())
-		if ch = sc.Peek(); ch == '-' || ch == '+' {
+	}
+	if c := sc.Peek(); c == 'e' || c == 'E' {
+		writeChar(buf, sc.Next())
+		if c := sc.Peek(); c == '+' || c == '-' {
 			writeChar(buf, sc.Next())
 		}
-		sc.scanDecimal(sc.Next(), buf)
 	}
-
+	for isIdent(sc.Peek(), 1) {
+		writeChar(buf, sc.Next())
+	}
+	if _, ok := cnum.Str2Number(buf.String()); !ok {
+		return sc.Error(buf.String(), "malformed number")
+	}
 	return nil
 }
 
