@@ -17,22 +17,16 @@ func (ls *LState) CheckAny(n int) LValue {
 	return ls.Get(n)
 }
 
+// CheckInt is luaL_checkint: a number, or a string that converts to one,
+// truncated towards zero.
 func (ls *LState) CheckInt(n int) int {
-	v := ls.Get(n)
-	if intv, ok := v.(LNumber); ok {
-		return int(intv)
-	}
-	ls.TypeError(n, LTNumber)
-	return 0
+	return int(ls.CheckNumber(n))
 }
 
+// CheckInt64 is luaL_checkinteger: a number, or a string that converts to
+// one, truncated towards zero.
 func (ls *LState) CheckInt64(n int) int64 {
-	v := ls.Get(n)
-	if intv, ok := v.(LNumber); ok {
-		return int64(intv)
-	}
-	ls.TypeError(n, LTNumber)
-	return 0
+	return int64(ls.CheckNumber(n))
 }
 
 func (ls *LState) CheckNumber(n int) LNumber {
@@ -123,7 +117,7 @@ func (ls *LState) CheckTypes(n int, typs ...LValueType) {
 	for _, typ := range typs {
 		buf = append(buf, typ.String())
 	}
-	ls.ArgError(n, strings.Join(buf, " or ")+" expected, got "+ls.Get(n).Type().String())
+	ls.ArgError(n, strings.Join(buf, " or ")+" expected, got "+ls.argTypeName(n))
 }
 
 func (ls *LState) CheckOption(n int, options []string) int {
@@ -141,52 +135,40 @@ func (ls *LState) CheckOption(n int, options []string) int {
 
 /* optType {{{ */
 
+// OptInt is luaL_optint: d when the argument is absent or nil, else as
+// CheckInt.
 func (ls *LState) OptInt(n int, d int) int {
-	v := ls.Get(n)
-	if v == LNil {
+	if ls.Get(n) == LNil {
 		return d
 	}
-	if intv, ok := v.(LNumber); ok {
-		return int(intv)
-	}
-	ls.TypeError(n, LTNumber)
-	return 0
+	return ls.CheckInt(n)
 }
 
+// OptInt64 is luaL_optinteger: d when the argument is absent or nil, else
+// as CheckInt64.
 func (ls *LState) OptInt64(n int, d int64) int64 {
-	v := ls.Get(n)
-	if v == LNil {
+	if ls.Get(n) == LNil {
 		return d
 	}
-	if intv, ok := v.(LNumber); ok {
-		return int64(intv)
-	}
-	ls.TypeError(n, LTNumber)
-	return 0
+	return ls.CheckInt64(n)
 }
 
+// OptNumber is luaL_optnumber: d when the argument is absent or nil, else
+// as CheckNumber.
 func (ls *LState) OptNumber(n int, d LNumber) LNumber {
-	v := ls.Get(n)
-	if v == LNil {
+	if ls.Get(n) == LNil {
 		return d
 	}
-	if lv, ok := v.(LNumber); ok {
-		return lv
-	}
-	ls.TypeError(n, LTNumber)
-	return 0
+	return ls.CheckNumber(n)
 }
 
+// OptString is luaL_optstring: d when the argument is absent or nil, else
+// as CheckString (a number is converted).
 func (ls *LState) OptString(n int, d string) string {
-	v := ls.Get(n)
-	if v == LNil {
+	if ls.Get(n) == LNil {
 		return d
 	}
-	if lv, ok := v.(LString); ok {
-		return string(lv)
-	}
-	ls.TypeError(n, LTString)
-	return ""
+	return ls.CheckString(n)
 }
 
 func (ls *LState) OptBool(n int, d bool) bool {
@@ -246,7 +228,16 @@ func (ls *LState) ArgError(n int, message string) {
 }
 
 func (ls *LState) TypeError(n int, typ LValueType) {
-	ls.RaiseError("bad argument #%v to %v (%v expected, got %v)", n, ls.rawFrameFuncName(ls.currentFrame), typ.String(), ls.Get(n).Type().String())
+	ls.ArgError(n, typ.String()+" expected, got "+ls.argTypeName(n))
+}
+
+// argTypeName is the type of argument n as luaL_typerror names it: "no
+// value" when it is absent.
+func (ls *LState) argTypeName(n int) string {
+	if n > ls.GetTop() {
+		return "no value"
+	}
+	return ls.Get(n).Type().String()
 }
 
 /* }}} */
