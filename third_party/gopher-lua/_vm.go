@@ -375,21 +375,18 @@ func init() {
 			unaryv := L.rkValue(B)
 			if nm, ok := unaryv.(LNumber); ok {
 				// +inline-call reg.Set RA -nm
+			} else if num, err := toNumberValue(unaryv); err == nil {
+				// +inline-call reg.Set RA -num
 			} else {
 				op := L.metaOp1(unaryv, "__unm")
 				if op.Type() == LTFunction {
 					reg.Push(op)
 					reg.Push(unaryv)
-					L.Call(1, 1)
+					reg.Push(unaryv)
+					L.Call(2, 1)
 					// +inline-call reg.Set RA reg.Pop()
-				} else if str, ok1 := unaryv.(LString); ok1 {
-					if num, err := parseNumber(string(str)); err == nil {
-						// +inline-call reg.Set RA -num
-					} else {
-						L.RaiseError("__unm undefined")
-					}
 				} else {
-					L.RaiseError("__unm undefined")
+					L.arithError(unaryv, unaryv)
 				}
 			}
 			return 0
@@ -418,12 +415,15 @@ func init() {
 			switch lv := L.rkValue(B).(type) {
 			case LString:
 				// +inline-call reg.SetNumber RA LNumber(len(lv))
+			case *LTable:
+				// +inline-call reg.SetNumber RA LNumber(lv.Len())
 			default:
 				op := L.metaOp1(lv, "__len")
 				if op.Type() == LTFunction {
 					reg.Push(op)
 					reg.Push(lv)
-					L.Call(1, 1)
+					reg.Push(LNil)
+					L.Call(2, 1)
 					ret := reg.Pop()
 					if ret.Type() == LTNumber {
 						v, _ := ret.(LNumber)
@@ -431,10 +431,8 @@ func init() {
 					} else {
 						// +inline-call reg.Set RA ret
 					}
-				} else if lv.Type() == LTTable {
-					// +inline-call reg.SetNumber RA LNumber(lv.(*LTable).Len())
 				} else {
-					L.RaiseError("__len undefined")
+					L.typeError(lv, B, "get length of")
 				}
 			}
 			return 0
@@ -502,11 +500,11 @@ func init() {
 				if v2, ok2 := rhs.(LNumber); ok2 {
 					ret = v1 <= v2
 				} else {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					L.orderError(lhs, rhs)
 				}
 			} else {
 				if lhs.Type() != rhs.Type() {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					L.orderError(lhs, rhs)
 				}
 				switch lhs.Type() {
 				case LTString:
@@ -608,7 +606,7 @@ func init() {
 				callable, meta = L.metaCall(lv)
 			}
 			if callable == nil {
-				L.RaiseError("attempt to call a non-function object")
+				L.typeError(lv, A, "call")
 			}
 			// +inline-call L.closeUpvalues lbase
 			if callable.IsG {
@@ -702,13 +700,13 @@ func init() {
 							// +inline-call reg.SetTop RA+1
 						}
 					} else {
-						L.RaiseError("for statement step must be a number")
+						L.RaiseError("'for' step must be a number")
 					}
 				} else {
-					L.RaiseError("for statement limit must be a number")
+					L.RaiseError("'for' limit must be a number")
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number")
 			}
 			return 0
 		},
@@ -719,15 +717,25 @@ func init() {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
-			if init, ok1 := reg.Get(RA).(LNumber); ok1 {
-				if step, ok2 := reg.Get(RA + 2).(LNumber); ok2 {
-					// +inline-call reg.SetNumber RA LNumber(init-step)
-				} else {
-					L.RaiseError("for statement step must be a number")
+			init, ok1 := reg.Get(RA).(LNumber)
+			limit, ok2 := reg.Get(RA + 1).(LNumber)
+			step, ok3 := reg.Get(RA + 2).(LNumber)
+			if !(ok1 && ok2 && ok3) {
+				// Numeric strings are numbers here too, checked in Lua 5.1's order.
+				var err error
+				if init, err = toNumberValue(reg.Get(RA)); err != nil {
+					L.RaiseError("'for' initial value must be a number")
 				}
-			} else {
-				L.RaiseError("for statement init must be a number")
+				if limit, err = toNumberValue(reg.Get(RA + 1)); err != nil {
+					L.RaiseError("'for' limit must be a number")
+				}
+				if step, err = toNumberValue(reg.Get(RA + 2)); err != nil {
+					L.RaiseError("'for' step must be a number")
+				}
+				// +inline-call reg.SetNumber RA+1 limit
+				// +inline-call reg.SetNumber RA+2 step
 			}
+			// +inline-call reg.SetNumber RA LNumber(init-step)
 			cf.Pc += Sbx
 			return 0
 		},
@@ -886,6 +894,12 @@ func numberArith(L *LState, opcode int, lhs, rhs LNumber) LNumber {
 }
 
 func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
+	// Numeric strings are numbers first; metamethods come after (luaV_arith).
+	if v1, err := toNumberValue(lhs); err == nil {
+		if v2, err := toNumberValue(rhs); err == nil {
+			return numberArith(L, opcode, v1, v2)
+		}
+	}
 	event := ""
 	switch opcode {
 	case OP_ADD:
@@ -909,24 +923,7 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 		L.Call(2, 1)
 		return L.reg.Pop()
 	}
-	if str, ok := lhs.(LString); ok {
-		if lnum, err := parseNumber(string(str)); err == nil {
-			lhs = lnum
-		}
-	}
-	if str, ok := rhs.(LString); ok {
-		if rnum, err := parseNumber(string(str)); err == nil {
-			rhs = rnum
-		}
-	}
-	if v1, ok1 := lhs.(LNumber); ok1 {
-		if v2, ok2 := rhs.(LNumber); ok2 {
-			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
-		}
-	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
-		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
-
+	L.arithError(lhs, rhs)
 	return LNil
 }
 
@@ -946,7 +943,18 @@ func stringConcat(L *LState, total, last int) LValue {
 				total--
 				i--
 			} else {
-				L.RaiseError("cannot perform concat operation between %v and %v", lhs.Type().String(), rhs.Type().String())
+				// The left operand is named unless it is a string or a
+				// number; the right one is the value of the register after
+				// it (luaG_concaterror).
+				bad, badreg := lhs, i
+				if LVCanConvToString(lhs) {
+					bad, badreg = rhs, i+1
+				}
+				reg := -1
+				if L.currentFrame != nil && !L.currentFrame.Fn.IsG {
+					reg = badreg - L.currentFrame.LocalBase
+				}
+				L.typeError(bad, reg, "concatenate")
 				return LNil
 			}
 		} else {
@@ -973,10 +981,10 @@ func lessThan(L *LState, lhs, rhs LValue) bool {
 		if v2, ok2 := rhs.(LNumber); ok2 {
 			return v1 < v2
 		}
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		L.orderError(lhs, rhs)
 	}
 	if lhs.Type() != rhs.Type() {
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		L.orderError(lhs, rhs)
 		return false
 	}
 	ret := false
@@ -1031,7 +1039,7 @@ func objectRationalWithError(L *LState, lhs, rhs LValue, event string) bool {
 	case 0:
 		return false
 	}
-	L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+	L.orderError(lhs, rhs)
 	return false
 }
 

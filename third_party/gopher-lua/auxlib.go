@@ -223,8 +223,21 @@ func (ls *LState) OptUserData(n int, d *LUserData) *LUserData {
 
 /* error operations {{{ */
 
+// ArgError raises Lua 5.1's "bad argument #n to 'name' (message)"
+// (luaL_argerror): the name is what the caller calls the running function,
+// "?" when it does not say; a method does not count self.
 func (ls *LState) ArgError(n int, message string) {
-	ls.RaiseError("bad argument #%v to %v (%v)", n, ls.rawFrameFuncName(ls.currentFrame), message)
+	kind, name := funcName(ls.currentFrame)
+	if kind == "method" {
+		n--
+		if n == 0 {
+			ls.RaiseError("calling '%s' on bad self (%s)", name, message)
+		}
+	}
+	if name == "" {
+		name = "?"
+	}
+	ls.RaiseError("bad argument #%d to '%s' (%s)", n, name, message)
 }
 
 func (ls *LState) TypeError(n int, typ LValueType) {

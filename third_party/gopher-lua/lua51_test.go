@@ -241,3 +241,67 @@ func TestPatchMathAsLua51(t *testing.T) {
 		{"return math.ldexp(1, '3'), math.floor('3.7'), math.max('10', 2)", "8\t3\t10"},
 	})
 }
+
+func TestPatchErrorMessagesAsLua51(t *testing.T) {
+	// Runtime errors name the value as the code does (getobjname), "bad
+	// argument" names the function as its caller does (getfuncname), and
+	// positions are those luaL_where gives.
+	code := `local function msg(f, ...) local ok, e = pcall(f, ...) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+local t, loc = {}, nil
+local cases = {
+ function() undefinedfn() end,
+ function() t.nofield() end,
+ function() t:nomethod() end,
+ function() loc() end,
+ function() return t.a.b end,
+ function() return loc.x end,
+ function() return t + 1 end,
+ function() return nothere - 1 end,
+ function() return -t end,
+ function() return "a" .. t end,
+ function() return loc .. "a" end,
+ function() return #loc end,
+ function() return {} < {} end,
+ function() return 1 < "x" end,
+ function() for i = 1, "x" do end end,
+ function() return ("x"):rep({}) end,
+ function() return string.rep() end,
+ function() local s = "x"; return s.y.z end,
+}
+local r = {}
+for i, f in ipairs(cases) do r[#r + 1] = msg(f) end
+r[#r + 1] = select(2, pcall(string.rep))
+r[#r + 1] = select(2, pcall(error, "msg", 1))
+local function lvl2() error("two", 2) end
+local function caller()
+  lvl2()
+end
+r[#r + 1] = select(2, pcall(caller))
+return table.concat(r, "\n")`
+	want := []string{
+		"attempt to call global 'undefinedfn' (a nil value)",
+		"attempt to call field 'nofield' (a nil value)",
+		"attempt to call method 'nomethod' (a nil value)",
+		"attempt to call upvalue 'loc' (a nil value)",
+		"attempt to index field 'a' (a nil value)",
+		"attempt to index upvalue 'loc' (a nil value)",
+		"attempt to perform arithmetic on upvalue 't' (a table value)",
+		"attempt to perform arithmetic on global 'nothere' (a nil value)",
+		"attempt to perform arithmetic on upvalue 't' (a table value)",
+		"attempt to concatenate upvalue 't' (a table value)",
+		"attempt to concatenate upvalue 'loc' (a nil value)",
+		"attempt to get length of upvalue 'loc' (a nil value)",
+		"attempt to compare two table values",
+		"attempt to compare number with string",
+		"'for' limit must be a number",
+		"bad argument #1 to 'rep' (number expected, got table)",
+		"bad argument #1 to 'rep' (string expected, got no value)",
+		"attempt to index field 'y' (a nil value)",
+		"bad argument #1 to '?' (string expected, got no value)",
+		"msg",
+		"<string>:29: two",
+	}
+	if got := runLua51(t, code); got != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
+	}
+}

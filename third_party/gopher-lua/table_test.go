@@ -42,9 +42,8 @@ func TestTableLenType(t *testing.T) {
 
         setmetatable(v, mt)
 
-        assert(#v ~= 0, "#v should return a table reference in this case")
-
-        print(#v)
+        -- expool: Lua 5.1 does not call __len for a table
+        assert(#v == 0, "#v is the table's length in Lua 5.1")
     `)
 	if err != nil {
 		t.Error(err)
