@@ -305,3 +305,35 @@ return table.concat(r, "\n")`
 		t.Errorf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
 	}
 }
+
+func TestPatchStringLibraryAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{"return string.format(\"%5.2f|%d|%x|%g|%s\", \"3.14\", \"42\", 255, 0.1, 1.5)", " 3.14|42|ff|0.1|1.5"},
+		{"return string.format(\"%q\", 'a\\n\"b\\0c\\r')", "\"a\\\n\\\"b\\000c\\r\""},
+		{"return string.format(\"%-5d|%05d|%+d|% d|%.3d|%#x|%#o|%X\", 42, -42, 42, 42, 7, 255, 8, -1)", "42   |-0042|+42| 42|007|0xff|010|FFFFFFFFFFFFFFFF"},
+		{"return string.format(\"%e|%.2e|%G|%g|%#g|%g\", 12345.678, 0.000123, 1e-10, 1e20, 1.5, 100)", "1.234568e+04|1.23e-04|1E-10|1e+20|1.50000|100"},
+		{"return string.format(\"%5s|%-5s|%.2s|%c%c\", \"ab\", \"ab\", \"abc\", 72, 105)", "   ab|ab   |ab|Hi"},
+		{"return string.format(\"%.0f %.0f %.0f %.2f\", 0.5, 1.5, 2.5, 2.675)", "0 2 2 2.67"},
+		{"return #string.format(\"%c\", 0)", "0"},
+		{"return select(2, pcall(string.format, \"%d\"))", "bad argument #2 to '?' (no value)"},
+		{"return select(2, pcall(string.format, \"%y\", 1))", "invalid option '%y' to 'format'"},
+		{"return select(2, pcall(string.format, \"%123d\", 1))", "invalid format (width or precision too long)"},
+		{"return string.find(\"hello world\", \"o w\")", "5	7"},
+		{"return string.find(\"a+b\", \"+\", 1, true)", "2	2"},
+		{"return string.find(\"abc\", \"b()\")", "2	2	3"},
+		{"return string.match(\"key = val\", \"^(%w+)%s*=%s*(%w+)$\")", "key	val"},
+		{"return string.match(\"THE (quick) fox\", \"%f[%a]%a+\")", "THE"},
+		{"return string.match(\"f(a(b)c) d\", \"%b()\")", "(a(b)c)"},
+		{"return string.gsub(\"hello world\", \"(%w+) (%w+)\", \"%2 %1\")", "world hello	1"},
+		{"return string.gsub(\"abc\", \"\", \"-\")", "-a-b-c-	4"},
+		{"return string.gsub(\"$name is $v\", \"%$(%w+)\", {name = \"Lua\", v = 5.1})", "Lua is 5.1	2"},
+		{"return string.gsub(\"abc\", \"%w\", function(c) if c == \"b\" then return nil end return c:upper() end)", "AbC	3"},
+		{"return select(2, pcall(string.gsub, \"abc\", \"%w\", {a = true}))", "invalid replacement value (a boolean)"},
+		{"return select(2, pcall(string.find, \"a\", \"[a\"))", "malformed pattern (missing ']')"},
+		{"return select(2, pcall(string.find, \"a\", \"%\"))", "malformed pattern (ends with '%')"},
+		{"return string.rep(\"ab\", 3), string.rep(\"ab\", 0), string.rep(\"x\", 2, \"-\")", "ababab		xx"},
+		{"return string.sub(\"hello\", -3), string.sub(\"hello\", 2, -2), string.sub(\"hello\", 0)", "llo	ell	hello"},
+		{"return string.byte(\"ABC\", -1), string.char(72, 105), (\"héllo\"):upper()", "67	Hi	HéLLO"},
+		{"return getmetatable(\"\").__index == string, rawget(string, \"__index\")", "true	nil"},
+	})
+}

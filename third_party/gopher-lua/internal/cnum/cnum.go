@@ -282,3 +282,52 @@ func parseFloatRange(s string) float64 {
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
+
+// FormatInt formats v as printf's %d does with the flags (precision:
+// the least number of digits), width included.
+func FormatInt(v int64, fl Flags) string {
+	mag := uint64(v)
+	if v < 0 {
+		mag = -mag
+	}
+	s := Sign(v < 0, fl) + digitsC(strconv.FormatUint(mag, 10), fl.Prec)
+	return Pad(s, fl, fl.Zero && !fl.Minus && fl.Prec < 0)
+}
+
+// FormatUint formats v as printf's %o, %u, %x or %X does with the flags,
+// width included.
+func FormatUint(v uint64, verb byte, fl Flags) string {
+	var digits, prefix string
+	switch verb {
+	case 'o':
+		digits = digitsC(strconv.FormatUint(v, 8), fl.Prec)
+		if fl.Sharp && !strings.HasPrefix(digits, "0") {
+			digits = "0" + digits
+		}
+	case 'x', 'X':
+		digits = digitsC(strconv.FormatUint(v, 16), fl.Prec)
+		if fl.Sharp && v != 0 {
+			prefix = "0x"
+		}
+		if verb == 'X' {
+			digits, prefix = strings.ToUpper(digits), strings.ToUpper(prefix)
+		}
+	default:
+		digits = digitsC(strconv.FormatUint(v, 10), fl.Prec)
+	}
+	return Pad(prefix+digits, fl, fl.Zero && !fl.Minus && fl.Prec < 0)
+}
+
+// digitsC applies an integer conversion's precision to its digits: zeros
+// in front up to prec digits; no digits for a zero with precision 0.
+func digitsC(digits string, prec int) string {
+	switch {
+	case prec < 0:
+		return digits
+	case prec == 0 && digits == "0":
+		return ""
+	case len(digits) < prec:
+		return strings.Repeat("0", prec-len(digits)) + digits
+	}
+	return digits
+}
