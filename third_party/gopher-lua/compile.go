@@ -1303,22 +1303,34 @@ func constFold(exp ast.Expr) ast.Expr { // {{{
 		lvalue, lisconst := lnumberValue(constFold(expr.Lhs))
 		rvalue, risconst := lnumberValue(constFold(expr.Rhs))
 		if lisconst && risconst {
+			// As Lua 5.1's constfolding: no division by zero, no NaN.
+			var r LNumber
 			switch expr.Operator {
 			case "+":
-				return &constLValueExpr{Value: lvalue + rvalue}
+				r = lvalue + rvalue
 			case "-":
-				return &constLValueExpr{Value: lvalue - rvalue}
+				r = lvalue - rvalue
 			case "*":
-				return &constLValueExpr{Value: lvalue * rvalue}
+				r = lvalue * rvalue
 			case "/":
-				return &constLValueExpr{Value: lvalue / rvalue}
+				if rvalue == 0 {
+					return expr
+				}
+				r = lvalue / rvalue
 			case "%":
-				return &constLValueExpr{Value: luaModulo(lvalue, rvalue)}
+				if rvalue == 0 {
+					return expr
+				}
+				r = luaModulo(lvalue, rvalue)
 			case "^":
-				return &constLValueExpr{Value: LNumber(math.Pow(float64(lvalue), float64(rvalue)))}
+				r = LNumber(math.Pow(float64(lvalue), float64(rvalue)))
 			default:
 				panic(fmt.Sprintf("unknown binop: %v", expr.Operator))
 			}
+			if math.IsNaN(float64(r)) {
+				return expr
+			}
+			return &constLValueExpr{Value: r}
 		} else {
 			return expr
 		}

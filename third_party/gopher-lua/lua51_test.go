@@ -337,3 +337,14 @@ func TestPatchStringLibraryAsLua51(t *testing.T) {
 		{"return getmetatable(\"\").__index == string, rawget(string, \"__index\")", "true	nil"},
 	})
 }
+
+func TestPatchArithmeticAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		// no constant folding of a division by zero or of a NaN, and
+		// numeric constants shared as in Lua 5.1 (-0 and 0 are one)
+		{"local h = math.huge; return 1/0, -1/0, 5 % 0, 3 % h, -3 % h, 5.5 % -2, 1 / -h, -0.0",
+			"inf\t-inf\t-nan\t-nan\t-nan\t-0.5\t-0\t0"}, // -0.0 is the constant 0 already there
+		{"local a = -0.0; return 1/0, -1/0", "-inf\tinf"},
+		{"local z = 0 * -1; return z, 1/z", "-0\t-inf"},
+	})
+}
