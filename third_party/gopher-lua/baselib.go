@@ -282,16 +282,44 @@ func basePCall(L *LState) int {
 	}
 }
 
+// basePrint is Lua 5.1's print: each argument through the global tostring
+// (an error if that does not return a string), each ending at its first
+// NUL as C's fputs writes it, the line in one write.
 func basePrint(L *LState) int {
+	var b strings.Builder
+	PrintLine(L, &b)
+	os.Stdout.WriteString(b.String())
+	return 0
+}
+
+// PrintLine writes to b the line Lua 5.1's print writes for the arguments
+// of the running function.
+func PrintLine(L *LState, b *strings.Builder) {
+	tostring := L.GetGlobal("tostring")
 	top := L.GetTop()
 	for i := 1; i <= top; i++ {
-		fmt.Print(L.ToStringMeta(L.Get(i)).String())
-		if i != top {
-			fmt.Print("\t")
+		L.Push(tostring)
+		L.Push(L.Get(i))
+		L.Call(1, 1)
+		s, ok := L.Get(-1).(LString)
+		if !ok {
+			if n, isNumber := L.Get(-1).(LNumber); isNumber {
+				s = LString(n.String())
+			} else {
+				L.RaiseError("'tostring' must return a string to 'print'")
+			}
 		}
+		L.Pop(1)
+		if i > 1 {
+			b.WriteByte('\t')
+		}
+		str := string(s)
+		if j := strings.IndexByte(str, 0); j >= 0 {
+			str = str[:j]
+		}
+		b.WriteString(str)
 	}
-	fmt.Println("")
-	return 0
+	b.WriteByte('\n')
 }
 
 func base_PrintRegs(L *LState) int {

@@ -348,3 +348,31 @@ func TestPatchArithmeticAsLua51(t *testing.T) {
 		{"local z = 0 * -1; return z, 1/z", "-0\t-inf"},
 	})
 }
+
+func TestPatchPrintAsLua51(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	var line strings.Builder
+	L.SetGlobal("capture", L.NewFunction(func(L *LState) int {
+		PrintLine(L, &line)
+		return 0
+	}))
+	cases := []struct{ code, want string }{
+		{`capture(1, "a\0b", nil, 0.1 + 0.2)`, "1\ta\tnil\t0.3\n"},
+		{`local old = tostring; tostring = function(v) return "<" .. old(v) .. ">" end; capture(1, true); tostring = old`, "<1>\t<true>\n"},
+		{`capture(setmetatable({}, {__tostring = function() return "T" end}))`, "T\n"},
+	}
+	for _, c := range cases {
+		line.Reset()
+		if err := L.DoString(c.code); err != nil {
+			t.Fatalf("%s: %v", c.code, err)
+		}
+		if line.String() != c.want {
+			t.Errorf("%s: got %q, want %q", c.code, line.String(), c.want)
+		}
+	}
+	err := L.DoString(`tostring = function() return {} end; capture(1)`)
+	if err == nil || !strings.Contains(err.Error(), "'tostring' must return a string to 'print'") {
+		t.Errorf("tostring returning a table: %v", err)
+	}
+}
