@@ -503,17 +503,11 @@ func destName(k pool.DestKind) string {
 	return "inherit"
 }
 
-// print writes its line in one write, so that it does not interleave with
-// the output of jobs that share expool's stdout.
+// print writes its line, as Lua 5.1's print makes it, in one write, so that
+// it does not interleave with the output of jobs that share expool's stdout.
 func (s *Script) print(L *lua.LState) int {
 	var b strings.Builder
-	for i := 1; i <= L.GetTop(); i++ {
-		if i > 1 {
-			b.WriteByte('\t')
-		}
-		b.WriteString(L.ToStringMeta(L.Get(i)).String())
-	}
-	b.WriteByte('\n')
+	lua.PrintLine(L, &b)
 	io.WriteString(s.stdout, b.String())
 	return 0
 }
