@@ -700,13 +700,13 @@ func init() {
 							// +inline-call reg.SetTop RA+1
 						}
 					} else {
-						L.RaiseError("'for' step must be a number")
+						L.runError("'for' step must be a number")
 					}
 				} else {
-					L.RaiseError("'for' limit must be a number")
+					L.runError("'for' limit must be a number")
 				}
 			} else {
-				L.RaiseError("'for' initial value must be a number")
+				L.runError("'for' initial value must be a number")
 			}
 			return 0
 		},
@@ -724,13 +724,13 @@ func init() {
 				// Numeric strings are numbers here too, checked in Lua 5.1's order.
 				var err error
 				if init, err = toNumberValue(reg.Get(RA)); err != nil {
-					L.RaiseError("'for' initial value must be a number")
+					L.runError("'for' initial value must be a number")
 				}
 				if limit, err = toNumberValue(reg.Get(RA + 1)); err != nil {
-					L.RaiseError("'for' limit must be a number")
+					L.runError("'for' limit must be a number")
 				}
 				if step, err = toNumberValue(reg.Get(RA + 2)); err != nil {
-					L.RaiseError("'for' step must be a number")
+					L.runError("'for' step must be a number")
 				}
 				// +inline-call reg.SetNumber RA+1 limit
 				// +inline-call reg.SetNumber RA+2 step

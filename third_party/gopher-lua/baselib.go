@@ -1,12 +1,14 @@
 package lua
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/yuin/gopher-lua/internal/cnum"
 )
@@ -17,7 +19,6 @@ func OpenBase(L *LState) int {
 	global := L.Get(GlobalsIndex).(*LTable)
 	L.SetGlobal("_G", global)
 	L.SetGlobal("_VERSION", LString(LuaVersion))
-	L.SetGlobal("_GOPHER_LUA_VERSION", LString(PackageName+" "+PackageVersion))
 	basemod := L.RegisterModule("_G", baseFuncs)
 	global.RawSetString("ipairs", L.NewClosure(baseIpairs, L.NewFunction(ipairsaux)))
 	global.RawSetString("pairs", L.NewClosure(basePairs, L.NewFunction(pairsaux)))
@@ -30,6 +31,7 @@ var baseFuncs = map[string]LGFunction{
 	"collectgarbage": baseCollectGarbage,
 	"dofile":         baseDoFile,
 	"error":          baseError,
+	"gcinfo":         baseGcinfo,
 	"getfenv":        baseGetFEnv,
 	"getmetatable":   baseGetMetatable,
 	"load":           baseLoad,
@@ -42,7 +44,6 @@ var baseFuncs = map[string]LGFunction{
 	"rawget":         baseRawGet,
 	"rawset":         baseRawSet,
 	"select":         baseSelect,
-	"_printregs":     base_PrintRegs,
 	"setfenv":        baseSetFEnv,
 	"setmetatable":   baseSetMetatable,
 	"tonumber":       baseToNumber,
@@ -58,24 +59,60 @@ var baseFuncs = map[string]LGFunction{
 }
 
 func baseAssert(L *LState) int {
+	L.CheckAny(1)
 	if !L.ToBool(1) {
-		L.RaiseError(L.OptString(2, "assertion failed!"))
+		L.RaiseError("%s", L.OptString(2, "assertion failed!"))
 		return 0
 	}
 	return L.GetTop()
 }
 
+// baseCollectGarbage is Lua 5.1's collectgarbage on Go's collector:
+// "collect" and "step" run it, "count" is the heap in use, in KiB;
+// "setpause" and "setstepmul" keep their values without effect.
 func baseCollectGarbage(L *LState) int {
-	runtime.GC()
-	return 0
+	opt := L.OptString(1, "collect")
+	arg := L.OptInt(2, 0)
+	switch opt {
+	case "collect":
+		runtime.GC()
+		L.Push(LNumber(0))
+	case "count":
+		L.Push(LNumber(float64(heapInUse()) / 1024))
+	case "step":
+		runtime.GC()
+		L.Push(LTrue)
+	case "stop", "restart":
+		L.Push(LNumber(0))
+	case "setpause":
+		L.Push(LNumber(L.G.gcPause))
+		L.G.gcPause = arg
+	case "setstepmul":
+		L.Push(LNumber(L.G.gcStepmul))
+		L.G.gcStepmul = arg
+	default:
+		L.ArgError(1, "invalid option '"+opt+"'")
+	}
+	return 1
+}
+
+// baseGcinfo is Lua 5.1's gcinfo: the heap in use, in whole KiB.
+func baseGcinfo(L *LState) int {
+	L.Push(LNumber(heapInUse() / 1024))
+	return 1
+}
+
+func heapInUse() uint64 {
+	var stats runtime.MemStats
+	runtime.ReadMemStats(&stats)
+	return stats.HeapAlloc
 }
 
 func baseDoFile(L *LState) int {
-	src := L.ToString(1)
 	top := L.GetTop()
-	fn, err := L.LoadFile(src)
-	if err != nil {
-		L.Push(LString(err.Error()))
+	fn, err := loadFileChunk(L, L.OptString(1, ""))
+	if err != "" {
+		L.Push(LString(err))
 		L.Panic(L)
 	}
 	L.Push(fn)
@@ -83,9 +120,14 @@ func baseDoFile(L *LState) int {
 	return L.GetTop() - top
 }
 
+// baseError is Lua 5.1's error: a string or a number gets the position of
+// the given level; other values are raised as they are.
 func baseError(L *LState) int {
-	obj := L.CheckAny(1)
+	obj := L.Get(1)
 	level := L.OptInt(2, 1)
+	if n, ok := obj.(LNumber); ok {
+		obj = LString(n.String())
+	}
 	L.Error(obj, level)
 	return 0
 }
@@ -135,19 +177,17 @@ func baseGetMetatable(L *LState) int {
 }
 
 func ipairsaux(L *LState) int {
-	tb := L.CheckTable(1)
 	i := L.CheckInt(2)
+	tb := L.CheckTable(1)
 	i++
 	v := tb.RawGetInt(i)
 	if v == LNil {
 		return 0
-	} else {
-		L.Pop(1)
-		L.Push(LNumber(i))
-		L.Push(LNumber(i))
-		L.Push(v)
-		return 2
 	}
+	L.Pop(1)
+	L.Push(LNumber(i))
+	L.Push(v)
+	return 2
 }
 
 func baseIpairs(L *LState) int {
@@ -159,9 +199,9 @@ func baseIpairs(L *LState) int {
 }
 
 func loadaux(L *LState, reader io.Reader, chunkname string) int {
-	if fn, err := L.Load(reader, chunkname); err != nil {
+	if fn, err := L.load(reader, chunkname, true); err != nil {
 		L.Push(LNil)
-		L.Push(LString(err.Error()))
+		L.Push(LString(loadErrorMessage(err)))
 		return 2
 	} else {
 		L.Push(fn)
@@ -169,65 +209,123 @@ func loadaux(L *LState, reader io.Reader, chunkname string) int {
 	}
 }
 
+// loadErrorMessage is the message of a failed load: the syntax error as
+// Lua 5.1 words it.
+func loadErrorMessage(err error) string {
+	if aerr, ok := err.(*ApiError); ok {
+		return aerr.Object.String()
+	}
+	return err.Error()
+}
+
+// baseLoad is Lua 5.1's load: the chunk is what the function returns,
+// piece by piece, until nil or an empty string.
 func baseLoad(L *LState) int {
 	fn := L.CheckFunction(1)
-	chunkname := L.OptString(2, "?")
-	top := L.GetTop()
-	buf := []string{}
+	chunkname := L.OptString(2, "=(load)")
+	var buf strings.Builder
+	L.SetTop(2)
 	for {
-		L.SetTop(top)
 		L.Push(fn)
-		L.Call(0, 1)
+		if err := L.PCall(0, 1, nil); err != nil {
+			aerr := err.(*ApiError)
+			if aerr.Type == ApiErrorPanic {
+				panic(aerr)
+			}
+			L.Push(LNil)
+			L.Push(aerr.Object)
+			return 2
+		}
 		ret := L.reg.Pop()
 		if ret == LNil {
 			break
-		} else if LVCanConvToString(ret) {
-			str := ret.String()
-			if len(str) > 0 {
-				buf = append(buf, string(str))
-			} else {
-				break
-			}
-		} else {
+		}
+		s, ok := ret.(LString)
+		if n, isNumber := ret.(LNumber); isNumber {
+			s, ok = LString(n.String()), true
+		}
+		if !ok {
 			L.Push(LNil)
-			L.Push(LString("reader function must return a string"))
+			L.Push(LString(L.luaWhere(1) + "reader function must return a string"))
 			return 2
 		}
+		if s == "" {
+			break
+		}
+		buf.WriteString(string(s))
 	}
-	return loadaux(L, strings.NewReader(strings.Join(buf, "")), chunkname)
+	return loadaux(L, strings.NewReader(buf.String()), chunkname)
 }
 
 func baseLoadFile(L *LState) int {
-	var reader io.Reader
-	var chunkname string
-	var err error
-	if L.GetTop() < 1 {
-		reader = os.Stdin
-		chunkname = "<stdin>"
-	} else {
-		chunkname = L.CheckString(1)
-		reader, err = os.Open(chunkname)
-		if err != nil {
-			L.Push(LNil)
-			L.Push(LString(fmt.Sprintf("can not open file: %v", chunkname)))
-			return 2
-		}
-		defer reader.(*os.File).Close()
+	fn, err := loadFileChunk(L, L.OptString(1, ""))
+	if err != "" {
+		L.Push(LNil)
+		L.Push(LString(err))
+		return 2
 	}
-	return loadaux(L, reader, chunkname)
+	L.Push(fn)
+	return 1
+}
+
+// loadFileChunk is luaL_loadfile: the file (standard input when name is
+// ""), a first line starting with '#' left out, or a message as Lua 5.1's.
+func loadFileChunk(L *LState, name string) (*LFunction, string) {
+	var src []byte
+	var err error
+	chunkname := "@" + name
+	if name == "" {
+		chunkname = "=stdin"
+		src, err = io.ReadAll(os.Stdin)
+	} else {
+		src, err = os.ReadFile(name)
+	}
+	if err != nil {
+		what := "read"
+		if os.IsNotExist(err) || os.IsPermission(err) {
+			what = "open"
+		}
+		return nil, fmt.Sprintf("cannot %s %s: %s", what, chunkID(chunkname, false), Strerror(err))
+	}
+	if len(src) > 0 && src[0] == '#' {
+		if i := strings.IndexByte(string(src), '\n'); i >= 0 {
+			src = src[i:]
+		} else {
+			src = nil
+		}
+	}
+	fn, lerr := L.Load(strings.NewReader(string(src)), chunkname)
+	if lerr != nil {
+		return nil, loadErrorMessage(lerr)
+	}
+	return fn, ""
+}
+
+// Strerror words an error of the operating system as C's strerror does
+// with glibc ("No such file or directory").
+func Strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		msg := errno.Error()
+		if msg != "" {
+			return strings.ToUpper(msg[:1]) + msg[1:]
+		}
+	}
+	return err.Error()
 }
 
 func baseLoadString(L *LState) int {
-	return loadaux(L, strings.NewReader(L.CheckString(1)), L.OptString(2, "<string>"))
+	s := L.CheckString(1)
+	return loadaux(L, strings.NewReader(s), L.OptString(2, s))
 }
 
 func baseNext(L *LState) int {
 	tb := L.CheckTable(1)
-	index := LNil
-	if L.GetTop() >= 2 {
-		index = L.Get(2)
+	index := L.Get(2)
+	key, value, ok := tb.next(index)
+	if !ok {
+		L.RaiseError("invalid key to 'next'")
 	}
-	key, value := tb.Next(index)
 	if key == LNil {
 		L.Push(LNil)
 		return 1
@@ -239,16 +337,19 @@ func baseNext(L *LState) int {
 
 func pairsaux(L *LState) int {
 	tb := L.CheckTable(1)
-	key, value := tb.Next(L.Get(2))
-	if key == LNil {
-		return 0
-	} else {
-		L.Pop(1)
-		L.Push(key)
-		L.Push(key)
-		L.Push(value)
-		return 2
+	key, value, ok := tb.next(L.Get(2))
+	if !ok {
+		L.RaiseError("invalid key to 'next'")
 	}
+	if key == LNil {
+		L.Push(LNil)
+		return 1
+	}
+	L.Pop(1)
+	L.Push(key)
+	L.Push(key)
+	L.Push(value)
+	return 2
 }
 
 func basePairs(L *LState) int {
@@ -261,20 +362,14 @@ func basePairs(L *LState) int {
 
 func basePCall(L *LState) int {
 	L.CheckAny(1)
-	v := L.Get(1)
-	if v.Type() != LTFunction && L.GetMetaField(v, "__call").Type() != LTFunction {
-		L.Push(LFalse)
-		L.Push(LString("attempt to call a " + v.Type().String() + " value"))
-		return 2
-	}
 	nargs := L.GetTop() - 1
 	if err := L.PCall(nargs, MultRet, nil); err != nil {
-		L.Push(LFalse)
-		if aerr, ok := err.(*ApiError); ok {
-			L.Push(aerr.Object)
-		} else {
-			L.Push(LString(err.Error()))
+		aerr := err.(*ApiError)
+		if aerr.Type == ApiErrorPanic {
+			panic(aerr) // a bug of the VM, not the script's error
 		}
+		L.Push(LFalse)
+		L.Push(aerr.Object)
 		return 2
 	} else {
 		L.Insert(LTrue, 1)
@@ -322,11 +417,6 @@ func PrintLine(L *LState, b *strings.Builder) {
 	b.WriteByte('\n')
 }
 
-func base_PrintRegs(L *LState) int {
-	L.printReg()
-	return 0
-}
-
 func baseRawEqual(L *LState) int {
 	if L.CheckAny(1) == L.CheckAny(2) {
 		L.Push(LTrue)
@@ -347,28 +437,21 @@ func baseRawSet(L *LState) int {
 }
 
 func baseSelect(L *LState) int {
-	L.CheckTypes(1, LTNumber, LTString)
-	switch lv := L.Get(1).(type) {
-	case LNumber:
-		idx := int(lv)
-		num := L.GetTop()
-		if idx < 0 {
-			idx = num + idx
-		} else if idx > num {
-			idx = num
-		}
-		if 1 > idx {
-			L.ArgError(1, "index out of range")
-		}
-		return num - idx
-	case LString:
-		if string(lv) != "#" {
-			L.ArgError(1, "invalid string '"+string(lv)+"'")
-		}
-		L.Push(LNumber(L.GetTop() - 1))
+	n := L.GetTop()
+	if s, ok := L.Get(1).(LString); ok && strings.HasPrefix(string(s), "#") {
+		L.Push(LNumber(n - 1))
 		return 1
 	}
-	return 0
+	i := L.CheckInt(1)
+	if i < 0 {
+		i = n + i
+	} else if i > n {
+		i = n
+	}
+	if i < 1 {
+		L.ArgError(1, "index out of range")
+	}
+	return n - i
 }
 
 func baseSetFEnv(L *LState) int {
@@ -415,18 +498,18 @@ func baseSetFEnv(L *LState) int {
 }
 
 func baseSetMetatable(L *LState) int {
-	L.CheckTypes(2, LTNil, LTTable)
-	obj := L.Get(1)
-	if obj == LNil {
-		L.RaiseError("cannot set metatable to a nil object.")
+	t := L.Get(2).Type()
+	L.CheckTable(1)
+	if t != LTNil && t != LTTable {
+		L.ArgError(2, "nil or table expected")
 	}
-	mt := L.Get(2)
+	obj := L.Get(1)
 	if m := L.metatable(obj, true); m != LNil {
 		if tb, ok := m.(*LTable); ok && tb.RawGetString("__metatable") != LNil {
 			L.RaiseError("cannot change a protected metatable")
 		}
 	}
-	L.SetMetatable(obj, mt)
+	L.SetMetatable(obj, L.Get(2))
 	L.SetTop(1)
 	return 1
 }
@@ -527,9 +610,16 @@ func digitValue(c byte) int {
 	return 36
 }
 
+// baseToString is Lua 5.1's tostring: __tostring's result, whatever it is.
 func baseToString(L *LState) int {
 	v1 := L.CheckAny(1)
-	L.Push(L.ToStringMeta(v1))
+	if fn, ok := L.metaOp1(v1, "__tostring").(*LFunction); ok {
+		L.Push(fn)
+		L.Push(v1)
+		L.Call(1, 1)
+		return 1
+	}
+	L.Push(LString(v1.String()))
 	return 1
 }
 
@@ -538,33 +628,52 @@ func baseType(L *LState) int {
 	return 1
 }
 
+// maxCStack is Lua 5.1's LUAI_MAXCSTACK: the most values a Go function
+// may push (unpack's "too many results").
+const maxCStack = 8000
+
 func baseUnpack(L *LState) int {
 	tb := L.CheckTable(1)
 	start := L.OptInt(2, 1)
-	end := L.OptInt(3, tb.Len())
+	end := tb.Len()
+	if L.Get(3) != LNil {
+		end = L.CheckInt(3)
+	}
+	if start > end {
+		return 0
+	}
+	n := end - start + 1
+	if n <= 0 || n > maxCStack-L.GetTop() {
+		L.RaiseError("too many results to unpack")
+	}
 	for i := start; i <= end; i++ {
 		L.Push(tb.RawGetInt(i))
 	}
-	ret := end - start + 1
-	if ret < 0 {
-		return 0
-	}
-	return ret
+	return n
 }
 
+// baseXPCall is Lua 5.1's xpcall: the handler may be any value; when it is
+// not a function, or fails, the error is "error in error handling".
 func baseXPCall(L *LState) int {
-	fn := L.CheckFunction(1)
-	errfunc := L.CheckFunction(2)
-
+	L.CheckAny(2)
+	L.SetTop(2)
+	fn := L.Get(1)
+	handler, ok := L.Get(2).(*LFunction)
+	if !ok {
+		handler = L.NewFunction(func(L *LState) int {
+			L.RaiseError("error in error handling")
+			return 0
+		})
+	}
 	top := L.GetTop()
 	L.Push(fn)
-	if err := L.PCall(0, MultRet, errfunc); err != nil {
-		L.Push(LFalse)
-		if aerr, ok := err.(*ApiError); ok {
-			L.Push(aerr.Object)
-		} else {
-			L.Push(LString(err.Error()))
+	if err := L.PCall(0, MultRet, handler); err != nil {
+		aerr := err.(*ApiError)
+		if aerr.Type == ApiErrorPanic {
+			panic(aerr)
 		}
+		L.Push(LFalse)
+		L.Push(aerr.Object)
 		return 2
 	} else {
 		L.Insert(LTrue, top+1)
@@ -676,12 +785,21 @@ loopbreak:
 /* hidden features {{{ */
 
 func baseNewProxy(L *LState) int {
-	ud := L.NewUserData()
 	L.SetTop(1)
-	if L.Get(1) == LTrue {
-		L.SetMetatable(ud, L.NewTable())
-	} else if d, ok := L.Get(1).(*LUserData); ok {
-		L.SetMetatable(ud, L.GetMetatable(d))
+	ud := L.NewUserData()
+	arg := L.Get(1)
+	switch {
+	case !LVAsBool(arg):
+	case arg == LTrue:
+		mt := L.NewTable()
+		L.G.proxyMetatables[mt] = true
+		L.SetMetatable(ud, mt)
+	default:
+		mt, ok := L.GetMetatable(arg).(*LTable)
+		if _, isUd := arg.(*LUserData); !isUd || !ok || !L.G.proxyMetatables[mt] {
+			L.ArgError(1, "boolean or proxy expected")
+		}
+		L.SetMetatable(ud, mt)
 	}
 	L.Push(ud)
 	return 1

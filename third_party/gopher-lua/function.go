@@ -40,6 +40,25 @@ type FunctionProto struct {
 	DbgUpvalues        []string
 
 	stringConstants []string
+	// shortSrc is how messages name the chunk (see chunkID).
+	shortSrc string
+}
+
+// setShortSource sets how messages name the chunk of fp and of the
+// functions it defines.
+func (fp *FunctionProto) setShortSource(s string) {
+	fp.shortSrc = s
+	for _, child := range fp.FunctionPrototypes {
+		child.setShortSource(s)
+	}
+}
+
+// shortSource is how messages name the chunk of fp.
+func (fp *FunctionProto) shortSource() string {
+	if fp.shortSrc == "" {
+		return chunkID(fp.SourceName, false)
+	}
+	return fp.shortSrc
 }
 
 /* Upvalue {{{ */

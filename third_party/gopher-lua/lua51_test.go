@@ -376,3 +376,42 @@ func TestPatchPrintAsLua51(t *testing.T) {
 		t.Errorf("tostring returning a table: %v", err)
 	}
 }
+
+func TestPatchBaseLibraryAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{"return pcall(assert, false)", "false\tassertion failed!"},
+		{"return pcall(assert, nil, 12)", "false\t12"},
+		{"return pcall(assert)", "false\tbad argument #1 to '?' (value expected)"},
+		{"return select('#', assert(1, 2, 3))", "3"},
+		{"return pcall(error, 42)", "false\t42"},
+		{"return pcall(error, \"msg\", 0)", "false\tmsg"},
+		{"return pcall(error)", "false\tnil"},
+		{"return pcall(setmetatable, 1, {})", "false\tbad argument #1 to '?' (table expected, got number)"},
+		{"return pcall(setmetatable, {}, 1)", "false\tbad argument #2 to '?' (nil or table expected)"},
+		{"return select(-1, \"a\", \"b\")", "b"},
+		{"return pcall(select, 0)", "false\tbad argument #1 to '?' (index out of range)"},
+		{"return select(\"#x\", 1, 2)", "2"},
+		{"return pcall(select, \"x\")", "false\tbad argument #1 to '?' (number expected, got string)"},
+		{"return pcall(next, {}, \"nope\")", "false\tinvalid key to 'next'"},
+		{"return next({})", "nil"},
+		{"return pcall(tostring, setmetatable({}, {__tostring = function() return 42 end}))", "true\t42"},
+		{"return xpcall(function() error(\"a\") end, function() error(\"b\") end)", "false\terror in error handling"},
+		{"return xpcall(function() error(\"a\") end, 42)", "false\terror in error handling"},
+		{"return xpcall(function() return 1, 2 end, nil)", "true\t1\t2"},
+		{"return pcall(unpack, {}, 1, 9000)", "false\ttoo many results to unpack"},
+		{"return unpack({1, 2, 3}, 2)", "2\t3"},
+		{"return unpack({n = 2})", ""},
+		{"return pcall(nil)", "false\tattempt to call a nil value"},
+		{"return pcall(rawset, {}, nil, 1)", "false\ttable index is nil"},
+		{"return pcall(loadstring(\"error('e')\"))", "false\t[string \"error('e')\"]:1: e"},
+		{"return pcall(loadstring(\"error('e')\", \"@file.lua\"))", "false\tfile.lua:1: e"},
+		{"return pcall(loadstring(\"\\n\\nerror('e')\", \"a long chunk name that goes on and on and on and on and on\"))", "false\t[string \"a long chunk name that goes on and on and o...\"]:3: e"},
+		{"return loadfile(\"missing.lua\")", "nil\tcannot open missing.lua: No such file or directory"},
+		{"return pcall(dofile, \"missing.lua\")", "false\tcannot open missing.lua: No such file or directory"},
+		{"return pcall(load, function() return {} end)", "true\tnil\treader function must return a string"},
+		{"return pcall(collectgarbage, \"nope\")", "false\tbad argument #1 to '?' (invalid option 'nope')"},
+		{"return collectgarbage(\"count\") > 0, collectgarbage()", "true\t0"},
+		{"return pcall(newproxy, {})", "false\tbad argument #1 to '?' (boolean or proxy expected)"},
+		{"return getmetatable(newproxy(true)) ~= nil, getmetatable(newproxy(false))", "true\tnil"},
+	})
+}

@@ -5,8 +5,11 @@ package lua
 // (getfuncname), and where an error is (luaL_where).
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // getObjName says what register reg of proto holds at instruction pc:
@@ -151,9 +154,9 @@ func (ls *LState) varInfo(reg int) string {
 // value when it is register reg of the running Lua function (-1: none).
 func (ls *LState) typeError(v LValue, reg int, op string) {
 	if info := ls.varInfo(reg); info != "" {
-		ls.RaiseError("attempt to %s%s (a %s value)", op, info, v.Type().String())
+		ls.runError("attempt to %s%s (a %s value)", op, info, v.Type().String())
 	}
-	ls.RaiseError("attempt to %s a %s value", op, v.Type().String())
+	ls.runError("attempt to %s a %s value", op, v.Type().String())
 }
 
 // currentInst returns the instruction the running Lua function executes, or
@@ -222,9 +225,9 @@ func toNumberValue(v LValue) (LNumber, error) {
 func (ls *LState) orderError(lhs, rhs LValue) {
 	t1, t2 := lhs.Type().String(), rhs.Type().String()
 	if t1 == t2 {
-		ls.RaiseError("attempt to compare two %s values", t1)
+		ls.runError("attempt to compare two %s values", t1)
 	}
-	ls.RaiseError("attempt to compare %s with %s", t1, t2)
+	ls.runError("attempt to compare %s with %s", t1, t2)
 }
 
 // funcName says what the caller of frame fr calls it: ("global", "print"),
@@ -255,7 +258,7 @@ func (ls *LState) luaWhere(level int) string {
 		return ""
 	}
 	proto := frame.Fn.Proto
-	return fmt.Sprintf("%s:%d: ", shortSource(proto.SourceName), proto.DbgSourcePositions[frame.Pc-1])
+	return fmt.Sprintf("%s:%d: ", proto.shortSource(), proto.DbgSourcePositions[frame.Pc-1])
 }
 
 // frameAt is lua_getstack: the frame at a level of the call stack, each
@@ -280,39 +283,34 @@ func (ls *LState) frameAt(level int) (*callFrame, bool) {
 // idSize is Lua 5.1's LUA_IDSIZE, the size of a chunk's short name.
 const idSize = 60
 
-// shortSource is how messages name a chunk (luaO_chunkid): "=name" is name,
-// "@file" is the file (its end, when too long); a name with neither prefix,
-// as Go programs give (L.Load(r, "script.lua")), is a file name too.
-func shortSource(source string) string {
+// chunkID is how messages name a chunk (luaO_chunkid): "=name" is name,
+// "@file" is the file (its end, when too long), and another name is
+// [string "first line..."] for a chunk loaded from a string by Lua code,
+// the file name for one loaded by a Go program (L.Load(r, "script.lua")).
+func chunkID(source string, fromString bool) string {
 	if name, ok := strings.CutPrefix(source, "="); ok {
 		return truncate(name, idSize-1)
 	}
-	source = strings.TrimPrefix(source, "@")
-	if max := idSize - len(" '...' ") - 1; len(source) > max {
-		return "..." + source[len(source)-max:]
+	if file, ok := strings.CutPrefix(source, "@"); ok || !fromString {
+		if !ok {
+			file = source
+		}
+		if max := idSize - len(" '...' ") - 1; len(file) > max {
+			return "..." + file[len(file)-max:]
+		}
+		return file
 	}
-	return source
-}
-
-// stringChunkName is the chunk name to give L.Load for a chunk that Lua
-// code loads from a string (load, loadstring, with the code itself as
-// default name): Lua 5.1 names "=x" x, "@x" the file x, else
-// [string "x"], cut at its first line and at 43 bytes.
-func stringChunkName(chunkname string) string {
-	if strings.HasPrefix(chunkname, "=") || strings.HasPrefix(chunkname, "@") {
-		return chunkname
-	}
-	n := strings.IndexAny(chunkname, "\n\r")
+	n := strings.IndexAny(source, "\n\r")
 	if n < 0 {
-		n = len(chunkname)
+		n = len(source)
 	}
 	if max := idSize - len(` [string "..."] `) - 1; n > max {
 		n = max
 	}
-	if n < len(chunkname) {
-		return `=[string "` + chunkname[:n] + `..."]`
+	if n < len(source) {
+		return `[string "` + source[:n] + `..."]`
 	}
-	return `=[string "` + chunkname + `"]`
+	return `[string "` + source + `"]`
 }
 
 func truncate(s string, n int) string {
@@ -320,4 +318,36 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// scriptWhere is the position of the innermost Lua function running, for
+// the message of a Go panic: "file:line: ", or "".
+func (ls *LState) scriptWhere() string {
+	for frame := ls.currentFrame; frame != nil; frame = frame.Parent {
+		if !frame.Fn.IsG && frame.Pc > 0 {
+			proto := frame.Fn.Proto
+			return fmt.Sprintf("%s:%d: ", proto.shortSource(), proto.DbgSourcePositions[frame.Pc-1])
+		}
+	}
+	return ""
+}
+
+// syntaxMessage words a syntax error as Lua 5.1 does:
+// "chunk:line: message near 'token'".
+func syntaxMessage(err error, chunkid string) string {
+	var perr *parse.Error
+	if !errors.As(err, &perr) {
+		return err.Error()
+	}
+	if perr.Pos.Line == parse.EOF {
+		return fmt.Sprintf("%s: %s near '<eof>'", chunkid, perr.Message)
+	}
+	return fmt.Sprintf("%s:%d: %s near '%s'", chunkid, perr.Pos.Line, perr.Message, perr.Token)
+}
+
+// runError raises a runtime error as luaG_runerror: with the position of
+// the running function when it is a Lua one (luaL_error, RaiseError, gives
+// the caller's).
+func (ls *LState) runError(format string, args ...interface{}) {
+	ls.raiseError(0, ls.luaWhere(0)+fmt.Sprintf(format, args...))
 }

@@ -643,6 +643,10 @@ func newGlobal() *Global {
 		Global:     newLTable(0, 64),
 		builtinMts: make(map[int]LValue),
 		tempFiles:  make([]*os.File, 0, 10),
+
+		gcPause:         200,
+		gcStepmul:       200,
+		proxyMetatables: map[*LTable]bool{},
 	}
 }
 
@@ -1295,7 +1299,7 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 			curobj = metaindex
 		}
 	}
-	ls.RaiseError("loop in gettable")
+	ls.runError("loop in gettable")
 	return nil
 }
 
@@ -1326,7 +1330,7 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 			curobj = metaindex
 		}
 	}
-	ls.RaiseError("loop in gettable")
+	ls.runError("loop in gettable")
 	return nil
 }
 
@@ -1359,7 +1363,7 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 			curobj = metaindex
 		}
 	}
-	ls.RaiseError("loop in settable")
+	ls.runError("loop in settable")
 }
 
 func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
@@ -1391,7 +1395,7 @@ func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
 			curobj = metaindex
 		}
 	}
-	ls.RaiseError("loop in settable")
+	ls.runError("loop in settable")
 }
 
 /* }}} */
@@ -1906,9 +1910,9 @@ func (ls *LState) GetTable(obj LValue, key LValue) LValue {
 
 func (ls *LState) RawSet(tb *LTable, key LValue, value LValue) {
 	if n, ok := key.(LNumber); ok && math.IsNaN(float64(n)) {
-		ls.RaiseError("table index is NaN")
+		ls.runError("table index is NaN")
 	} else if key == LNil {
-		ls.RaiseError("table index is nil")
+		ls.runError("table index is nil")
 	}
 	tb.RawSet(key, value)
 }
@@ -2003,14 +2007,23 @@ func (ls *LState) Register(name string, fn LGFunction) {
 /* load and function call operations {{{ */
 
 func (ls *LState) Load(reader io.Reader, name string) (*LFunction, error) {
+	return ls.load(reader, name, false)
+}
+
+// load compiles a chunk; fromString says that Lua code loads it from a
+// string (load, loadstring), which names it differently (see chunkID).
+func (ls *LState) load(reader io.Reader, name string, fromString bool) (*LFunction, error) {
 	chunk, err := parse.Parse(reader, name)
 	if err != nil {
-		return nil, newApiErrorE(ApiErrorSyntax, err)
+		aerr := newApiErrorE(ApiErrorSyntax, err)
+		aerr.Object = LString(syntaxMessage(err, chunkID(name, fromString)))
+		return nil, aerr
 	}
 	proto, err := Compile(chunk, name)
 	if err != nil {
 		return nil, newApiErrorE(ApiErrorSyntax, err)
 	}
+	proto.setShortSource(chunkID(name, fromString))
 	return newLFunctionL(proto, ls.currentEnv(), 0), nil
 }
 
@@ -2029,7 +2042,10 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 		rcv := recover()
 		if rcv != nil {
 			if _, ok := rcv.(*ApiError); !ok {
-				err = newApiErrorS(ApiErrorPanic, fmt.Sprint(rcv))
+				// A Go panic: a bug of the VM or of a Go function, which no
+				// pcall in the script catches (see basePCall); it says where
+				// the script was.
+				err = newApiErrorS(ApiErrorPanic, ls.scriptWhere()+fmt.Sprint(rcv))
 				if ls.Options.IncludeGoStackTrace {
 					buf := make([]byte, 4096)
 					runtime.Stack(buf, false)
@@ -2038,7 +2054,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 			} else {
 				err = rcv.(*ApiError)
 			}
-			if errfunc != nil {
+			if errfunc != nil && err.(*ApiError).Type != ApiErrorPanic {
 				ls.Push(errfunc)
 				ls.Push(err.(*ApiError).Object)
 				ls.Panic = panicWithoutTraceback
@@ -2046,15 +2062,18 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 					ls.Panic = oldpanic
 					rcv := recover()
 					if rcv != nil {
-						if _, ok := rcv.(*ApiError); !ok {
-							err = newApiErrorS(ApiErrorPanic, fmt.Sprint(rcv))
+						if aerr, ok := rcv.(*ApiError); !ok {
+							err = newApiErrorS(ApiErrorPanic, ls.scriptWhere()+fmt.Sprint(rcv))
 							if ls.Options.IncludeGoStackTrace {
 								buf := make([]byte, 4096)
 								runtime.Stack(buf, false)
 								err.(*ApiError).StackTrace = strings.Trim(string(buf), "\000") + ls.stackTrace(0)
 							}
+						} else if aerr.Type == ApiErrorPanic {
+							err = aerr
 						} else {
-							err = rcv.(*ApiError)
+							// Lua 5.1's LUA_ERRERR
+							err = newApiErrorS(ApiErrorRun, "error in error handling")
 							err.(*ApiError).StackTrace = ls.stackTrace(0)
 						}
 						ls.closeUpvalues(base)

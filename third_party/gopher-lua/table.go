@@ -347,6 +347,20 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 	}
 }
 
+// next is Next, or false when key is not a key of the table, nor one that
+// was cleared (Lua 5.1's "invalid key to 'next'").
+func (tb *LTable) next(key LValue) (LValue, LValue, bool) {
+	if key != LNil {
+		kv, isNumber := key.(LNumber)
+		inArray := isNumber && isInteger(kv) && kv >= 1 && int(kv) <= len(tb.array)
+		if _, found := tb.k2i[key]; !inArray && !found {
+			return LNil, LNil, false
+		}
+	}
+	k, v := tb.Next(key)
+	return k, v, true
+}
+
 // This function is equivalent to lua_next ( http://www.lua.org/manual/5.1/manual.html#lua_next ).
 func (tb *LTable) Next(key LValue) (LValue, LValue) {
 	init := false

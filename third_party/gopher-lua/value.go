@@ -174,6 +174,11 @@ type Global struct {
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32
+
+	// collectgarbage's "setpause" and "setstepmul", kept for show.
+	gcPause, gcStepmul int
+	// proxyMetatables are the metatables newproxy(true) made.
+	proxyMetatables map[*LTable]bool
 }
 
 type LState struct {

@@ -1881,13 +1881,13 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("'for' step must be a number")
+						L.runError("'for' step must be a number")
 					}
 				} else {
-					L.RaiseError("'for' limit must be a number")
+					L.runError("'for' limit must be a number")
 				}
 			} else {
-				L.RaiseError("'for' initial value must be a number")
+				L.runError("'for' initial value must be a number")
 			}
 			return 0
 		},
@@ -1905,13 +1905,13 @@ func init() {
 				// Numeric strings are numbers here too, checked in Lua 5.1's order.
 				var err error
 				if init, err = toNumberValue(reg.Get(RA)); err != nil {
-					L.RaiseError("'for' initial value must be a number")
+					L.runError("'for' initial value must be a number")
 				}
 				if limit, err = toNumberValue(reg.Get(RA + 1)); err != nil {
-					L.RaiseError("'for' limit must be a number")
+					L.runError("'for' limit must be a number")
 				}
 				if step, err = toNumberValue(reg.Get(RA + 2)); err != nil {
-					L.RaiseError("'for' step must be a number")
+					L.runError("'for' step must be a number")
 				}
 				// this section is inlined by go-inline
 				// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
