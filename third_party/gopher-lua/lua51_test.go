@@ -415,3 +415,26 @@ func TestPatchBaseLibraryAsLua51(t *testing.T) {
 		{"return getmetatable(newproxy(true)) ~= nil, getmetatable(newproxy(false))", "true\tnil"},
 	})
 }
+
+func TestPatchTableLibraryAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{"return table.concat({1, 2, 3}, \", \", 2)", "2, 3"},
+		{"return pcall(table.concat, {1, {}, 3})", "false\tinvalid value (table) at index 2 in table for 'concat'"},
+		{"return pcall(table.insert, {}, 1, 2, 3)", "false\twrong number of arguments to 'insert'"},
+		{"return pcall(table.setn, {}, 1)", "false\t'setn' is obsolete"},
+		{"return table.maxn({[10] = 1, [1.5] = 2})", "10"},
+		{"return table.foreachi({10, 20}, function(i, v) if v == 20 then return \"stop\" .. i end end)", "stop2"},
+		{"return table.remove({}), #{table.remove({1, 2, 3}, 5)}", "nil\t0"},
+		{"return pcall(table.sort, {3, \"a\", 1})", "false\tattempt to compare string with number"},
+		{"return pcall(table.sort, {5, 4, 3, 2, 1}, function(a, b) return true end)", "false\tinvalid order function for sorting"},
+	})
+	// a stable result, even with equal keys: the order Lua 5.1's quicksort gives
+	checkLua51(t, []lua51Case{
+		{`local t = {}
+		  for i = 1, 30 do t[i] = {k = i % 4, i = i} end
+		  table.sort(t, function(a, b) return a.k < b.k end)
+		  local r = {}
+		  for i, v in ipairs(t) do r[i] = v.i end
+		  return table.concat(r, " ")`, "20 12 24 4 8 16 28 13 1 29 21 9 17 25 5 26 22 18 30 14 2 10 6 7 11 23 27 19 3 15"},
+	})
+}
