@@ -1029,7 +1029,21 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 	ls.currentFrame = newcf
 } // +inline-end
 
+// maxCCalls is Lua 5.1's LUAI_MAXCCALLS: how deep calls made from Go
+// (pcall, metamethods, sort's comparisons, coroutines) may nest, which also
+// bounds Go's own stack.
+const maxCCalls = 200
+
 func (ls *LState) callR(nargs, nret, rbase int) {
+	ls.nCcalls++
+	if ls.nCcalls >= maxCCalls {
+		if ls.nCcalls == maxCCalls {
+			ls.runError("C stack overflow")
+		}
+		if ls.nCcalls >= maxCCalls+maxCCalls>>3 {
+			ls.raiseError(0, "error in error handling") // an error while handling the overflow
+		}
+	}
 	base := ls.reg.Top() - nargs - 1
 	if rbase < 0 {
 		rbase = base
@@ -1057,6 +1071,7 @@ func (ls *LState) callR(nargs, nret, rbase int) {
 	if nret != MultRet {
 		ls.reg.SetTop(rbase + nret)
 	}
+	ls.nCcalls--
 }
 
 func (ls *LState) getField(obj LValue, key LValue) LValue {
@@ -1820,6 +1835,7 @@ func (ls *LState) Call(nargs, nret int) {
 
 func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	err = nil
+	nCcalls := ls.nCcalls
 	sp := ls.stack.Sp()
 	base := ls.reg.Top() - nargs - 1
 	oldpanic := ls.Panic
@@ -1864,6 +1880,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 							err.(*ApiError).StackTrace = ls.stackTrace(0)
 						}
 						ls.closeUpvalues(base)
+						ls.nCcalls = nCcalls
 						ls.stack.SetSp(sp)
 						ls.currentFrame = ls.stack.Last()
 						ls.reg.SetTop(base)
@@ -1879,6 +1896,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 			// (as luaD_pcall's luaF_close). The callers' variables stay
 			// open, shared with their closures (issue #448).
 			ls.closeUpvalues(base)
+			ls.nCcalls = nCcalls
 			ls.stack.SetSp(sp)
 			ls.currentFrame = ls.stack.Last()
 			ls.reg.SetTop(base)
@@ -1943,15 +1961,19 @@ func (ls *LState) SetMetatable(obj LValue, mt LValue) {
 /* coroutine operations {{{ */
 
 func (ls *LState) Status(th *LState) string {
-	status := "suspended"
 	if th.Dead {
-		status = "dead"
-	} else if ls.G.CurrentThread == th {
-		status = "running"
-	} else if ls.Parent == th {
-		status = "normal"
+		return "dead"
 	}
-	return status
+	if ls.G.CurrentThread == th {
+		return "running"
+	}
+	// a coroutine that resumed the running one, directly or not
+	for p := ls.G.CurrentThread.Parent; p != nil; p = p.Parent {
+		if p == th {
+			return "normal"
+		}
+	}
+	return "suspended"
 }
 
 func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState, error, []LValue) {
@@ -1972,10 +1994,10 @@ func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState
 	}
 
 	if ls.G.CurrentThread == th {
-		return ResumeError, newApiErrorS(ApiErrorRun, "can not resume a running thread"), nil
+		return ResumeError, newApiErrorS(ApiErrorRun, "cannot resume running coroutine"), nil
 	}
 	if th.Dead {
-		return ResumeError, newApiErrorS(ApiErrorRun, "can not resume a dead thread"), nil
+		return ResumeError, newApiErrorS(ApiErrorRun, "cannot resume dead coroutine"), nil
 	}
 	th.Parent = ls
 	ls.G.CurrentThread = th

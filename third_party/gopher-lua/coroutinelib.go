@@ -17,7 +17,10 @@ var coFuncs = map[string]LGFunction{
 }
 
 func coCreate(L *LState) int {
-	fn := L.CheckFunction(1)
+	fn, ok := L.Get(1).(*LFunction)
+	if !ok || fn.IsG {
+		L.ArgError(1, "Lua function expected")
+	}
 	newthread, _ := L.NewThread()
 	base := 0
 	newthread.stack.Push(callFrame{
@@ -35,32 +38,43 @@ func coCreate(L *LState) int {
 	return 1
 }
 
+// coYield yields, unless Go code (a pcall, a metamethod, an iterator of a
+// for loop, the main chunk's own call) is between it and the resume.
 func coYield(L *LState) int {
+	if L.nCcalls > L.baseCcalls || L.Parent == nil {
+		L.runError("attempt to yield across metamethod/C-call boundary")
+	}
 	return -1
 }
 
+// checkThread is lua_tothread with "coroutine expected".
+func checkThread(L *LState, n int) *LState {
+	th, ok := L.Get(n).(*LState)
+	if !ok {
+		L.ArgError(n, "coroutine expected")
+	}
+	return th
+}
+
 func coResume(L *LState) int {
-	th := L.CheckThread(1)
-	if L.G.CurrentThread == th {
-		msg := "can not resume a running thread"
+	th := checkThread(L, 1)
+	if status := L.Status(th); status != "suspended" {
+		msg := "cannot resume " + status + " coroutine"
 		if th.wrapped {
-			L.RaiseError(msg)
+			L.RaiseError("%s", msg)
 			return 0
 		}
 		L.Push(LFalse)
 		L.Push(LString(msg))
 		return 2
 	}
-	if th.Dead {
-		msg := "can not resume a dead thread"
-		if th.wrapped {
-			L.RaiseError(msg)
-			return 0
-		}
+	if L.nCcalls >= maxCCalls {
 		L.Push(LFalse)
-		L.Push(LString(msg))
+		L.Push(LString("C stack overflow"))
 		return 2
 	}
+	th.nCcalls = L.nCcalls + 1
+	th.baseCcalls = th.nCcalls
 	th.Parent = L
 	L.G.CurrentThread = th
 	if !th.isStarted() {
@@ -91,7 +105,7 @@ func coRunning(L *LState) int {
 }
 
 func coStatus(L *LState) int {
-	L.Push(LString(L.Status(L.CheckThread(1))))
+	L.Push(LString(L.Status(checkThread(L, 1))))
 	return 1
 }
 

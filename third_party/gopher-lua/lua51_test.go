@@ -438,3 +438,19 @@ func TestPatchTableLibraryAsLua51(t *testing.T) {
 		  return table.concat(r, " ")`, "20 12 24 4 8 16 28 13 1 29 21 9 17 25 5 26 22 18 30 14 2 10 6 7 11 23 27 19 3 15"},
 	})
 }
+
+func TestPatchCoroutinesAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{"return coroutine.resume(coroutine.create(function() local ok, e = pcall(coroutine.yield, 1) return ok, e end))", "true\tfalse\tattempt to yield across metamethod/C-call boundary"},
+		{"return pcall(coroutine.yield, 1)", "false\tattempt to yield across metamethod/C-call boundary"},
+		{"return coroutine.resume(coroutine.create(function() table.sort({3, 2, 1}, function(a, b) coroutine.yield() return a < b end) end))", "false\tattempt to yield across metamethod/C-call boundary"},
+		{"return pcall(coroutine.create, print)", "false\tbad argument #1 to '?' (Lua function expected)"},
+		{"return pcall(coroutine.resume, 1)", "false\tbad argument #1 to '?' (coroutine expected)"},
+		{"return pcall(coroutine.status, {})", "false\tbad argument #1 to '?' (coroutine expected)"},
+		{"return (function() local co = coroutine.create(function() end) coroutine.resume(co) return coroutine.resume(co) end)()", "false\tcannot resume dead coroutine"},
+		{"return (function() local co co = coroutine.create(function() return coroutine.resume(co) end) return coroutine.resume(co) end)()", "true\tfalse\tcannot resume running coroutine"},
+		{"return (function() local a, b, c a = coroutine.create(function() coroutine.resume(b) end) b = coroutine.create(function() coroutine.resume(c) end) c = coroutine.create(function() r = coroutine.status(a) end) coroutine.resume(a) return r end)()", "normal"},
+		{"return (function() local function f(n) if n == 0 then return 0 end local ok, v = pcall(f, n - 1) return v + 1 end return pcall(f, 250) end)()", "false\t<string>:1: attempt to perform arithmetic on local 'v' (a string value)"},
+		{"return coroutine.running()", "nil"},
+	})
+}

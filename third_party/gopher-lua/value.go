@@ -199,6 +199,11 @@ type LState struct {
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
+
+	// nCcalls counts the calls made from Go (Call, PCall, metamethods,
+	// resumes) that are running, as Lua 5.1's nCcalls; baseCcalls is its
+	// value where a coroutine may yield.
+	nCcalls, baseCcalls int
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }
