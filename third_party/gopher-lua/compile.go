@@ -357,6 +357,7 @@ func (vp *varNamePool) Register(name string) int {
 
 type codeBlock struct {
 	LocalVars      *varNamePool
+	dbgLocals      []int // the indexes in DbgLocals of LocalVars
 	BreakLabel     int
 	Parent         *codeBlock
 	RefUpvalue     bool
@@ -367,7 +368,7 @@ type codeBlock struct {
 }
 
 func newCodeBlock(localvars *varNamePool, blabel int, parent *codeBlock, pos ast.PositionHolder, firstGotoIndex int) *codeBlock {
-	bl := &codeBlock{localvars, blabel, parent, false, 0, 0, map[string]*gotoLabelDesc{}, firstGotoIndex}
+	bl := &codeBlock{LocalVars: localvars, BreakLabel: blabel, Parent: parent, labels: map[string]*gotoLabelDesc{}, firstGotoIndex: firstGotoIndex}
 	if pos != nil {
 		bl.LineStart = pos.Line()
 		bl.LastLine = pos.LastLine()
@@ -543,6 +544,7 @@ func (fc *funcContext) BlockLocalVarsCount() int {
 
 func (fc *funcContext) RegisterLocalVar(name string) int {
 	ret := fc.Block.LocalVars.Register(name)
+	fc.Block.dbgLocals = append(fc.Block.dbgLocals, len(fc.Proto.DbgLocals))
 	fc.Proto.DbgLocals = append(fc.Proto.DbgLocals, &DbgLocalInfo{Name: name, StartPc: fc.Code.LastPC() + 1})
 	fc.SetRegTop(fc.RegTop() + 1)
 	return ret
@@ -597,8 +599,19 @@ func (fc *funcContext) LeaveBlock() int {
 }
 
 func (fc *funcContext) EndScope() {
-	for _, vr := range fc.Block.LocalVars.List() {
-		fc.Proto.DbgLocals[vr.Index].EndPc = fc.Code.LastPC()
+	// The debug information of the block's own locals: vr.Index of
+	// LocalVars.List() is a register, not an index in DbgLocals.
+	for _, i := range fc.Block.dbgLocals {
+		fc.Proto.DbgLocals[i].EndPc = fc.Code.LastPC()
+	}
+}
+
+// activateLocals starts the scope of the last n locals registered here,
+// once the code that gives them their first values is compiled (as Lua
+// 5.1's adjustlocalvars): the hidden variables of a for loop.
+func (fc *funcContext) activateLocals(n int) {
+	for _, local := range fc.Proto.DbgLocals[len(fc.Proto.DbgLocals)-n:] {
+		local.StartPc = fc.Code.LastPC() + 1
 	}
 }
 
@@ -1101,6 +1114,7 @@ func compileNumberForStmt(context *funcContext, stmt *ast.NumberForStmt) { // {{
 	}
 	ecupdate(ec, ecLocal, rstep, 0)
 	compileExpr(context, reg, stmt.Step, ec)
+	context.activateLocals(3)
 
 	code.AddASbx(OP_FORPREP, rindex, 0, sline(stmt))
 
@@ -1132,6 +1146,7 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	context.RegisterLocalVar("(for control)")
 
 	compileRegAssignment(context, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
+	context.activateLocals(3)
 
 	code.AddASbx(OP_JMP, 0, fllabel, sline(stmt))
 

@@ -1,7 +1,8 @@
 package lua
 
 import (
-	"fmt"
+	"bufio"
+	"os"
 	"strings"
 )
 
@@ -12,6 +13,10 @@ func OpenDebug(L *LState) int {
 }
 
 var debugFuncs = map[string]LGFunction{
+	"debug":        debugDebug,
+	"gethook":      debugGetHook,
+	"getregistry":  debugGetRegistry,
+	"sethook":      debugSetHook,
 	"getfenv":      debugGetFEnv,
 	"getinfo":      debugGetInfo,
 	"getlocal":     debugGetLocal,
@@ -29,44 +34,66 @@ func debugGetFEnv(L *LState) int {
 	return 1
 }
 
+// debugGetInfo is Lua 5.1's debug.getinfo, for the running thread.
 func debugGetInfo(L *LState) int {
-	L.CheckTypes(1, LTFunction, LTNumber)
-	arg1 := L.Get(1)
-	what := L.OptString(2, "Slunf")
-	var dbg *Debug
-	var fn LValue
-	var err error
-	var ok bool
-	switch lv := arg1.(type) {
-	case *LFunction:
-		dbg = &Debug{}
-		fn, err = L.GetInfo(">"+what, dbg, lv)
+	options := L.OptString(2, "flnSu")
+	var info frameInfo
+	var fn LValue = LNil
+	switch v := L.Get(1).(type) {
 	case LNumber:
-		dbg, ok = L.GetStack(int(lv))
+		frame, ok := L.frameAt(int(v))
 		if !ok {
 			L.Push(LNil)
 			return 1
 		}
-		fn, err = L.GetInfo(what, dbg, LNil)
+		if frame == nil {
+			info = infoOf(nil, nil, true)
+		} else {
+			info, fn = infoOf(frame.Fn, frame, false), frame.Fn
+		}
+	case *LFunction:
+		info, fn = infoOf(v, nil, false), v
+	default:
+		if s, ok := v.(LString); ok {
+			if n, err := parseNumber(string(s)); err == nil {
+				L.Replace(1, n)
+				return debugGetInfo(L)
+			}
+		}
+		L.ArgError(1, "function or level expected")
 	}
-
-	if err != nil {
-		L.Push(LNil)
-		return 1
+	for _, c := range options {
+		if !strings.ContainsRune(">SlnufL", c) {
+			L.ArgError(2, "invalid option")
+		}
 	}
 	tbl := L.NewTable()
-	if len(dbg.Name) > 0 {
-		tbl.RawSetString("name", LString(dbg.Name))
-	} else {
-		tbl.RawSetString("name", LNil)
+	if strings.Contains(options, "S") {
+		tbl.RawSetString("source", LString(info.source))
+		tbl.RawSetString("short_src", LString(info.shortSrc))
+		tbl.RawSetString("linedefined", LNumber(info.lineDefined))
+		tbl.RawSetString("lastlinedefined", LNumber(info.lastLineDefd))
+		tbl.RawSetString("what", LString(info.what))
 	}
-	tbl.RawSetString("what", LString(dbg.What))
-	tbl.RawSetString("source", LString(dbg.Source))
-	tbl.RawSetString("currentline", LNumber(dbg.CurrentLine))
-	tbl.RawSetString("nups", LNumber(dbg.NUpvalues))
-	tbl.RawSetString("linedefined", LNumber(dbg.LineDefined))
-	tbl.RawSetString("lastlinedefined", LNumber(dbg.LastLineDefined))
-	tbl.RawSetString("func", fn)
+	if strings.Contains(options, "l") {
+		tbl.RawSetString("currentline", LNumber(info.currentLine))
+	}
+	if strings.Contains(options, "u") {
+		if f, ok := fn.(*LFunction); ok {
+			tbl.RawSetString("nups", LNumber(len(f.Upvalues)))
+		} else {
+			tbl.RawSetString("nups", LNumber(0))
+		}
+	}
+	if strings.Contains(options, "n") {
+		if info.name != "" {
+			tbl.RawSetString("name", LString(info.name))
+		}
+		tbl.RawSetString("namewhat", LString(info.nameWhat))
+	}
+	if strings.Contains(options, "f") {
+		tbl.RawSetString("func", fn)
+	}
 	L.Push(tbl)
 	return 1
 }
@@ -129,11 +156,12 @@ func debugSetLocal(L *LState) int {
 }
 
 func debugSetMetatable(L *LState) int {
-	L.CheckTypes(2, LTNil, LTTable)
-	obj := L.Get(1)
-	mt := L.Get(2)
-	L.SetMetatable(obj, mt)
-	L.SetTop(1)
+	t := L.Get(2).Type()
+	if t != LTNil && t != LTTable {
+		L.ArgError(2, "nil or table expected")
+	}
+	L.SetMetatable(L.Get(1), L.Get(2))
+	L.Push(LTrue)
 	return 1
 }
 
@@ -150,24 +178,77 @@ func debugSetUpvalue(L *LState) int {
 	return 1
 }
 
+// debugTraceback is Lua 5.1's debug.traceback([thread,] [msg [, level]]).
 func debugTraceback(L *LState) int {
-	msg := ""
-	level := L.OptInt(2, 1)
-	ls := L
-	if L.GetTop() > 0 {
-		if s, ok := L.Get(1).(LString); ok {
-			msg = string(s)
-		}
-		if l, ok := L.Get(1).(*LState); ok {
-			ls = l
-			msg = ""
+	L1, arg := L, 0
+	if th, ok := L.Get(1).(*LState); ok {
+		L1, arg = th, 1
+	}
+	level := 0
+	if L1 == L {
+		level = 1 // level 0 is traceback itself
+	}
+	if n, ok := L.Get(arg + 2).(LNumber); ok {
+		level = int(n)
+	}
+	var msg string
+	switch v := L.Get(arg + 1).(type) {
+	case LString, LNumber:
+		msg = v.String() + "\n"
+	default:
+		if L.GetTop() > arg {
+			L.Push(v) // a message that is not a string is returned as it is
+			return 1
 		}
 	}
-
-	traceback := strings.TrimSpace(ls.stackTrace(level))
-	if len(msg) > 0 {
-		traceback = fmt.Sprintf("%s\n%s", msg, traceback)
-	}
-	L.Push(LString(traceback))
+	L.Push(LString(msg + L1.traceback(level)))
 	return 1
+}
+
+func debugGetRegistry(L *LState) int {
+	L.Push(L.G.Registry)
+	return 1
+}
+
+// debugGetHook says that no hook is set: gopher-lua has no hooks.
+func debugGetHook(L *LState) int {
+	L.Push(LNil)
+	L.Push(emptyLString)
+	L.Push(LNumber(0))
+	return 3
+}
+
+// debugSetHook clears hooks; gopher-lua cannot call hooks, so setting one
+// is an error rather than a hook that never runs.
+func debugSetHook(L *LState) int {
+	arg := 1
+	if _, ok := L.Get(1).(*LState); ok {
+		arg = 2
+	}
+	if L.Get(arg) != LNil {
+		L.RaiseError("debug.sethook: hooks are not supported")
+	}
+	return 0
+}
+
+// debugDebug is Lua 5.1's debug.debug: it runs the lines of standard input
+// until one is "cont".
+func debugDebug(L *LState) int {
+	reader := bufio.NewReader(os.Stdin)
+	for {
+		os.Stderr.WriteString("lua_debug> ")
+		line, err := reader.ReadString('\n')
+		line = strings.TrimRight(line, "\n")
+		if line == "cont" || err != nil && line == "" {
+			return 0
+		}
+		fn, lerr := L.load(strings.NewReader(line), "=(debug command)", false)
+		if lerr == nil {
+			L.Push(fn)
+			lerr = L.PCall(0, 0, nil)
+		}
+		if lerr != nil {
+			os.Stderr.WriteString(lerr.(*ApiError).Object.String() + "\n")
+		}
+	}
 }

@@ -198,8 +198,8 @@ func (fn *LFunction) LocalName(regno, pc int) (string, bool) {
 		return "", false
 	}
 	p := fn.Proto
-	for i := 0; i < len(p.DbgLocals) && p.DbgLocals[i].StartPc < pc; i++ {
-		if pc < p.DbgLocals[i].EndPc {
+	for i := 0; i < len(p.DbgLocals) && p.DbgLocals[i].StartPc <= pc; i++ {
+		if pc <= p.DbgLocals[i].EndPc { // EndPc is the scope's last instruction
 			regno--
 			if regno == 0 {
 				return p.DbgLocals[i].Name, true

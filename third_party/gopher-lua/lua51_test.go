@@ -454,3 +454,33 @@ func TestPatchCoroutinesAsLua51(t *testing.T) {
 		{"return coroutine.running()", "nil"},
 	})
 }
+
+func TestPatchDebugLibraryAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{`local function f() return debug.getinfo(1, "Sln") end
+		  local i = f()
+		  return i.short_src, i.source, i.currentline, i.what, i.linedefined, i.name, i.namewhat`,
+			"<string>\t@<string>\t1\tLua\t1\tf\tlocal"},
+		{`local g = debug.getinfo(print); return g.what, g.short_src, g.source, g.currentline`, "C\t[C]\t=[C]\t-1"},
+		{`return debug.getinfo(1, "S").what, debug.getinfo(100)`, "main\tnil"},
+		{`return pcall(debug.getinfo, 1, "a")`, "false\tbad argument #2 to '?' (invalid option)"},
+		{`return debug.traceback(nil), debug.traceback({}) ~= nil`, "nil\ttrue"},
+		{`local function inner() return debug.traceback("here", 1) end
+		  local tb = inner()
+		  return tb`, "here\nstack traceback:\n\t<string>:1: in function 'inner'\n\t<string>:2: in main chunk\n\t[C]: ?"},
+		{`local function lvl3() error("x") end
+		  local ok, tb = xpcall(function() lvl3() end, debug.traceback)
+		  return tb`, "<string>:1: x\nstack traceback:\n\t[C]: in function 'error'\n\t<string>:1: in function 'lvl3'\n\t<string>:2: in function <<string>:2>\n\t[C]: in function 'xpcall'\n\t<string>:2: in main chunk\n\t[C]: ?"},
+		{`return debug.gethook()`, "nil\t\t0"},
+		{`return type(debug.getregistry()), debug.setmetatable({}, nil)`, "table\ttrue"},
+		// locals end where their block ends, so the value in a register is
+		// named after the variable it holds now
+		{`for i = 1, 2 do local x = i end
+		  local function F() return debug.getinfo(1, "n").name end
+		  local name = F()
+		  return name`, "F"},
+		{`local function inner() return debug.traceback("here", 1) end
+		  return inner()`, "here\nstack traceback:\n\t<string>:1: in function <<string>:1>\n\t(tail call): ?\n\t[C]: ?"},
+		{`return pcall(function() for i = undefinedfn(), 2 do end end)`, "false\t<string>:1: attempt to call global 'undefinedfn' (a nil value)"},
+	})
+}

@@ -351,3 +351,109 @@ func syntaxMessage(err error, chunkid string) string {
 func (ls *LState) runError(format string, args ...interface{}) {
 	ls.raiseError(0, ls.luaWhere(0)+fmt.Sprintf(format, args...))
 }
+
+// frameInfo is what Lua 5.1's lua_getinfo says of a function at a level of
+// the call stack ("Snl"), or of a function value (frame nil).
+type frameInfo struct {
+	source, shortSrc, what    string
+	currentLine               int
+	lineDefined, lastLineDefd int
+	name, nameWhat            string
+}
+
+// infoOf describes fn, running in frame (nil: not running; tail: the level
+// is a tail call that left no frame).
+func infoOf(fn *LFunction, frame *callFrame, tail bool) frameInfo {
+	if tail {
+		return frameInfo{source: "=(tail call)", shortSrc: "(tail call)", what: "tail", currentLine: -1, lineDefined: -1, lastLineDefd: -1}
+	}
+	info := frameInfo{currentLine: -1}
+	if fn.IsG {
+		info.source, info.shortSrc, info.what = "=[C]", "[C]", "C"
+		info.lineDefined, info.lastLineDefd = -1, -1
+	} else {
+		proto := fn.Proto
+		info.source = proto.SourceName
+		if !strings.HasPrefix(info.source, "=") && !strings.HasPrefix(info.source, "@") && proto.shortSrc == chunkID(info.source, false) {
+			info.source = "@" + info.source // a file, named by a Go program
+		}
+		info.shortSrc = proto.shortSource()
+		info.lineDefined, info.lastLineDefd = proto.LineDefined, proto.LastLineDefined
+		info.what = "Lua"
+		if proto.LineDefined == 0 {
+			info.what = "main"
+		}
+		if frame != nil && frame.Pc > 0 {
+			info.currentLine = proto.DbgSourcePositions[frame.Pc-1]
+		}
+	}
+	if frame != nil {
+		info.nameWhat, info.name = funcName(frame)
+	}
+	return info
+}
+
+// traceback is Lua 5.1's stack traceback from a level of the call stack:
+// "stack traceback:", then a line per level, the first 12 and the last 10
+// when there are more.
+func (ls *LState) traceback(level int) string {
+	const levels1, levels2 = 12, 10
+	var b strings.Builder
+	b.WriteString("stack traceback:")
+	// Below the main thread's first function is the Go program that called
+	// it, which Lua 5.1 shows as a C function ("[C]: ?", as lua5.1 does).
+	depth := 0
+	for {
+		if _, ok := ls.frameAt(depth); !ok {
+			break
+		}
+		depth++
+	}
+	host := ls.Parent == nil && depth > 0
+	exists := func(level int) bool {
+		_, ok := ls.frameAt(level)
+		return ok || host && level == depth
+	}
+	firstPart := true
+	for exists(level) {
+		frame, _ := ls.frameAt(level)
+		isHost := level == depth
+		level++
+		if level > levels1 && firstPart {
+			if !exists(level + levels2) {
+				level-- // keep going
+			} else {
+				b.WriteString("\n\t...") // too many levels
+				for exists(level + levels2) {
+					level++
+				}
+			}
+			firstPart = false
+			continue
+		}
+		var info frameInfo
+		switch {
+		case isHost:
+			info = frameInfo{shortSrc: "[C]", what: "C", currentLine: -1}
+		case frame == nil:
+			info = infoOf(nil, nil, true)
+		default:
+			info = infoOf(frame.Fn, frame, false)
+		}
+		b.WriteString("\n\t" + info.shortSrc + ":")
+		if info.currentLine > 0 {
+			fmt.Fprintf(&b, "%d:", info.currentLine)
+		}
+		switch {
+		case info.nameWhat != "":
+			fmt.Fprintf(&b, " in function '%s'", info.name)
+		case info.what == "main":
+			b.WriteString(" in main chunk")
+		case info.what == "C" || info.what == "tail":
+			b.WriteString(" ?")
+		default:
+			fmt.Fprintf(&b, " in function <%s:%d>", info.shortSrc, info.lineDefined)
+		}
+	}
+	return b.String()
+}

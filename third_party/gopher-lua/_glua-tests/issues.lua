@@ -67,7 +67,7 @@ assert(string.match("あいうえお", "あいうえお") == "あいうえお")
 -- issue 47
 assert(string.gsub("A\nA", ".", "A") == "AAA")
 
--- issue 62
+-- issue 62 (expool: Lua 5.1's traceback, C functions are [C])
 local function level4() error("error!") end
 local function level3() level4() end
 local function level2() level3() end
@@ -82,23 +82,23 @@ ok, result = xpcall(level1, function(err)
 end)
 assert(result == string.gsub([[msg
 stack traceback:
-@TAB@[G]: ?]], "@TAB@", "\t"))
+@TAB@[C]: ?]], "@TAB@", "\t"))
 local ok, result = xpcall(level1, function(err)
   return debug.traceback("msg", 0)
 end)
 
 assert(result == string.gsub([[msg
 stack traceback:
-@TAB@[G]: in function 'traceback'
+@TAB@[C]: in function 'traceback'
 @TAB@issues.lua:87: in function <issues.lua:86>
-@TAB@[G]: in function 'error'
+@TAB@[C]: in function 'error'
 @TAB@issues.lua:71: in function 'level4'
 @TAB@issues.lua:72: in function 'level3'
 @TAB@issues.lua:73: in function 'level2'
 @TAB@issues.lua:74: in function <issues.lua:74>
-@TAB@[G]: in function 'xpcall'
+@TAB@[C]: in function 'xpcall'
 @TAB@issues.lua:86: in main chunk
-@TAB@[G]: ?]], "@TAB@", "\t"))
+@TAB@[C]: ?]], "@TAB@", "\t"))
 
 local ok, result = xpcall(level1, function(err)
   return debug.traceback("msg", 3)
@@ -110,9 +110,9 @@ stack traceback:
 @TAB@issues.lua:72: in function 'level3'
 @TAB@issues.lua:73: in function 'level2'
 @TAB@issues.lua:74: in function <issues.lua:74>
-@TAB@[G]: in function 'xpcall'
+@TAB@[C]: in function 'xpcall'
 @TAB@issues.lua:103: in main chunk
-@TAB@[G]: ?]], "@TAB@", "\t"))
+@TAB@[C]: ?]], "@TAB@", "\t"))
 
 -- issue 81
 local tbl = {
