@@ -121,13 +121,22 @@ func (ls *LState) CheckTypes(n int, typs ...LValueType) {
 }
 
 func (ls *LState) CheckOption(n int, options []string) int {
-	str := ls.CheckString(n)
+	return ls.checkOption(n, options, "")
+}
+
+// checkOption is luaL_checkoption: the index of argument n in options, def
+// when it is absent or nil and def is not "", else "invalid option 'x'".
+func (ls *LState) checkOption(n int, options []string, def string) int {
+	str := def
+	if def == "" || ls.Get(n) != LNil {
+		str = ls.CheckString(n)
+	}
 	for i, v := range options {
 		if v == str {
 			return i
 		}
 	}
-	ls.ArgError(n, fmt.Sprintf("invalid option: %s (must be one of %s)", str, strings.Join(options, ",")))
+	ls.ArgError(n, fmt.Sprintf("invalid option '%s'", str))
 	return 0
 }
 

@@ -379,11 +379,11 @@ func basePCall(L *LState) int {
 
 // basePrint is Lua 5.1's print: each argument through the global tostring
 // (an error if that does not return a string), each ending at its first
-// NUL as C's fputs writes it, the line in one write.
+// NUL as C's fputs writes it, the line written at once to io.stdout.
 func basePrint(L *LState) int {
 	var b strings.Builder
 	PrintLine(L, &b)
-	os.Stdout.WriteString(b.String())
+	WriteStdout(L, b.String())
 	return 0
 }
 

@@ -484,3 +484,69 @@ func TestPatchDebugLibraryAsLua51(t *testing.T) {
 		{`return pcall(function() for i = undefinedfn(), 2 do end end)`, "false\t<string>:1: attempt to call global 'undefinedfn' (a nil value)"},
 	})
 }
+
+func TestPatchIoLibraryAsLua51(t *testing.T) {
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	os.Chdir(dir)
+	defer os.Chdir(wd)
+	// each chunk runs in a pcall: the first value is pcall's
+	for _, c := range []lua51Case{
+		{"local f = assert(io.open(\"t.tmp\", \"w\")) f:write(\"hello world\\n42 3.5e2 0x10 -7\\nlast\") f:close() f = io.open(\"t.tmp\") local a, b, c = f:read(5), f:read(1), f:read(\"*l\") local n = {f:read(\"*n\", \"*n\", \"*n\", \"*n\")} local l, rest = f:read(\"*l\"), f:read(\"*a\") local e1, e2, e3 = f:read(\"*a\"), f:read(\"*l\"), f:read(0) f:close() os.remove(\"t.tmp\") return a, b, c, n[1], n[2], n[3], n[4], l, rest, e1, e2, e3", "true\thello\t \tworld\t42\t350\t16\t-7\t\tlast\t\tnil\tnil"},
+		{"local f = assert(io.open(\"t.tmp\", \"w\")) f:write(\"  12  abc 0.5\\n1e3\\n-.5\\n\") f:close() f = io.open(\"t.tmp\") local r = {f:read(\"*n\"), f:read(\"*n\"), f:read(\"*l\"), f:read(\"*n\"), f:read(\"*n\")} f:close() os.remove(\"t.tmp\") return r[1], r[2], r[3], r[4], r[5] ", "true\t12\tnil\tabc 0.5\t1000\t-0.5"},
+		{"return io.open(\"does/not/exist.tmp\")", "true\tnil\tdoes/not/exist.tmp: No such file or directory\t2"},
+		{"return io.open(\"x.tmp\", \"bogus\")", "true\tnil\tx.tmp: Invalid argument\t22"},
+		{"local f = io.open(\"c.tmp\", \"w\") f:close() os.remove(\"c.tmp\") return io.type(f), tostring(f), pcall(f.write, f, \"x\")", "true\tclosed file\tfile (closed)\tfalse\tattempt to use a closed file"},
+		{"return io.write(\"\") == true, io.type(io.stdout), io.type(42)", "true\ttrue\tfile\tnil"},
+		{"return io.close()", "true\tnil\tcannot close standard file"},
+		{"return pcall(io.lines, \"missing.tmp\")", "true\tfalse\tbad argument #1 to '?' (missing.tmp: No such file or directory)"},
+		{"local f = io.open(\"s.tmp\", \"w+\") f:write(\"0123456789\") local r = {f:seek(\"set\", 2), f:read(3), f:seek(), f:seek(\"end\"), f:seek(\"end\", -2), f:read(\"*a\")} f:close() os.remove(\"s.tmp\") return unpack(r)", "true\t2\t234\t5\t10\t8\t89"},
+		{"local f = io.open(\"m.tmp\", \"w\") f:write(\"one\\n\") f:close() f = io.open(\"m.tmp\", \"a+\") f:write(\"+\") f:seek(\"set\") local s = f:read(\"*a\") f:close() os.remove(\"m.tmp\") return s", "true\tone\n+"},
+		{"local f = io.open(\"l.tmp\", \"w\") f:write(\"a\\r\\nb\\n\\nc\") f:close() local t = {} for l in io.lines(\"l.tmp\") do t[#t + 1] = #l end os.remove(\"l.tmp\") return unpack(t)", "true\t2\t1\t0\t1"},
+		{"local p = io.popen(\"echo hello\") local s = p:read(\"*a\") return s, p:close()", "true\thello\n\ttrue"},
+		{"return pcall(io.stdout.setvbuf, io.stdout, \"bogus\")", "true\tfalse\tbad argument #2 to '?' (invalid option 'bogus')"},
+	} {
+		if got := runLua51(t, "return pcall(function() "+c.code+" end)"); got != c.want {
+			t.Errorf("%s\n  got  %q\n  want %q", c.code, got, c.want)
+		}
+	}
+}
+
+// recordingWriter keeps each Write, to see how output is cut into writes.
+type recordingWriter struct{ writes []string }
+
+func (w *recordingWriter) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, string(p))
+	return len(p), nil
+}
+
+func TestPatchIoBuffering(t *testing.T) {
+	cases := []struct {
+		code   string
+		writes []string // before FlushAll
+		all    string
+	}{
+		// unbuffered by default: a write per call, the call whole
+		{`io.write("a", 1, "b\n"); print("x", 2); io.write("c")`, []string{"a1b\n", "x\t2\n", "c"}, "a1b\nx\t2\nc"},
+		{`io.stdout:setvbuf("full"); io.write("A\n"); io.write("B")`, nil, "A\nB"},
+		{`io.stdout:setvbuf("full", 4); io.write("ab"); io.write("cdef"); io.write("g")`, []string{"ab", "cdef"}, "abcdefg"},
+		{`io.stdout:setvbuf("line"); io.write("partial "); print("then print"); io.write("end\nrest")`, []string{"partial then print\n", "end\n"}, "partial then print\nend\nrest"},
+		{`io.stdout:setvbuf("full"); io.write("x"); io.stdout:setvbuf("no"); io.write("y")`, []string{"x", "y"}, "xy"},
+	}
+	for _, c := range cases {
+		L := NewState()
+		var w recordingWriter
+		SetStdio(L, nil, &w, nil)
+		if err := L.DoString(c.code); err != nil {
+			t.Fatalf("%s: %v", c.code, err)
+		}
+		if strings.Join(w.writes, "|") != strings.Join(c.writes, "|") {
+			t.Errorf("%s: writes %q, want %q", c.code, w.writes, c.writes)
+		}
+		FlushAll(L)
+		if all := strings.Join(w.writes, ""); all != c.all {
+			t.Errorf("%s: after FlushAll %q, want %q", c.code, all, c.all)
+		}
+		L.Close()
+	}
+}

@@ -179,6 +179,8 @@ type Global struct {
 	gcPause, gcStepmul int
 	// proxyMetatables are the metatables newproxy(true) made.
 	proxyMetatables map[*LTable]bool
+	// io is the io library's state.
+	io *ioState
 }
 
 type LState struct {
