@@ -111,6 +111,7 @@ func New(opts Options) (*Script, error) {
 		RegistryMaxSize: 1 << 22,
 	})
 	s.register()
+	s.setupLua51()
 	return s, nil
 }
 
@@ -138,6 +139,7 @@ func (s *Script) Close() {
 // or os.exit, terminates every job; either way every callback runs and no
 // process is left. It returns the exit status of §7.
 func (s *Script) Run(name string, src []byte, args []string) (code int) {
+	defer s.flushOutput()
 	defer func() {
 		// A bug outside Lua code; Close still kills what the jobs left.
 		if r := recover(); r != nil {
@@ -295,6 +297,7 @@ func (s *Script) osExit(L *lua.LState) int {
 	// it included; the wind-up then runs the remaining callbacks afresh.
 	mainCancel()
 	cbCancel()
+	s.flushOutput()
 	L.RaiseError("os.exit(%d)", code)
 	return 0
 }
@@ -508,7 +511,7 @@ func destName(k pool.DestKind) string {
 func (s *Script) print(L *lua.LState) int {
 	var b strings.Builder
 	lua.PrintLine(L, &b)
-	io.WriteString(s.stdout, b.String())
+	lua.WriteStdout(L, b.String())
 	return 0
 }
 

@@ -1,0 +1,66 @@
+package luaapi
+
+import (
+	"strings"
+	"testing"
+)
+
+// runLua51Script runs src as a script on the fake launcher and returns its
+// standard output, standard error and exit status.
+func runLua51Script(t *testing.T, src string) (string, string, int) {
+	t.Helper()
+	s, stdout, stderr := newTestScript(t)
+	defer s.Close()
+	code := s.Run("script.lua", []byte(src), nil)
+	return stdout.String(), stderr.String(), code
+}
+
+func TestLua51Output(t *testing.T) {
+	cases := []struct{ name, src, stdout string }{
+		{"io.write goes to the script's output", `io.write("a", 1, 0.1 + 0.2, "\n")`, "a10.3\n"},
+		{"print and io.write keep their order", `io.write("1 "); print("2"); io.stdout:write("3 "); print(4)`, "1 2\n3 4\n"},
+		{"a full buffer is flushed at the end", `io.stdout:setvbuf("full"); io.write("A\n"); io.write("B")`, "A\nB"},
+		{"line buffering and print", `io.stdout:setvbuf("line"); io.write("partial "); print("then print"); io.write("end")`, "partial then print\nend"},
+		{"os.exit flushes", `io.stdout:setvbuf("full"); io.write("buffered\n"); os.exit(0); io.write("never")`, "buffered\n"},
+		{"an error flushes", `io.stdout:setvbuf("full"); io.write("before\n"); error("stop")`, "before\n"},
+		{"numbers print as Lua 5.1's", `print(0.1 + 0.2, 1e15, 2^53, 1/0, -1/0)`, "0.3\t1e+15\t9.007199254741e+15\tinf\t-inf\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got, stderr, _ := runLua51Script(t, c.src); got != c.stdout {
+				t.Errorf("stdout %q, want %q (stderr %q)", got, c.stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestLua51NumbersInJobs checks that numbers in a job's argv and
+// environment are written as Lua 5.1 writes them.
+func TestLua51NumbersInJobs(t *testing.T) {
+	src := `
+local p = ExecPool(1)
+for lr = 0.1, 0.35, 0.1 do
+  p:execute(Job{name = "lr_" .. lr, args = {"echo", lr, 1e15, 2^53}, stdout = PIPE,
+    ondone = function(j) io.write(j.name, ": ", j.output) end})
+end
+p:join()`
+	want := "lr_0.1: 0.1 1e+15 9.007199254741e+15\nlr_0.2: 0.2 1e+15 9.007199254741e+15\nlr_0.3: 0.3 1e+15 9.007199254741e+15\n"
+	if got, stderr, _ := runLua51Script(t, src); got != want {
+		t.Errorf("stdout\n%s\nwant\n%s\nstderr %s", got, want, stderr)
+	}
+}
+
+func TestLua51Errors(t *testing.T) {
+	cases := []struct{ name, src, stderr string }{
+		{"an undefined global is named", "local x = 1\nundefinedfn()", "expool: script.lua:2: attempt to call global 'undefinedfn' (a nil value)\n"},
+		{"error level 2 points at the caller", "local function check(x) error('bad x', 2) end\ncheck(1)", "expool: script.lua:2: bad x\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := runLua51Script(t, c.src)
+			if code != 1 || !strings.HasPrefix(stderr, c.stderr) {
+				t.Errorf("status %d, stderr %q; want 1, %q", code, stderr, c.stderr)
+			}
+		})
+	}
+}
