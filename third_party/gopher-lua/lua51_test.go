@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Regression tests of the patches listed in PATCHES.md: each chunk returns
@@ -549,4 +550,29 @@ func TestPatchIoBuffering(t *testing.T) {
 		}
 		L.Close()
 	}
+}
+
+func TestPatchOsLibraryAsLua51(t *testing.T) {
+	defer func(local *time.Location) { time.Local = local }(time.Local)
+	time.Local = time.UTC // os.time reads dates in local time
+	checkLua51(t, []lua51Case{
+		{"return os.date(\"!%Y-%m-%d %H:%M:%S\", 86400 * 365 + 3661)", "1971-01-01 01:01:01"},
+		{"return os.date(\"!%c\", 1700000000)", "Tue Nov 14 22:13:20 2023"},
+		{"return os.date(\"!%a|%A|%b|%B|%C|%d|%D|%e|%F|%g|%G|%h|%H|%I|%j|%k|%l|%m|%M|%p|%P|%r|%R|%s|%S|%T|%u|%U|%V|%w|%W|%x|%X|%y|%Y|%z|%Z|%%|%Q\", 1700000000)", "Tue|Tuesday|Nov|November|20|14|11/14/23|14|2023-11-14|23|2023|Nov|22|10|318|22|10|11|13|PM|pm|10:13:20 PM|22:13|1700000000|20|22:13:20|2|46|46|2|46|11/14/23|22:13:20|23|2023|+0000|GMT|%|%Q"},
+		{"return os.date(\"!%U %W %V %G\", 1704067200), os.date(\"!%U %W %V %G\", 1735603200)", "00 01 01 2024\t52 53 01 2025"},
+		{"return os.date(\"!*t\", 1700000000).yday, os.date(\"!*t\", 1700000000).wday, os.date(\"!*t\", 0).isdst", "318\t3\tfalse"},
+		{"return os.time({year = 2024, month = 2, day = 29, hour = 12, min = 30, sec = 15})", "1709209815"},
+		{"return os.time({year = 2024, month = 13, day = 1, hour = 0}), os.time({year = 2024, month = 1, day = 0})", "1735689600\t1704024000"},
+		{"return pcall(os.time, {year = 2024})", "false\tfield 'day' missing in date table"},
+		{"return os.difftime(10, 5), os.difftime(100)", "5\t100"},
+		{"return os.execute(), os.execute(\"exit 3\"), os.execute(\"true\")", "1\t768\t0"},
+		{"return os.remove(\"nonexistent.tmp\")", "nil\tnonexistent.tmp: No such file or directory\t2"},
+		{"return os.rename(\"nope.tmp\", \"x.tmp\")", "nil\tnope.tmp: No such file or directory\t2"},
+		{"return os.setlocale(), os.setlocale(\"C\"), os.setlocale(nil, \"numeric\"), os.setlocale(\"xx_YY.nope\")", "C\tC\tC\tnil"},
+		{"return pcall(os.getenv)", "false\tbad argument #1 to '?' (string expected, got no value)"},
+	})
+	// os.clock is the process's CPU time: it grows with work, not with sleep
+	checkLua51(t, []lua51Case{
+		{`local c = os.clock(); local x = 0; for i = 1, 3e6 do x = x + i end; return os.clock() > c, type(c)`, "true\tnumber"},
+	})
 }
