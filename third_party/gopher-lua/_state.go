@@ -258,7 +258,9 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	return int(cs.segIdx) == len(cs.segments) && cs.segSp >= FramesPerSegment
+	// the last segment is len(cs.segments)-1: the stack was never full, and a
+	// push past the end panicked in Push rather than raising "stack overflow"
+	return int(cs.segIdx) == len(cs.segments)-1 && cs.segSp >= FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -383,6 +385,9 @@ func (rg *registry) checkSize(requiredSize int) { // +inline-start
 
 func (rg *registry) resize(requiredSize int) { // +inline-start
 	newSize := requiredSize + rg.growBy // give some padding
+	if double := 2 * cap(rg.array); newSize < double {
+		newSize = double // grow geometrically: deep recursion costs linear time
+	}
 	if newSize > rg.maxSize {
 		newSize = rg.maxSize
 	}
@@ -1499,7 +1504,7 @@ func (ls *LState) ToThread(n int) *LState {
 /* error & debug operations {{{ */
 
 func (ls *LState) registryOverflow() {
-	ls.RaiseError("registry overflow")
+	ls.RaiseError("stack overflow") // Lua 5.1's message when its stack cannot grow
 }
 
 // This function is equivalent to luaL_error( http://www.lua.org/manual/5.1/manual.html#luaL_error ).
@@ -1811,6 +1816,9 @@ func (ls *LState) Call(nargs, nret int) {
 
 func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	err = nil
+	// Lua's pcall and xpcall drop the traceback: it is not made for them.
+	trace := !ls.noTraceNext
+	ls.noTraceNext = false
 	nCcalls := ls.nCcalls
 	sp := ls.stack.Sp()
 	base := ls.reg.Top() - nargs - 1
@@ -1853,7 +1861,9 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 						} else {
 							// Lua 5.1's LUA_ERRERR
 							err = newApiErrorS(ApiErrorRun, "error in error handling")
-							err.(*ApiError).StackTrace = ls.stackTrace(0)
+							if trace {
+								err.(*ApiError).StackTrace = ls.stackTrace(0)
+							}
 						}
 						ls.closeUpvalues(base)
 						ls.nCcalls = nCcalls
@@ -1864,7 +1874,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 				}()
 				ls.Call(1, 1)
 				err = newApiError(ApiErrorError, ls.Get(-1))
-			} else if len(err.(*ApiError).StackTrace) == 0 {
+			} else if len(err.(*ApiError).StackTrace) == 0 && trace {
 				err.(*ApiError).StackTrace = ls.stackTrace(0)
 			}
 			// The error unwound the calls above base: their variables are

@@ -363,6 +363,7 @@ func basePairs(L *LState) int {
 func basePCall(L *LState) int {
 	L.CheckAny(1)
 	nargs := L.GetTop() - 1
+	L.noTraceNext = true
 	if err := L.PCall(nargs, MultRet, nil); err != nil {
 		aerr := err.(*ApiError)
 		if aerr.Type == ApiErrorPanic {
@@ -667,6 +668,7 @@ func baseXPCall(L *LState) int {
 	}
 	top := L.GetTop()
 	L.Push(fn)
+	L.noTraceNext = true
 	if err := L.PCall(0, MultRet, handler); err != nil {
 		aerr := err.(*ApiError)
 		if aerr.Type == ApiErrorPanic {

@@ -576,3 +576,26 @@ func TestPatchOsLibraryAsLua51(t *testing.T) {
 		{`local c = os.clock(); local x = 0; for i = 1, 3e6 do x = x + i end; return os.clock() > c, type(c)`, "true\tnumber"},
 	})
 }
+
+func TestPatchDeepRecursion(t *testing.T) {
+	for _, minimize := range []bool{true, false} {
+		L := NewState(Options{CallStackSize: 20000, MinimizeStackMemory: minimize, RegistrySize: 1024, RegistryMaxSize: 1 << 23, RegistryGrowStep: 1024})
+		err := L.DoString(`
+			local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+			assert(depth(19000) == 19000)
+			local ok, e = pcall(depth, 1e6)
+			assert(not ok and e:find("stack overflow$"), e)
+			local c = 0
+			local function f() c = c + 1; f() end
+			assert(not pcall(f) and c > 19000)
+			-- a traceback of 20,000 levels: the first 12 and the last 10
+			local function tb(n) if n == 0 then return debug.traceback() end local s = tb(n - 1) return s end
+			local _, lines = tb(19000):gsub("\n", "")
+			assert(lines == 11 + 1 + 10, lines)
+		`)
+		if err != nil {
+			t.Errorf("MinimizeStackMemory %v: %v", minimize, err)
+		}
+		L.Close()
+	}
+}

@@ -398,46 +398,46 @@ func infoOf(fn *LFunction, frame *callFrame, tail bool) frameInfo {
 // when there are more.
 func (ls *LState) traceback(level int) string {
 	const levels1, levels2 = 12, 10
-	var b strings.Builder
-	b.WriteString("stack traceback:")
-	// Below the main thread's first function is the Go program that called
-	// it, which Lua 5.1 shows as a C function ("[C]: ?", as lua5.1 does).
-	depth := 0
-	for {
-		if _, ok := ls.frameAt(depth); !ok {
-			break
+	// The levels, from the running function down: nil for a tail call, and
+	// below the main thread's first function the Go program that called it,
+	// which Lua 5.1 shows as a C function ("[C]: ?", as lua5.1's own).
+	var levels []*callFrame
+	for frame := ls.currentFrame; frame != nil; frame = frame.Parent {
+		levels = append(levels, frame)
+		if !frame.Fn.IsG {
+			for i := 0; i < frame.TailCall; i++ {
+				levels = append(levels, nil)
+			}
 		}
+	}
+	host := ls.Parent == nil && len(levels) > 0
+	depth := len(levels)
+	if host {
 		depth++
 	}
-	host := ls.Parent == nil && depth > 0
-	exists := func(level int) bool {
-		_, ok := ls.frameAt(level)
-		return ok || host && level == depth
+	var b strings.Builder
+	b.WriteString("stack traceback:")
+	if level < 0 {
+		level = 0
 	}
 	firstPart := true
-	for exists(level) {
-		frame, _ := ls.frameAt(level)
-		isHost := level == depth
-		level++
-		if level > levels1 && firstPart {
-			if !exists(level + levels2) {
-				level-- // keep going
-			} else {
-				b.WriteString("\n\t...") // too many levels
-				for exists(level + levels2) {
-					level++
-				}
-			}
+	for ; level < depth; level++ {
+		if level >= levels1 && firstPart {
 			firstPart = false
-			continue
+			if depth > level+levels2+1 {
+				b.WriteString("\n\t...") // too many levels: the last ones
+				level = depth - levels2 - 1
+				continue
+			}
 		}
 		var info frameInfo
-		switch {
-		case isHost:
+		switch frame := (*callFrame)(nil); {
+		case level == len(levels):
 			info = frameInfo{shortSrc: "[C]", what: "C", currentLine: -1}
-		case frame == nil:
+		case levels[level] == nil:
 			info = infoOf(nil, nil, true)
 		default:
+			frame = levels[level]
 			info = infoOf(frame.Fn, frame, false)
 		}
 		b.WriteString("\n\t" + info.shortSrc + ":")

@@ -262,7 +262,9 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	return int(cs.segIdx) == len(cs.segments) && cs.segSp >= FramesPerSegment
+	// the last segment is len(cs.segments)-1: the stack was never full, and a
+	// push past the end panicked in Push rather than raising "stack overflow"
+	return int(cs.segIdx) == len(cs.segments)-1 && cs.segSp >= FramesPerSegment
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
@@ -387,6 +389,9 @@ func (rg *registry) checkSize(requiredSize int) { // +inline-start
 
 func (rg *registry) resize(requiredSize int) { // +inline-start
 	newSize := requiredSize + rg.growBy // give some padding
+	if double := 2 * cap(rg.array); newSize < double {
+		newSize = double // grow geometrically: deep recursion costs linear time
+	}
 	if newSize > rg.maxSize {
 		newSize = rg.maxSize
 	}
@@ -1712,7 +1717,7 @@ func (ls *LState) ToThread(n int) *LState {
 /* error & debug operations {{{ */
 
 func (ls *LState) registryOverflow() {
-	ls.RaiseError("registry overflow")
+	ls.RaiseError("stack overflow") // Lua 5.1's message when its stack cannot grow
 }
 
 // This function is equivalent to luaL_error( http://www.lua.org/manual/5.1/manual.html#luaL_error ).
@@ -2024,6 +2029,9 @@ func (ls *LState) Call(nargs, nret int) {
 
 func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	err = nil
+	// Lua's pcall and xpcall drop the traceback: it is not made for them.
+	trace := !ls.noTraceNext
+	ls.noTraceNext = false
 	nCcalls := ls.nCcalls
 	sp := ls.stack.Sp()
 	base := ls.reg.Top() - nargs - 1
@@ -2066,7 +2074,9 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 						} else {
 							// Lua 5.1's LUA_ERRERR
 							err = newApiErrorS(ApiErrorRun, "error in error handling")
-							err.(*ApiError).StackTrace = ls.stackTrace(0)
+							if trace {
+								err.(*ApiError).StackTrace = ls.stackTrace(0)
+							}
 						}
 						ls.closeUpvalues(base)
 						ls.nCcalls = nCcalls
@@ -2077,7 +2087,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 				}()
 				ls.Call(1, 1)
 				err = newApiError(ApiErrorError, ls.Get(-1))
-			} else if len(err.(*ApiError).StackTrace) == 0 {
+			} else if len(err.(*ApiError).StackTrace) == 0 && trace {
 				err.(*ApiError).StackTrace = ls.stackTrace(0)
 			}
 			// The error unwound the calls above base: their variables are

@@ -206,6 +206,8 @@ type LState struct {
 	// resumes) that are running, as Lua 5.1's nCcalls; baseCcalls is its
 	// value where a coroutine may yield.
 	nCcalls, baseCcalls int
+	// noTraceNext tells the next PCall that nobody reads its traceback.
+	noTraceNext bool
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }
