@@ -3,6 +3,8 @@ package luaapi
 import (
 	"strings"
 	"testing"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // runLua51Script runs src as a script on the fake launcher and returns its
@@ -62,5 +64,37 @@ func TestLua51Errors(t *testing.T) {
 				t.Errorf("status %d, stderr %q; want 1, %q", code, stderr, c.stderr)
 			}
 		})
+	}
+}
+
+func TestLua51ErrorValues(t *testing.T) {
+	cases := []struct{ name, src, stderr string }{
+		{"a table", `error({code = 2})`, "expool: (error object is not a string)\n"},
+		{"a table with __tostring", `error(setmetatable({}, {__tostring = function() return "custom" end}))`, "expool: custom\n"},
+		{"nil", `error()`, "expool: (error object is not a string)\n"},
+		{"a number", `error(42)`, "expool: script.lua:1: 42\n"},
+		{"a syntax error", "x = = 1", "expool: script.lua:1: "},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := runLua51Script(t, c.src)
+			if code != 1 || !strings.HasPrefix(stderr, c.stderr) {
+				t.Errorf("status %d, stderr %q; want 1, %q", code, stderr, c.stderr)
+			}
+		})
+	}
+}
+
+// TestLua51InternalError checks that a Go panic under a script (a bug) is
+// one line naming the script's position and "internal error", that no
+// pcall of the script catches it, and that the script ends with status 1.
+func TestLua51InternalError(t *testing.T) {
+	s, stdout, stderr := newTestScript(t)
+	defer s.Close()
+	s.L.SetGlobal("boom", s.L.NewFunction(guarded(func(L *lua.LState) int { panic("boom") })))
+	code := s.Run("script.lua", []byte("print('before')\nlocal ok = pcall(boom)\nprint('after', ok)"), nil)
+	want := "expool: script.lua:2: " + internalError + ": boom\n"
+	if code != 1 || stderr.String() != want || stdout.String() != "before\n" {
+		t.Errorf("status %d, stdout %q, stderr %q; want 1, %q, %q", code, stdout, stderr, "before\n", want)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 
 	"expool/pool"
 )
@@ -101,15 +99,9 @@ func New(opts Options) (*Script, error) {
 	if s.workers <= 0 {
 		s.workers = max(runtime.NumCPU()-1, 1)
 	}
-	// gopher-lua's defaults (256 calls deep, a fixed registry) are tight for
-	// recursive research code; these still turn runaway recursion into an error.
 	s.seed = rand.NewPCG(uint64(time.Now().UnixNano()), 0)
 	s.rand = rand.New(s.seed)
-	s.L = lua.NewState(lua.Options{
-		CallStackSize:   4096,
-		RegistrySize:    lua.RegistrySize,
-		RegistryMaxSize: 1 << 22,
-	})
+	s.L = lua.NewState(lua51Options)
 	s.register()
 	s.setupLua51()
 	return s, nil
@@ -143,13 +135,13 @@ func (s *Script) Run(name string, src []byte, args []string) (code int) {
 	defer func() {
 		// A bug outside Lua code; Close still kills what the jobs left.
 		if r := recover(); r != nil {
-			fmt.Fprintf(s.stderr, "expool: %s: %v\n%s", internalError, r, debug.Stack())
+			fmt.Fprintf(s.stderr, "expool: %s: %v\n", internalError, r)
 			code = 70
 		}
 	}()
 	fn, err := s.L.Load(bytes.NewReader(stripShebang(src)), name)
 	if err != nil {
-		fmt.Fprintf(s.stderr, "expool: %s\n", syntaxError(err))
+		fmt.Fprintf(s.stderr, "expool: %s\n", loadErrorText(err))
 		return 1
 	}
 	argt := s.L.CreateTable(len(args), 1)
@@ -177,7 +169,7 @@ func (s *Script) Run(name string, src []byte, args []string) (code int) {
 	}
 	failed := err != nil && !s.stopped()
 	if failed {
-		fmt.Fprintf(s.stderr, "expool: %s\n", errorText(err, false))
+		fmt.Fprintf(s.stderr, "expool: %s\n", errorText(s.describeError(err), false))
 	}
 	s.windUp()
 	return s.exitStatus(failed)
@@ -321,7 +313,10 @@ func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) err
 		return context.Canceled
 	}
 	s.callbackFailed = true
-	fmt.Fprintf(s.stderr, "expool: %s: %s\n", what(), errorText(err, true))
+	fmt.Fprintf(s.stderr, "expool: %s: %s\n", what(), errorText(s.describeError(err), true))
+	if isInternal(err) {
+		s.internalFailure()
+	}
 	var apiErr *lua.ApiError
 	if errors.As(err, &apiErr) {
 		return errors.New(apiErr.Object.String())
@@ -341,7 +336,9 @@ func guarded(f lua.LGFunction) lua.LGFunction {
 				if _, ok := r.(*lua.ApiError); ok {
 					panic(r) // a Lua error, raised on purpose
 				}
-				L.RaiseError("%s: %v\n%s", internalError, r, debug.Stack())
+				// Not the script's error: no pcall catches it, and the
+				// script ends with it (describeError).
+				panic(fmt.Sprintf("%s: %v", internalError, r))
 			}
 		}()
 		return f(L)
@@ -361,9 +358,9 @@ func errorText(err error, alwaysTrace bool) string {
 	informative := false
 	for _, line := range strings.Split(apiErr.StackTrace, "\n") {
 		switch {
-		case line == "stack traceback:" || strings.TrimSpace(line) == "[G]: ?":
+		case line == "stack traceback:" || strings.TrimSpace(line) == "[C]: ?":
 			continue
-		case !strings.Contains(line, "[G]:") && !strings.HasSuffix(line, "in main chunk"):
+		case !strings.Contains(line, "[C]:") && !strings.HasSuffix(line, "in main chunk"):
 			informative = true
 		}
 		frames = append(frames, line)
@@ -372,26 +369,6 @@ func errorText(err error, alwaysTrace bool) string {
 		return msg
 	}
 	return msg + "\nstack traceback:\n" + strings.Join(frames, "\n")
-}
-
-// syntaxError formats a load error as "file:LINE: message".
-func syntaxError(err error) string {
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) && apiErr.Cause != nil {
-		var perr *parse.Error
-		if errors.As(apiErr.Cause, &perr) {
-			if perr.Pos.Line == parse.EOF {
-				return fmt.Sprintf("%s: %s at end of file", perr.Pos.Source, perr.Message)
-			}
-			return fmt.Sprintf("%s:%d: %s near '%s'", perr.Pos.Source, perr.Pos.Line, perr.Message, perr.Token)
-		}
-		var cerr *lua.CompileError
-		if errors.As(apiErr.Cause, &cerr) {
-			return strings.TrimSpace(cerr.Error())
-		}
-		return apiErr.Cause.Error()
-	}
-	return err.Error()
 }
 
 // stripShebang blanks a first line starting with "#", keeping line numbers.
@@ -454,15 +431,17 @@ func (s *Script) mathRandom(L *lua.LState) int {
 	case 1:
 		m := L.CheckInt64(1)
 		if m < 1 {
-			L.RaiseError("bad argument #1 to 'random' (interval is empty)")
+			L.ArgError(1, "interval is empty")
 		}
 		L.Push(lua.LNumber(1 + s.rand.Int64N(m)))
-	default:
+	case 2:
 		m, n := L.CheckInt64(1), L.CheckInt64(2)
 		if m > n {
-			L.RaiseError("bad argument #2 to 'random' (interval is empty)")
+			L.ArgError(2, "interval is empty")
 		}
 		L.Push(lua.LNumber(m + s.rand.Int64N(n-m+1)))
+	default:
+		L.RaiseError("wrong number of arguments")
 	}
 	return 1
 }

@@ -60,7 +60,7 @@ func TestLua51(t *testing.T) {
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
 				t.Fatal(err)
 			}
-			want := runLua51(t, ref, filepath.Base(prog), src, stdin)
+			want := runLua51(t, filepath.Base(ref), filepath.Base(prog), src, stdin)
 			got := runLua51(t, "expool", filepath.Base(prog), src, stdin)
 			compareLua51(t, src, want, got)
 		})
