@@ -237,6 +237,7 @@ func TestPatchMathAsLua51(t *testing.T) {
 		{"return math.huge, -math.huge, math.huge == 1/0", "inf\t-inf\ttrue"},
 		{"return math.mod(7, 3), math.mod(-7, 3), math.fmod(-7, 3)", "1\t-1\t-1"},
 		{"return math.modf(math.huge)", "inf\t0"},
+		{"return math.modf(-math.huge)", "-inf\t-0"},
 		{"return math.modf(-3.5)", "-3\t-0.5"},
 		{"return math.deg(1), math.rad(1), math.deg(math.pi)", "57.295779513082\t0.017453292519943\t180"},
 		{"return math.ldexp(1, '3'), math.floor('3.7'), math.max('10', 2)", "8\t3\t10"},

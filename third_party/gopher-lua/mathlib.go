@@ -166,7 +166,7 @@ func mathModf(L *LState) int {
 	x := float64(L.CheckNumber(1))
 	v1, v2 := math.Modf(x)
 	if math.IsInf(x, 0) {
-		v2 = 0 // C's modf: no fraction, where Go's is NaN
+		v2 = math.Copysign(0, x) // C's modf: a zero fraction, where Go's is NaN
 	}
 	L.Push(LNumber(v1))
 	L.Push(LNumber(v2))
