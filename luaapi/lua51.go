@@ -25,10 +25,16 @@ var lua51Options = lua.Options{
 }
 
 // setupLua51 points the io library's standard output and error at the
-// script's; print writes through io.stdout, so that the order of print and
-// io.write holds whatever setvbuf says.
+// script's (print writes through io.stdout, so that the order of print and
+// io.write holds whatever setvbuf says), and leaves out what Lua 5.1 does
+// not have.
 func (s *Script) setupLua51() {
 	lua.SetStdio(s.L, nil, s.stdout, s.stderr)
+	// gopher-lua's channel library is not Lua 5.1's: a script does not see it
+	s.L.SetGlobal("channel", lua.LNil)
+	if loaded, ok := s.L.GetField(s.L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable); ok {
+		loaded.RawSetString("channel", lua.LNil)
+	}
 }
 
 // flushOutput writes what the io library holds in buffers (io.stdout after
