@@ -600,3 +600,56 @@ func TestPatchDeepRecursion(t *testing.T) {
 		L.Close()
 	}
 }
+
+func TestPatchSyntaxErrorsAsLua51(t *testing.T) {
+	// each code goes to loadstring: its error, or "ok"
+	for _, c := range []lua51Case{
+		{"x = ", "[string \"x = \"]:1: unexpected symbol near '<eof>'"},
+		{"local = 1", "[string \"local = 1\"]:1: '<name>' expected near '='"},
+		{"for i = 1 do end", "[string \"for i = 1 do end\"]:1: ',' expected near 'do'"},
+		{"if x then", "[string \"if x then\"]:1: 'end' expected near '<eof>'"},
+		{"return return", "[string \"return return\"]:1: unexpected symbol near 'return'"},
+		{"f(", "[string \"f(\"]:1: unexpected symbol near '<eof>'"},
+		{"a.b:c = 1", "[string \"a.b:c = 1\"]:1: function arguments expected near '='"},
+		{"x = }", "[string \"x = }\"]:1: unexpected symbol near '}'"},
+		{"local t = {1 2}", "[string \"local t = {1 2}\"]:1: '}' expected near '2'"},
+		{"'unfinished", "[string \"'unfinished\"]:1: unfinished string near '<eof>'"},
+		{"[[unfinished", "[string \"[[unfinished\"]:1: unfinished long string near '<eof>'"},
+		{"x = 1 1", "[string \"x = 1 1\"]:1: unexpected symbol near '1'"},
+		{"break", "[string \"break\"]:1: no loop to break near '<eof>'"},
+		{"goto = 1", "ok"},
+		{"local function end", "[string \"local function end\"]:1: '<name>' expected near 'end'"},
+		{"function f() x = ... end", "[string \"function f() x = ... end\"]:1: cannot use '...' outside a vararg function near '...'"},
+		{"x = 3x", "[string \"x = 3x\"]:1: malformed number near '3x'"},
+		{"f()\n(g)()", "[string \"f()...\"]:2: ambiguous syntax (function call x new statement) near '('"},
+		{"(a) = 1", "[string \"(a) = 1\"]:1: syntax error near '='"},
+		{"f() = 1", "[string \"f() = 1\"]:1: unexpected symbol near '='"},
+		{"x = [==[ a ]=]", "[string \"x = [==[ a ]=]\"]:1: unfinished long string near '<eof>'"},
+		{"s = '\\300'", "[string \"s = '\\300'\"]:1: escape sequence too large near '''"},
+		{"local function f(a, 1) end", "[string \"local function f(a, 1) end\"]:1: <name> or '...' expected near '1'"},
+		{"for a b in c do end", "[string \"for a b in c do end\"]:1: '=' or 'in' expected near 'b'"},
+		{"do return 1 print(2) end", "[string \"do return 1 print(2) end\"]:1: 'end' expected near 'print'"},
+		{"t = {[1] 2}", "[string \"t = {[1] 2}\"]:1: '=' expected near '2'"},
+		{"x = ~y", "[string \"x = ~y\"]:1: unexpected symbol near '~'"},
+		{"x = 1\n\n\ny = = 2", "[string \"x = 1...\"]:4: unexpected symbol near '='"},
+		{"f(\n1,\n2", "[string \"f(...\"]:3: ')' expected (to close '(' at line 1) near '<eof>'"},
+		{"s = [[\n[[ nested ]]", "[string \"s = [[...\"]:2: nesting of [[...]] is deprecated near '['"},
+		{"x = a..b..", "[string \"x = a..b..\"]:1: unexpected symbol near '<eof>'"},
+		{"local goto = 1; return goto", "ok"},
+		{"a, b() = 1, 2", "[string \"a, b() = 1, 2\"]:1: syntax error near '='"},
+		{"x = \"\\", "[string \"x = \"\\\"]:1: unfinished string near '<eof>'"},
+		{"x = 'a\nb'", "[string \"x = 'a...\"]:1: unfinished string near ''a'"},
+		{"-- comment\n--[[ long\ncomment", "[string \"-- comment...\"]:3: unfinished long comment near '<eof>'"},
+		{"return ...", "ok"},
+	} {
+		L := NewState()
+		L.SetGlobal("code", LString(c.code))
+		if err := L.DoString(`local f, e = loadstring(code); result = e or "ok"`); err != nil {
+			t.Fatal(err)
+		}
+		if got := L.GetGlobal("result").String(); got != c.want {
+			t.Errorf("%q\n  got  %q\n  want %q", c.code, got, c.want)
+		}
+		L.Close()
+	}
+}

@@ -78,7 +78,7 @@ while true do
   goto l1  -- ok to jump over local dec. to end of block
   goto l1  -- multiple uses of same label
   local x = 45
-  ::l1:: ;;;
+  ::l1:: -- expool: ";;;" is not Lua 5.1
 end
 ::l4:: assert(x == 13)
 
@@ -87,7 +87,7 @@ if print then
   error("should not be here")
   goto l2   -- ok to jump over local dec. to end of block
   local x
-  ::l1:: ; ::l2:: ;;
+  ::l1:: ::l2:: -- expool: ";;" is not Lua 5.1
 else end
 
 -- to repeat a label in a different function is OK

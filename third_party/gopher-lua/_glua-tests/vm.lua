@@ -127,7 +127,7 @@ local ok, msg = loadstring([[
      a293,  a294,  a295,  a296,  a297,  a298,  a299,
      a300,  a301,  a302) end
 ]]) 
-assert(not ok and string.find(msg, "register overflow"))
+assert(not ok and string.find(msg, "has more than 200 local variables")) -- expool: Lua 5.1's message
 
 local ok, msg = loadstring([[
    function main()

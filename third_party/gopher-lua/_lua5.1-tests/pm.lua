@@ -86,7 +86,7 @@ end
 
 local function range (i, j)
   local ret = {}
-  for k=i, j do; table.insert(ret, k); end
+  for k=i, j do table.insert(ret, k); end -- expool: "do;" is not Lua 5.1
   return unpack(ret)
 end
 

@@ -456,7 +456,9 @@ func (lx *Lexer) TokenError(tok ast.Token, message string) {
 	panic(lx.scanner.TokenError(tok, message))
 }
 
-func Parse(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
+// ParseYacc parses a chunk with gopher-lua's original grammar (goyacc),
+// which Parse no longer uses (see lua51.go).
+func ParseYacc(reader io.Reader, name string) (chunk []ast.Stmt, err error) {
 	lexer := &Lexer{NewScanner(reader, name), nil, false, ast.Token{Str: ""}, TNil}
 	chunk = nil
 	defer func() {
