@@ -18,6 +18,7 @@ import (
 
 	"expool/luaapi"
 	"expool/pool"
+	"expool/pool/local"
 	"expool/records"
 )
 
@@ -40,17 +41,21 @@ Options:
   -j N              the workers of pools created without a number of them
                     (default: cpu_count()-1, at least 1)
   --joblog FILE     append a tab-separated line per job attempt to FILE, as
-                    each attempt ends (a header first if FILE is new)
-  --resume          with --joblog: jobs whose name has a "done" line in FILE
-                    do not run again; they end "done" at once, with
-                    job.resumed true, and their ondone and onfinish run
+                    each attempt ends (a header first if FILE is new); what
+                    an attempt captured (PIPE) is saved beside it, in FILE.out
+  --resume          with --joblog: a job whose name has a "done" line in FILE
+                    does not run again: it ends "done" at once with what it
+                    had then (times, rusage, captured output), job.resumed
+                    true, and its ondone and onfinish run; each line serves
+                    one job
   --progress        draw a live progress line on stderr even if it is not a
-                    terminal (by default: only if it is)
+                    terminal (by default: only if it is); while it is drawn,
+                    output is written above it, a whole line at a time
   --no-progress     draw none
   --summary         write a summary of the run on stderr at the end (by
                     default: only if the progress line was drawn)
-  --timeline FILE   write a page of the run to FILE.html: a row per worker
-                    slot, a bar per attempt
+  --timeline FILE   write to FILE a page that draws the run: a row per
+                    worker slot, a bar per attempt
   -h, --help        show this help and exit
   --version         show the version and exit
 
@@ -58,9 +63,12 @@ On SIGINT, SIGTERM, SIGHUP or SIGQUIT expool terminates every job (SIGTERM to
 its process group, SIGKILL after the pool's killgrace), runs their onfinish
 callbacks and exits with 128 + the signal number; a second signal kills at once.
 
+Jobs that could not start (status "error") are reported on stderr.
+
 Exit status: 0 when the script ran to its end without error (whatever its
 jobs returned), the code given to os.exit, 1 on a script or callback error,
-2 on bad usage, 128+N on signal N.
+2 on bad usage, 128+N on signal N; 74 rather than 0 when the job log, the
+output saved beside it or the timeline could not all be written.
 
 The Lua API: README.md, or 'go doc expool/luaapi'.
 `
@@ -69,12 +77,12 @@ The Lua API: README.md, or 'go doc expool/luaapi'.
 // name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == watchdogFlag {
-		// expool runs itself as its watchdog (see pool.Watchdog).
+		// expool runs itself as its watchdog (see local.Watchdog).
 		pid, err := strconv.Atoi(args[1])
 		if err != nil {
 			return usageError(stderr, "--watchdog needs expool's pid")
 		}
-		pool.Watchdog(pid, stdin)
+		local.Watchdog(pid, stdin)
 		return 0
 	}
 	fs := flag.NewFlagSet("expool", flag.ContinueOnError)
@@ -134,24 +142,37 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := rec.check(fs); err != nil {
 		return usageError(stderr, err.Error())
 	}
+	// While the progress line is drawn, the run's output goes through the
+	// screen, which writes it above the line.
+	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
+	outW, errW := stdout, stderr
+	var screen *records.Screen
+	var relay pool.Relay
+	if showProgress {
+		screen = records.NewScreen(stdout, stderr)
+		outW, errW, relay = screen.Stdout(), screen.Stderr(), screen
+	}
 	tally := records.NewTally(rec.timeline != "")
-	observers := []pool.Observer{tally}
+	unstarted := records.NewUnstarted(errW)
+	observers := []pool.Observer{tally, unstarted}
 	var resume func(*pool.Job) bool
 	if rec.resume {
-		done, err := records.ReadDone(rec.joblog)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		r, err := records.ReadResume(rec.joblog, errW)
+		if err != nil {
 			fmt.Fprintf(stderr, "expool: --resume: %v\n", err)
 			return 2
 		}
-		resume = records.NewResume(done, stderr).Done
+		resume = r.Done
 	}
+	var joblog *records.JobLog
 	if rec.joblog != "" {
-		joblog, err := records.OpenJobLog(rec.joblog)
-		if err != nil {
+		var err error
+		if joblog, err = records.OpenJobLog(rec.joblog); err != nil {
 			fmt.Fprintf(stderr, "expool: --joblog: %v\n", err)
 			return 2
 		}
 		defer joblog.Close()
+		joblog.Errors = errW
 		observers = append(observers, joblog)
 	}
 	var timeline *os.File
@@ -168,22 +189,34 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		executable = os.Args[0]
 	}
-	launcher := pool.NewLocal()
+	// The launcher and the loop: the launcher is closed last, once every job
+	// has ended and the loop is closed.
+	launcher := local.New()
 	launcher.Watchdog = []string{executable, watchdogFlag}
-	script, err := luaapi.New(luaapi.Options{Stdout: stdout, Stderr: stderr, Executable: executable,
-		Launcher: launcher, Workers: rec.workers, Observers: observers, Resume: resume})
+	defer launcher.Close()
+	loop, err := pool.NewLoop(launcher)
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 1
 	}
+	defer loop.Close()
+	loop.Observers, loop.Resume, loop.Relay = observers, resume, relay
+	// Jobs that inherit their output get expool's when it is a file (or,
+	// while the progress line is drawn, the screen's pipes).
+	if f, ok := stdout.(*os.File); ok {
+		loop.Stdout = f
+	}
+	if f, ok := stderr.(*os.File); ok {
+		loop.Stderr = f
+	}
+	script := luaapi.New(loop, luaapi.Options{Stdout: outW, Stderr: errW, Executable: executable, Workers: rec.workers})
 	defer script.Close()
 
 	stop := handleSignals(script)
 	defer stop()
-	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
 	var progress *records.Progress
 	if showProgress {
-		progress = records.StartProgress(tally, stderr)
+		progress = records.StartProgress(tally, screen)
 	}
 	status := script.Run(name, src, rest)
 	if progress != nil {
@@ -191,17 +224,32 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if showProgress || rec.summary {
 		tally.WriteSummary(stderr)
+	} else {
+		unstarted.Close() // the summary lists them
 	}
+	// A record that could not be written makes a run that went well fail.
+	recordsLost := joblog != nil && joblog.Failed(stderr)
 	if timeline != nil {
-		if err := tally.WriteTimeline(timeline, name); err != nil {
-			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
-			status = max(status, 1)
+		err := tally.WriteTimeline(timeline, name)
+		if cerr := timeline.Close(); err == nil {
+			err = cerr
 		}
+		if err != nil {
+			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
+			recordsLost = true
+		}
+	}
+	if recordsLost && status == 0 {
+		status = statusRecordsLost
 	}
 	return status
 }
 
-// recordOptions are the options of spec §8.
+// statusRecordsLost is the exit status of a run whose job log, captured
+// output or timeline could not all be written (sysexits.h's EX_IOERR).
+const statusRecordsLost = 74
+
+// recordOptions are the options that keep records of the run.
 type recordOptions struct {
 	workers                               int
 	joblog, timeline                      string

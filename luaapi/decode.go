@@ -286,18 +286,26 @@ func getString(s string) lua.LValue {
 	return lua.LString(s)
 }
 
-// maxSeconds keeps durations within time.Duration (about 292 years).
-const maxSeconds = float64(math.MaxInt64/int64(time.Second)) - 1
+// forever is the duration of seconds past what a time.Duration holds (about
+// 292 years), math.huge included: no timeout, no SIGKILL after SIGTERM.
+const forever = time.Duration(math.MaxInt64)
 
-// setSeconds converts seconds to a duration explicitly; nil is 0.
+// setSeconds converts seconds to a duration explicitly; nil is 0, and a
+// number too large for a duration is forever.
 func setSeconds(dst *time.Duration, v lua.LValue) string {
 	switch v := v.(type) {
 	case lua.LNumber:
 		f := float64(v)
-		if math.IsNaN(f) || f < 0 || f > maxSeconds {
-			return "must be a number of seconds ≥ 0, " + got(v)
+		switch {
+		case math.IsNaN(f):
+			return "must be a number of seconds ≥ 0 (math.huge for forever), got NaN"
+		case f < 0:
+			return "must be a number of seconds ≥ 0 (math.huge for forever), " + got(v)
+		case f*float64(time.Second) >= float64(forever):
+			*dst = forever
+		default:
+			*dst = time.Duration(f * float64(time.Second))
 		}
-		*dst = time.Duration(f * float64(time.Second))
 		return ""
 	case *lua.LNilType:
 		*dst = 0
@@ -306,7 +314,13 @@ func setSeconds(dst *time.Duration, v lua.LValue) string {
 	return "must be a number of seconds, " + got(v)
 }
 
-func getSeconds(d time.Duration) lua.LValue { return lua.LNumber(d.Seconds()) }
+// getSeconds is a duration in seconds; forever is math.huge.
+func getSeconds(d time.Duration) lua.LValue {
+	if d == forever {
+		return lua.LNumber(math.Inf(1))
+	}
+	return lua.LNumber(d.Seconds())
+}
 
 // toInt converts an integral Lua number within [lo, hi].
 func toInt(v lua.LValue, lo, hi int) (int, bool) {

@@ -1,7 +1,12 @@
 // Package luaapi is expool's Lua face: the globals a script sees, the Job,
 // Task and ExecPool objects, their callbacks, and how a script ends. It runs
-// on package pool. This comment is the reference of the Lua API; the contract
-// it implements is ../shared/spec/lua-api.md.
+// on package pool. This comment is the reference of the Lua API, whole: what
+// a script can rely on is written here (README.md tells the same in short,
+// with the command line's options).
+//
+//	expool [options] script.lua [args...]
+//	expool [options] -e 'lua code' [args...]
+//	expool [options] -              (the script from standard input)
 //
 // # Globals
 //
@@ -19,6 +24,12 @@
 // writes each line with one write, so lines do not interleave with jobs'
 // output. math.randomseed(x) makes math.random repeat its sequence (each
 // script has a generator of its own).
+//
+// While expool draws its progress line (on a terminal, or with --progress),
+// print, io.write, io.stdout:write and io.stderr:write, like the output of the
+// jobs that inherit expool's stdout and stderr, appear a whole line at a time
+// above it: a line without its newline waits for it (or for the end of the
+// job, or of the script, which supply one).
 //
 // # ExecPool
 //
@@ -39,9 +50,10 @@
 //
 // pool:join([timeout]) runs the event loop until no job of the pool is pending
 // or running, jobs that callbacks execute meanwhile included, and returns
-// true. With a timeout (seconds, counted from the first execute since the last
-// join) that expires, it terminates the running jobs, cancels the pending
-// ones, waits for them (their callbacks run) and returns false.
+// true (at once when nothing is scheduled). With a timeout (seconds, counted
+// from the first execute since the last join; 0, the default, is none) that
+// expires, it terminates the running jobs, cancels the pending ones, waits for
+// them (their callbacks run) and returns false.
 //
 // pool:terminate() terminates the running jobs, cancels the pending ones and
 // waits for them; jobs executed meanwhile (by their callbacks) are cancelled.
@@ -73,24 +85,34 @@
 //	stderr       where stderr goes; default: inherited
 //	env          table name -> value, added to (or replacing in) expool's environment
 //
-// The spec fields above may change until the job is executed; then only
-// params. A wrong key or type raises an error naming it, with the script's
-// file:line. The pool fills these, read-only:
+// The fields above may change until the job is executed; then only params. A
+// wrong key or type raises an error naming it, with the script's file:line,
+// as does reading or writing a field that does not exist (job.retcode). The
+// pool fills these, read-only:
 //
 //	status       "pending", "running", "done", "failed", "timeout", "terminated", "cancelled", "error"
 //	returncode   exit code; -N when signal N killed it; nil if it never ran
-//	tstart       start of the last attempt, seconds since the epoch (float)
+//	tstart       start of the last attempt, seconds since the epoch (float, sub-millisecond)
 //	tstop        end of the last attempt, set before ondone/onfinish run; nil while it runs
-//	duration     tstop - tstart
-//	pid          process id of the current or last attempt
+//	duration     tstop - tstart; nil while it runs
+//	pid          process id of the current or last attempt; nil for a stub or a resumed job
 //	restarts     restarts so far
 //	resumed      true if the job was done in an earlier run (expool --resume) and did not run
-//	output       captured stdout when stdout is PIPE, else nil
+//	output       captured stdout when stdout is PIPE, else nil (the last attempt's)
 //	erroutput    captured stderr when stderr is PIPE, else nil
 //	error        why the job could not start (status "error"), else nil
-//	rusage       {utime=s, stime=s, maxrss=KiB} of the last attempt, from the kernel
+//	rusage       {utime=s, stime=s, maxrss=KiB} of the last attempt, from the kernel; nil for a stub
 //
-// Reading a field that does not exist is an error too.
+// maxrestarts reads nil when unlimited.
+//
+// # Seconds
+//
+// Every duration (a job's timeout and startdelay, a task's timeout, a pool's
+// killgrace, join's timeout) is a number of seconds ≥ 0, a float. A number
+// past what expool can count (about 292 years), math.huge included, is
+// forever: a timeout that never expires, a killgrace after which SIGKILL never
+// comes, a startdelay that holds its pool for good; the field then reads as
+// infinity (1/0). NaN and negative numbers are errors.
 //
 // # Statuses
 //
@@ -126,12 +148,12 @@
 // ondone can add jobs to the task and keep it open): then tstop is set,
 // ondone(task) runs if every member ended "done", then onfinish(task), then the
 // parent task counts it as one finished member. timeout (seconds from the
-// task's start) terminates its running members, subtasks' included, and
+// task's start; 0, the default, is none) terminates its running members, subtasks' included, and
 // cancels its pending ones. stdout and stderr are the defaults of members that
 // set none. Executing a job into a task that has finished is an error.
 //
-// Fields: the spec fields above (changeable until the task has members;
-// params always), and read-only tstart, tstop, numadded, numdone (members that
+// Fields: those above (changeable until the task has members; params
+// always), and read-only tstart, tstop, numadded, numdone (members that
 // ended "done"), numterm (members that ended otherwise) and status ("pending",
 // "running", "done", "failed", "timeout").
 //
@@ -142,16 +164,38 @@
 // created, relative to expool's working directory (stdout and stderr naming
 // the same path share one file); PIPE, captured into job.output or
 // job.erroutput while the job runs, so a job that prints gigabytes never
-// blocks, keeping the first pipelimit bytes and ending with a line that says
-// how many more were discarded; DEVNULL; and, for stderr only, STDOUT: the
-// same destination as stdout, PIPE included. A job's stdin is /dev/null; its
-// environment is expool's, plus env, plus EXPOOL_ATTEMPT (an id of the attempt).
+// blocks, keeping the first pipelimit bytes and ending with a line
+// "[expool: N more bytes discarded: pipelimit is L bytes]"; DEVNULL; and, for
+// stderr only, STDOUT: the same destination as stdout, PIPE included. A job's
+// stdin is /dev/null; its environment is expool's, plus env, plus
+// EXPOOL_ATTEMPT (an id of the attempt).
+//
+// # Jobs that end without running
+//
+// A stub job (no args), a cancelled job and one that could not start finish
+// from the event loop, never inside execute, so a task cannot finish while
+// the script is still executing its members. expool says on stderr which jobs
+// could not start (status "error"): a line for each of the first ten, and at
+// the end a line with their number and why, unless a summary (--summary, or
+// the progress line) lists them.
+//
+// # Resumed runs
+//
+// With expool --joblog FILE --resume, a job whose name has a "done" line in
+// FILE does not run: it ends "done" from the event loop, with resumed true,
+// returncode 0, and what it had when it ran: tstart and tstop (to the
+// millisecond), rusage, restarts, and output and erroutput (saved beside the
+// job log, in the directory FILE.out); pid is nil. Its ondone and onfinish
+// run, so chains built in callbacks go on as in the first run. Each "done"
+// line serves one job: the jobs of one name take that name's lines in the
+// order of the log, and a job with none left runs. A job that captures its
+// output but whose output was not saved runs again.
 //
 // # Termination
 //
 // Every job runs in its own process group. To terminate a job, expool sends
-// SIGTERM to the group, SIGKILL to the group after the pool's killgrace, and
-// reaps it. When a job's main process ends, whatever is left of its group is
+// SIGTERM to the group, SIGKILL to the group after the pool's killgrace (at
+// once with killgrace 0), and reaps it. When a job's main process ends, whatever is left of its group is
 // killed (SIGKILL) and reaped: a job leaves no process behind, even one that
 // ignores SIGTERM or runs in the background. expool is a child subreaper, so
 // the job's orphaned descendants are reaped too, and those that left the group
@@ -164,6 +208,15 @@
 // pool, cancels the pending ones, runs their callbacks and exits with 128 + the
 // signal number. A second signal kills the jobs at once (SIGKILL); a third
 // also stops the callbacks. A Lua error in the main chunk prints
-// "expool: script.lua:LINE: message", terminates every job the same way and
-// exits 1.
+// "expool: script.lua:LINE: message" (and a traceback when it came from
+// inside a function), terminates every job the same way and exits 1.
+//
+// # Exit status
+//
+// 0 when the script ran to its end without error, whatever its jobs
+// returned; the code given to os.exit; 1 after an error in the script or in a
+// callback; 2 on bad usage of the command line; 128+N after signal N; 74
+// rather than 0 when the job log (--joblog), the output saved beside it or
+// the timeline (--timeline) could not all be written; 70 after a bug of
+// expool's ("internal error").
 package luaapi

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"expool/pool"
 )
 
 // chooser turns fuzz input into choices; when the input runs out, every
@@ -33,11 +35,12 @@ func (c *chooser) chance(percent int) bool { return c.pick(100) < percent }
 func newTestScript(t testing.TB) (s *Script, stdout, stderr *bytes.Buffer) {
 	t.Helper()
 	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
-	s, err := New(Options{Stdout: stdout, Stderr: stderr, Executable: "/bin/false", Launcher: &fakeLauncher{}})
+	loop, err := pool.NewLoop(&fakeLauncher{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, stdout, stderr
+	t.Cleanup(func() { loop.Close() })
+	return New(loop, Options{Stdout: stdout, Stderr: stderr, Executable: "/bin/false"}), stdout, stderr
 }
 
 // --- FuzzConstructors: the tables users give to Job{}, Task{} and ExecPool{}.

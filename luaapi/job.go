@@ -168,7 +168,8 @@ var jobType = &object[*jobObj]{
 		"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
 		"rusage": {get: func(o *jobObj) lua.LValue {
 			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				if !a.Ended() || a.PID == 0 {
+				// A stub has none; a resumed job, the one it had.
+				if !a.Exited() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) {
 					return lua.LNil
 				}
 				t := o.s.L.CreateTable(0, 3)

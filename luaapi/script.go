@@ -23,20 +23,14 @@ import (
 
 // Options set up a Script.
 type Options struct {
-	// Stdout receives print(); Stderr expool's messages. Jobs that inherit
-	// their output get these when they are files, else os.Stdout and os.Stderr.
+	// Stdout receives print() and io.write(); Stderr io.stderr:write() and
+	// expool's messages.
 	Stdout, Stderr io.Writer
 	// Executable is the absolute path of expool, the global EXPOOL.
 	Executable string
 	// Workers is the default size of pools created without one; 0 is
 	// max(cpu_count()-1, 1).
 	Workers int
-	// Launcher starts the jobs' processes; nil is the local one.
-	Launcher pool.Launcher
-	// Observers keep records of the run (pool.Loop.Observers).
-	Observers []pool.Observer
-	// Resume tells the jobs done in an earlier run (pool.Loop.Resume).
-	Resume func(*pool.Job) bool
 }
 
 // Script runs one expool Lua script: its Lua state, its pools and its exit
@@ -72,29 +66,16 @@ type Script struct {
 	rand *rand.Rand // math.random's
 }
 
-// New returns a Script with a fresh Lua state holding the expool globals.
-func New(opts Options) (*Script, error) {
-	launcher := opts.Launcher
-	if launcher == nil {
-		launcher = pool.NewLocal()
-	}
-	loop, err := pool.NewLoop(launcher)
-	if err != nil {
-		return nil, err
-	}
+// New returns a Script with a fresh Lua state holding the expool globals,
+// whose pools run on loop. Its maker configures the loop (launcher,
+// observers, resume, where inherited output goes) and closes it after Run.
+func New(loop *pool.Loop, opts Options) *Script {
 	s := &Script{
 		loop:       loop,
 		stdout:     orDefault(opts.Stdout, os.Stdout),
 		stderr:     orDefault(opts.Stderr, os.Stderr),
 		executable: opts.Executable,
 		workers:    opts.Workers,
-	}
-	loop.Observers, loop.Resume = opts.Observers, opts.Resume
-	if f, ok := s.stdout.(*os.File); ok {
-		loop.Stdout = f
-	}
-	if f, ok := s.stderr.(*os.File); ok {
-		loop.Stderr = f
 	}
 	if s.workers <= 0 {
 		s.workers = max(runtime.NumCPU()-1, 1)
@@ -104,7 +85,7 @@ func New(opts Options) (*Script, error) {
 	s.L = lua.NewState(lua51Options)
 	s.register()
 	s.setupLua51()
-	return s, nil
+	return s
 }
 
 func orDefault(w io.Writer, def io.Writer) io.Writer {
@@ -114,7 +95,7 @@ func orDefault(w io.Writer, def io.Writer) io.Writer {
 	return w
 }
 
-// Close releases the Lua state and the loop. Call it after Run.
+// Close releases the Lua state. Call it after Run.
 func (s *Script) Close() {
 	s.mu.Lock()
 	if s.cbCancel != nil {
@@ -122,14 +103,15 @@ func (s *Script) Close() {
 	}
 	s.mu.Unlock()
 	s.L.Close()
-	s.loop.Close()
 }
 
 // Run loads and runs a script: src is its text, name the chunk name used in
 // error messages (the file name), args its arguments (arg[1..n] and ...).
 // Then it joins the pools that still have jobs, or, after an error, a signal
 // or os.exit, terminates every job; either way every callback runs and no
-// process is left. It returns the exit status of §7.
+// process is left. It returns expool's exit status: 0, os.exit's code, 1
+// after an error in the script or a callback, 128+N after signal N, 70 after
+// a bug of expool's.
 func (s *Script) Run(name string, src []byte, args []string) (code int) {
 	defer s.flushOutput()
 	defer func() {
@@ -382,7 +364,7 @@ func stripShebang(src []byte) []byte {
 	return nil
 }
 
-// register installs the globals of §1 and require("expool").
+// register installs the globals and require("expool").
 func (s *Script) register() {
 	L := s.L
 	s.registerTypes()

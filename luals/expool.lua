@@ -34,11 +34,11 @@
 ---@field name string the job's name (required)
 ---@field args? (string|number)[] argv: args[1] is looked up in PATH, no shell; none: a stub job
 ---@field workdir? string working directory, relative to expool's
----@field timeout? number seconds from the process start; 0: none
+---@field timeout? number seconds from the process start; 0: none; math.huge: forever (none)
 ---@field ontimeout? boolean restart on timeout (default false: end the job)
 ---@field maxrestarts? integer cap on restarts after timeouts; nil: unlimited
 ---@field task? expool.Task the task the job belongs to
----@field startdelay? number seconds during which its pool starts no other job after this one starts
+---@field startdelay? number seconds during which its pool starts no other job after this one starts; math.huge: forever
 ---@field onstart? fun(job: expool.Job) before each start of the process; an error keeps it from starting
 ---@field ondone? fun(job: expool.Job) once, if the job ends "done"
 ---@field onfinish? fun(job: expool.Job) once, when the job ends, whatever its status (after ondone)
@@ -54,9 +54,9 @@
 ---@field tstart number? start of the last attempt, seconds since the epoch
 ---@field tstop number? end of the last attempt; nil while it runs
 ---@field duration number? tstop - tstart
----@field pid integer? process id of the current or last attempt
+---@field pid integer? process id of the current or last attempt; nil for a stub or a resumed job
 ---@field restarts integer restarts so far
----@field resumed boolean done in an earlier run (--resume), so it did not run
+---@field resumed boolean done in an earlier run (--resume), so it did not run; it has that run's times, rusage and output
 ---@field output string? captured stdout when stdout is PIPE
 ---@field erroutput string? captured stderr when stderr is PIPE
 ---@field error string? why the job could not start
@@ -65,7 +65,7 @@
 ---The fields Task{...} takes; they may change until the task has members, params always.
 ---@class expool.TaskSpec
 ---@field name string the task's name (required)
----@field timeout? number seconds from the task's start; 0: none
+---@field timeout? number seconds from the task's start; 0: none; math.huge: forever (none)
 ---@field onstart? fun(task: expool.Task) when its first member starts
 ---@field ondone? fun(task: expool.Task) when it finishes with every member "done"
 ---@field onfinish? fun(task: expool.Task) when it finishes, whatever the outcome
@@ -86,7 +86,7 @@
 ---The fields ExecPool{...} takes.
 ---@class expool.PoolSpec
 ---@field workers? integer jobs running at once; default max(cpu_count()-1, 1), or expool -j N
----@field killgrace? number seconds between SIGTERM and SIGKILL; default 1
+---@field killgrace? number seconds between SIGTERM and SIGKILL; default 1; math.huge: never SIGKILL
 ---@field name? string default "ExecPool"
 ---@field pipelimit? integer bytes kept per PIPE stream; default 16 MiB
 

@@ -1,18 +1,21 @@
-package pool
+package pool_test
 
 import (
 	"context"
 	"testing"
+
+	"expool/pool"
+	"expool/pool/local"
 )
 
 // benchPool is a pool of 2 workers on a local launcher, closed after b.
-func benchPool(b *testing.B) *Pool {
-	l, err := NewLoop(NewLocal())
+func benchPool(b *testing.B) *pool.Pool {
+	l, err := pool.NewLoop(local.New())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { l.Close() })
-	return l.NewPool(Config{Workers: 2})
+	return l.NewPool(pool.Config{Workers: 2})
 }
 
 // BenchmarkLoopStubs measures the event loop alone: stub jobs start no
@@ -21,7 +24,7 @@ func BenchmarkLoopStubs(b *testing.B) {
 	p := benchPool(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		j := &Job{Name: "stub", MaxRestarts: -1}
+		j := &pool.Job{Name: "stub", MaxRestarts: -1}
 		if err := p.Execute(j); err != nil {
 			b.Fatal(err)
 		}
@@ -37,7 +40,7 @@ func BenchmarkTrueJobs(b *testing.B) {
 	p := benchPool(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := p.Execute(&Job{Name: "true", Args: []string{"true"}, MaxRestarts: -1}); err != nil {
+		if err := p.Execute(&pool.Job{Name: "true", Args: []string{"true"}, MaxRestarts: -1}); err != nil {
 			b.Fatal(err)
 		}
 		if p.Pending() > 2 {

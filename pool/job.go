@@ -59,6 +59,7 @@ type Job struct {
 	// run. (With the other booleans, so that a Job stays 256 bytes.)
 	Resumed  bool
 	slot     bool // holds one of its pool's worker slots
+	cancel   bool // its pool was terminated while its onstart ran
 	finished bool // ended and its callbacks have run
 }
 
@@ -67,17 +68,24 @@ type Job struct {
 type Attempt struct {
 	Start, Stop       time.Time // Stop is zero while it runs
 	PID               int       // 0 for a stub
-	ReturnCode        int       // exit code, or -N when signal N ended it; once ended
+	ReturnCode        int       // exit code, or -N when signal N ended it; once exited
 	Output, ErrOutput []byte    // what a PIPE captured, else nil
-	Rusage            Rusage
+	Rusage            Rusage    // once exited
+	// Lost: the launcher could not tell how the process ended (Process.Wait
+	// failed); the attempt ended with status error.
+	Lost bool
 }
 
-// Ended reports whether the attempt has ended and has a ReturnCode.
+// Ended reports whether the attempt has ended.
 func (a *Attempt) Ended() bool { return !a.Stop.IsZero() }
 
-// ReturnCode is the return code of the job's last attempt, if one ended.
+// Exited reports whether the attempt has ended and how is known: it has a
+// ReturnCode and a Rusage.
+func (a *Attempt) Exited() bool { return a.Ended() && !a.Lost }
+
+// ReturnCode is the return code of the job's last attempt, if one exited.
 func (j *Job) ReturnCode() (code int, ok bool) {
-	if j.Last == nil || !j.Last.Ended() {
+	if j.Last == nil || !j.Last.Exited() {
 		return 0, false
 	}
 	return j.Last.ReturnCode, true
@@ -92,8 +100,9 @@ func (j *Job) Finished() bool { return j.finished }
 // Pool returns the pool that executed the job, or nil.
 func (j *Job) Pool() *Pool { return j.pool }
 
-// outputDests resolves "inherit" through the task chain.
-func (j *Job) outputDests() (stdout, stderr Dest) {
+// OutputDests returns where j's stdout and stderr go, "inherit" resolved
+// through its task chain.
+func (j *Job) OutputDests() (stdout, stderr Dest) {
 	stdout, stderr = j.Stdout, j.Stderr
 	for t := j.Task; t != nil && (stdout.Kind == DestInherit || stderr.Kind == DestInherit); t = t.Parent {
 		if stdout.Kind == DestInherit {

@@ -9,15 +9,18 @@
 // Processes are waited for, and timeouts fired, on other goroutines, which
 // only post events that the owner dispatches while it runs the loop (in
 // Join, ExecuteWait, Terminate or Shutdown).
+//
+// Where things are: loop.go, the Loop, its events and observers; pool.go, a
+// Pool's queue, Join and Terminate; attempt.go, the life of a job's attempt,
+// from its onstart to its end; job.go and task.go, what jobs and tasks are and
+// record; output.go, where a job's output goes; launcher.go, what starts
+// processes (package pool/local starts them on this machine).
 package pool
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -30,7 +33,8 @@ type Observer interface {
 	// AttemptStarted: j.Last is a new attempt, its process started (or a stub).
 	AttemptStarted(j *Job)
 	// AttemptEnded: j.Last has ended; st is how: the job's final status, or
-	// timeout for an attempt that is restarted.
+	// timeout for an attempt that is restarted, or error for one whose end
+	// is unknown (j.Last.Lost). Every attempt started ends.
 	AttemptEnded(j *Job, st Status)
 	// JobFinished: j has ended for good (j.Status) and its callbacks have run.
 	JobFinished(j *Job)
@@ -41,13 +45,16 @@ type Observer interface {
 type Loop struct {
 	launcher Launcher
 	devnull  *os.File
-	// Stdout and Stderr are where jobs' output goes when it is inherited.
+	// Stdout and Stderr are where jobs' output goes when it is inherited,
+	// unless Relay, if set, gives a pipe of its own.
 	Stdout, Stderr *os.File
+	Relay          Relay
 	// Observers hear of every job; set them before the first Execute.
 	Observers []Observer
 	// Resume, if set, is asked about every job executed: true means the job
 	// ran to "done" in an earlier run, so it ends at once with status done
 	// and Resumed set, without running, its ondone and onfinish called.
+	// Resume may set j.Last and j.Restarts to what the job had then.
 	Resume func(j *Job) bool
 
 	pools []*Pool
@@ -79,12 +86,9 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 	}, nil
 }
 
-// Close releases the loop's files and closes its launcher if it is an
-// io.Closer (Local then kills whatever its jobs left). Call it after Shutdown.
+// Close releases the loop's files. Call it after Shutdown. The launchers
+// are their maker's to close, after this.
 func (l *Loop) Close() error {
-	if c, ok := l.launcher.(io.Closer); ok {
-		c.Close()
-	}
 	return l.devnull.Close()
 }
 
@@ -181,129 +185,13 @@ func (l *Loop) dispatch(ev event) {
 	}
 }
 
-// start starts j, which is pending and holds a worker slot, or runs
-// synchronously: its task chain, onstart, then its process. A job that ends
-// without a process finishes from the loop, never inside start, so that a
-// task cannot finish while the code that executes its members runs.
-func (l *Loop) start(j *Job) {
-	p := j.pool
-	if j.Status != StatusRunning {
-		j.Status = StatusRunning
-		p.running++
+// finishLater has the loop finish j, which had no attempt, or whose attempt
+// ended inside start, as o says.
+func (l *Loop) finishLater(j *Job, o outcome) {
+	if o.err != "" {
+		j.Error = o.err
 	}
-	// While its callbacks run, the job cannot end: a join or terminate they
-	// call must not wait for it (see Pool.idle). A terminate among them
-	// cancels it.
-	p.starting++
-	terminations := p.terminations
-	if j.Task != nil {
-		l.taskStarting(j.Task)
-	}
-	var err error
-	if j.OnStart != nil {
-		err = j.OnStart(j)
-	}
-	p.starting--
-	switch {
-	case errors.Is(err, context.Canceled):
-		l.finishLater(j, StatusCancelled)
-		return
-	case err != nil:
-		j.Error = "onstart: " + err.Error()
-		l.finishLater(j, StatusError)
-		return
-	}
-	if l.isStopping() || p.terminating || p.terminations != terminations || j.taskTimedOut() {
-		l.finishLater(j, StatusCancelled)
-		return
-	}
-	if len(j.Args) == 0 {
-		now := time.Now()
-		j.Last = &Attempt{Start: now, Stop: now}
-		for _, o := range l.Observers {
-			o.AttemptStarted(j)
-			o.AttemptEnded(j, StatusDone)
-		}
-		l.finishLater(j, StatusDone)
-		return
-	}
-	out, err := l.openOutputs(j, p.PipeLimit)
-	if err != nil {
-		j.Error = err.Error()
-		l.finishLater(j, StatusError)
-		return
-	}
-	proc, err := l.launcher.Launch(&Command{
-		Args:   j.Args,
-		Dir:    j.Workdir,
-		Env:    j.environ(),
-		Stdin:  l.devnull,
-		Stdout: out.stdout,
-		Stderr: out.stderr,
-	})
-	if err != nil {
-		out.close()
-		j.Error = err.Error()
-		l.finishLater(j, StatusError)
-		return
-	}
-	a := &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}
-	out.started()
-	j.Last = &Attempt{Start: a.start, PID: proc.Pid()}
-	for _, o := range l.Observers {
-		o.AttemptStarted(j)
-	}
-	l.register(a)
-	if j.Timeout > 0 {
-		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
-	}
-	if j.StartDelay > 0 {
-		p.holdUntil = a.start.Add(j.StartDelay)
-	}
-	go a.wait(l)
-}
-
-// finishLater has the loop finish j with status st.
-func (l *Loop) finishLater(j *Job, st Status) {
-	l.post(event{kind: evFinish, job: j, status: st})
-}
-
-// ended handles the end of an attempt: restart on timeout, or finish.
-func (l *Loop) ended(a *execution) {
-	j := a.job
-	l.unregister(a)
-	rec := j.Last
-	rec.Output, rec.ErrOutput = a.stdout, a.stderr
-	if a.err != nil {
-		j.Error = a.err.Error()
-		l.finish(j, StatusError)
-		return
-	}
-	rec.Stop = a.stop
-	rec.ReturnCode = a.exit.Code
-	rec.Rusage = a.exit.Rusage
-	reason := a.stopReason()
-	restart := reason == StatusTimeout && j.RestartOnTimeout &&
-		(j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) &&
-		!l.isStopping() && !j.pool.terminating && !j.taskTimedOut()
-	st := reason
-	switch {
-	case reason != "":
-	case a.exit.Code == 0:
-		st = StatusDone
-	default:
-		st = StatusFailed
-	}
-	// Records first: a job log's line is written before any callback runs.
-	for _, o := range l.Observers {
-		o.AttemptEnded(j, st)
-	}
-	if restart {
-		j.Restarts++
-		l.start(j)
-		return
-	}
-	l.finish(j, st)
+	l.post(event{kind: evFinish, job: j, status: o.status})
 }
 
 // finish ends j with status st: it frees j's worker slot, runs j's callbacks,
@@ -342,7 +230,7 @@ func (l *Loop) finish(j *Job, st Status) {
 // loop, not inside Execute.
 func (l *Loop) cancel(j *Job) {
 	j.Status = StatusCancelled
-	l.finishLater(j, StatusCancelled)
+	l.finishLater(j, outcome{status: StatusCancelled})
 }
 
 func (l *Loop) register(a *execution) {
@@ -416,71 +304,4 @@ func (l *Loop) idle() bool {
 		}
 	}
 	return true
-}
-
-// execution is a running attempt of a job: its process, its output and the
-// timers that may stop it.
-type execution struct {
-	job   *Job
-	proc  Process
-	out   *outputs
-	grace time.Duration
-	timer *time.Timer // the job's timeout
-
-	mu        sync.Mutex // guards reason, termSent and killTimer
-	reason    Status     // why expool stopped it: timeout or terminated
-	termSent  bool
-	killTimer *time.Timer
-
-	// Written by wait before it posts evEnded, read by the loop after.
-	start, stop    time.Time
-	exit           Exit
-	err            error
-	stdout, stderr []byte
-}
-
-// terminate sends SIGTERM to the attempt's process group, and SIGKILL after
-// the grace period, or at once when hurried. The first reason given stands.
-func (a *execution) terminate(reason Status, hurry bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.termSent {
-		if hurry {
-			a.proc.Signal(syscall.SIGKILL)
-		}
-		return
-	}
-	if a.proc.Signal(syscall.SIGTERM) != nil {
-		return // it has exited already: its own exit status stands
-	}
-	a.termSent = true
-	a.reason = reason
-	if hurry || a.grace <= 0 {
-		a.proc.Signal(syscall.SIGKILL)
-		return
-	}
-	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
-}
-
-func (a *execution) stopReason() Status {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.reason
-}
-
-// wait waits for the attempt's process group to end, collects its output and
-// posts evEnded. It runs on its own goroutine.
-func (a *execution) wait(l *Loop) {
-	a.exit, a.err = a.proc.Wait()
-	a.stop = time.Now()
-	if a.timer != nil {
-		a.timer.Stop()
-	}
-	a.mu.Lock()
-	if a.killTimer != nil {
-		a.killTimer.Stop()
-	}
-	a.mu.Unlock()
-	a.stdout, a.stderr = a.out.finish()
-	l.post(event{kind: evEnded, att: a})
 }

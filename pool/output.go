@@ -42,21 +42,33 @@ func File(path string) Dest { return Dest{Kind: DestFile, Path: path} }
 // still hold the pipe then; its later output is not captured.
 const drainDelay = 250 * time.Millisecond
 
+// Relay passes on the output of jobs that inherit expool's stdout or stderr
+// through pipes that it reads (records.Screen: whole lines above a progress
+// line).
+type Relay interface {
+	// Open returns the file an attempt's process gets as its stdout (its
+	// stderr if stderr), or nil for expool's own; and finish, which the loop
+	// calls once, when the process has ended or could not start, after it has
+	// closed its copy of the file: finish passes on the rest of the output.
+	Open(stderr bool) (f *os.File, finish func(), err error)
+}
+
 // outputs are the files an attempt's process gets as stdout and stderr, and the
 // captures reading its PIPEs.
 type outputs struct {
 	stdout, stderr *os.File
 	owned          []*os.File // expool's copies of what it opened for the child
 	out, err       *capture
+	relayed        []func() // Relay's finish
 }
 
 // openOutputs resolves j's stdout and stderr through its task chain and opens
 // them.
 func (l *Loop) openOutputs(j *Job, limit int) (*outputs, error) {
 	o := &outputs{}
-	so, se := j.outputDests()
+	so, se := j.OutputDests()
 	var err error
-	if o.stdout, o.out, err = l.openDest(o, so, l.Stdout, limit); err != nil {
+	if o.stdout, o.out, err = l.openDest(o, so, false, limit); err != nil {
 		o.close()
 		return nil, fmt.Errorf("stdout: %w", err)
 	}
@@ -66,7 +78,7 @@ func (l *Loop) openOutputs(j *Job, limit int) (*outputs, error) {
 	case se.Kind == DestFile && so.Kind == DestFile && samePath(se.Path, so.Path):
 		o.stderr = o.stdout
 	default:
-		if o.stderr, o.err, err = l.openDest(o, se, l.Stderr, limit); err != nil {
+		if o.stderr, o.err, err = l.openDest(o, se, true, limit); err != nil {
 			o.close()
 			return nil, fmt.Errorf("stderr: %w", err)
 		}
@@ -74,7 +86,7 @@ func (l *Loop) openOutputs(j *Job, limit int) (*outputs, error) {
 	return o, nil
 }
 
-func (l *Loop) openDest(o *outputs, d Dest, inherit *os.File, limit int) (*os.File, *capture, error) {
+func (l *Loop) openDest(o *outputs, d Dest, stderr bool, limit int) (*os.File, *capture, error) {
 	switch d.Kind {
 	case DestFile:
 		if dir := filepath.Dir(d.Path); dir != "." {
@@ -98,7 +110,20 @@ func (l *Loop) openDest(o *outputs, d Dest, inherit *os.File, limit int) (*os.Fi
 	case DestDevNull:
 		return l.devnull, nil, nil
 	default: // DestInherit; DestStdout for stdout is refused by luaapi
-		return inherit, nil, nil
+		if l.Relay != nil {
+			f, finish, err := l.Relay.Open(stderr)
+			if err != nil || f != nil {
+				if f != nil {
+					o.owned = append(o.owned, f)
+					o.relayed = append(o.relayed, finish)
+				}
+				return f, nil, err
+			}
+		}
+		if stderr {
+			return l.Stderr, nil, nil
+		}
+		return l.Stdout, nil, nil
 	}
 }
 
@@ -126,12 +151,19 @@ func (o *outputs) close() {
 			c.r.Close()
 		}
 	}
+	for _, finish := range o.relayed {
+		finish()
+	}
 }
 
 // finish waits, at most drainDelay, for the captures to read the rest of
-// their pipes, and returns what they kept.
+// their pipes, and returns what they kept; and has the relay pass on the rest.
 func (o *outputs) finish() (stdout, stderr []byte) {
-	return o.out.finish(), o.err.finish()
+	stdout, stderr = o.out.finish(), o.err.finish()
+	for _, finish := range o.relayed {
+		finish()
+	}
+	return stdout, stderr
 }
 
 func samePath(a, b string) bool {

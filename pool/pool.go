@@ -15,6 +15,7 @@ type Config struct {
 	Workers   int           // jobs running at once; at least 1
 	KillGrace time.Duration // between SIGTERM and SIGKILL
 	PipeLimit int           // bytes kept per PIPE stream
+	Launcher  Launcher      // starts the pool's processes; nil: the loop's
 }
 
 // Defaults of Config.
@@ -29,19 +30,18 @@ type Pool struct {
 	// Failures are the pool's finished jobs whose status is not "done".
 	Failures []*Job
 
-	loop         *Loop
-	queue        []*Job // executed jobs waiting for a worker, and cancelled ones to skip
-	queued       int    // pending jobs in queue
-	busy         int    // worker slots taken
-	running      int    // jobs whose status is running, synchronous ones included
-	unfinished   int    // executed jobs that have not finished
-	starting     int    // jobs whose onstart (or their task's) is running
-	terminating  bool   // Terminate, or Join after its timeout, is under way
-	terminations int    // Terminate calls so far
-	scheduling   bool
-	holdUntil    time.Time // startdelay: no start before
-	holdArmed    bool
-	since        time.Time // first Execute since the last Join
+	loop        *Loop
+	queue       []*Job // executed jobs waiting for a worker, and cancelled ones to skip
+	queued      int    // pending jobs in queue
+	busy        int    // worker slots taken
+	running     int    // jobs whose status is running, synchronous ones included
+	unfinished  int    // executed jobs that have not finished
+	starting    []*Job // jobs whose onstart (or their task's) is running, innermost last
+	terminating bool   // Terminate, or Join after its timeout, is under way
+	scheduling  bool
+	holdUntil   time.Time // startdelay: no start before
+	holdArmed   bool
+	since       time.Time // first Execute since the last Join
 }
 
 // NewPool returns a new pool run by l.
@@ -52,6 +52,14 @@ func (l *Loop) NewPool(c Config) *Pool {
 	p := &Pool{Config: c, loop: l}
 	l.pools = append(l.pools, p)
 	return p
+}
+
+// launcher is what starts the pool's processes.
+func (p *Pool) launcher() Launcher {
+	if p.Launcher != nil {
+		return p.Launcher
+	}
+	return p.loop.launcher
 }
 
 // Running is the number of the pool's jobs whose process is running.
@@ -111,15 +119,18 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 		o.JobExecuted(j)
 	}
 	switch {
-	case l.isStopping() || p.terminating || j.taskTimedOut():
+	case !l.mayRun(j):
 		l.cancel(j)
 		return false, nil
 	case l.Resume != nil && l.Resume(j):
-		// Done in an earlier run: it ends at once, from the loop.
-		now := time.Now()
+		// Done in an earlier run: it ends at once, from the loop, without
+		// an attempt (Resume may have given it the last one it had).
 		j.Resumed = true
-		j.Last = &Attempt{Start: now, Stop: now}
-		l.finishLater(j, StatusDone)
+		if j.Last == nil {
+			now := time.Now()
+			j.Last = &Attempt{Start: now, Stop: now}
+		}
+		l.finishLater(j, outcome{status: StatusDone})
 		return false, nil
 	}
 	return true, nil
@@ -180,7 +191,7 @@ func (p *Pool) cancelQueued(match func(*Job) bool) {
 
 // idle reports whether every job of the pool has finished, but for those
 // being started: their onstart is on the stack, below whoever asks.
-func (p *Pool) idle() bool { return p.unfinished == p.starting }
+func (p *Pool) idle() bool { return p.unfinished == len(p.starting) }
 
 // Join runs the loop until no job of the pool is pending or running,
 // including jobs executed meanwhile by callbacks. With a timeout, measured
@@ -210,8 +221,10 @@ func (p *Pool) Terminate(ctx context.Context) error {
 		return err
 	}
 	p.terminating = true
-	p.terminations++
 	defer func() { p.terminating = false }()
+	for _, j := range p.starting {
+		j.cancel = true // it does not start once its onstart returns
+	}
 	p.cancelQueued(func(*Job) bool { return true })
 	p.loop.terminateLive(func(j *Job) bool { return j.pool == p }, false)
 	_, err := p.loop.runUntil(ctx, p.idle, nil)

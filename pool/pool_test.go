@@ -1,4 +1,4 @@
-package pool
+package pool_test
 
 import (
 	"bytes"
@@ -13,33 +13,31 @@ import (
 	"time"
 
 	"expool/internal/testproc"
+	"expool/pool"
+	"expool/pool/local"
 
 	"go.uber.org/goleak"
 )
 
-const childEnv = "EXPOOL_TESTPROC"
-
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		testproc.Main()
-	}
+	testproc.RunIfChild()
 	// The forker lives as long as the process, by design.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool.forker"))
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"))
 }
 
 // child is a job that runs testproc with args.
-func child(name string, args ...string) *Job {
-	return &Job{
+func child(name string, args ...string) *pool.Job {
+	return &pool.Job{
 		Name:        name,
-		Args:        append([]string{os.Args[0]}, args...),
-		Env:         map[string]string{childEnv: "1", "GORACE": "atexit_sleep_ms=0"},
+		Args:        testproc.Command(args...),
+		Env:         testproc.ChildEnviron(),
 		MaxRestarts: -1,
 	}
 }
 
-func newLoop(t *testing.T) *Loop {
+func newLoop(t *testing.T) *pool.Loop {
 	t.Helper()
-	l, err := NewLoop(NewLocal())
+	l, err := pool.NewLoop(local.New())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +50,11 @@ func newLoop(t *testing.T) *Loop {
 	return l
 }
 
-func newPool(t *testing.T, workers int) *Pool {
-	return newLoop(t).NewPool(Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: DefaultPipeLimit})
+func newPool(t *testing.T, workers int) *pool.Pool {
+	return newLoop(t).NewPool(pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
 }
 
-func join(t *testing.T, p *Pool) bool {
+func join(t *testing.T, p *pool.Pool) bool {
 	t.Helper()
 	ok, err := p.Join(context.Background(), 0)
 	if err != nil {
@@ -65,7 +63,7 @@ func join(t *testing.T, p *Pool) bool {
 	return ok
 }
 
-func execute(t *testing.T, p *Pool, jobs ...*Job) {
+func execute(t *testing.T, p *pool.Pool, jobs ...*pool.Job) {
 	t.Helper()
 	for _, j := range jobs {
 		if err := p.Execute(j); err != nil {
@@ -74,7 +72,7 @@ func execute(t *testing.T, p *Pool, jobs ...*Job) {
 	}
 }
 
-func wantStatus(t *testing.T, j *Job, st Status, code int) {
+func wantStatus(t *testing.T, j *pool.Job, st pool.Status, code int) {
 	t.Helper()
 	got, ran := j.ReturnCode()
 	if j.Status != st || !ran || got != code {
@@ -83,7 +81,7 @@ func wantStatus(t *testing.T, j *Job, st Status, code int) {
 }
 
 // ran reports whether the job's process (or stub) ran to an end.
-func ran(j *Job) bool {
+func ran(j *pool.Job) bool {
 	_, ok := j.ReturnCode()
 	return ok
 }
@@ -91,18 +89,19 @@ func ran(j *Job) bool {
 // pidsIn reads the "PID PGID" lines that testproc -pidfile wrote.
 func pidsIn(t *testing.T, path string) (pids, pgids []int) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	pids, pgids, err := testproc.ReadPids(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var pid, pgid int
-		if _, err := fmt.Sscan(line, &pid, &pgid); err != nil {
-			t.Fatalf("%s: %q: %v", path, line, err)
-		}
-		pids, pgids = append(pids, pid), append(pgids, pgid)
-	}
 	return pids, pgids
+}
+
+// waitLines waits until the file at path has n lines.
+func waitLines(t *testing.T, path string, n int) {
+	t.Helper()
+	if err := testproc.WaitLines(path, n, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func wantNoGroup(t *testing.T, pgid int) {
@@ -117,25 +116,25 @@ func TestStatuses(t *testing.T) {
 	done := child("done", "exit", "0")
 	failed := child("failed", "exit", "3")
 	signalled := child("signalled", "sleep", "30")
-	missing := &Job{Name: "missing", Args: []string{"no-such-program-expool"}, MaxRestarts: -1}
+	missing := &pool.Job{Name: "missing", Args: []string{"no-such-program-expool"}, MaxRestarts: -1}
 	nodir := child("nodir", "exit", "0")
 	nodir.Workdir = filepath.Join(t.TempDir(), "absent")
-	stub := &Job{Name: "stub", MaxRestarts: -1}
+	stub := &pool.Job{Name: "stub", MaxRestarts: -1}
 	execute(t, p, done, failed, signalled, missing, nodir, stub)
 	// Something other than expool kills the job: "failed".
-	for signalled.Last == nil {
+	if signalled.Last == nil {
 		t.Fatal("signalled job did not start")
 	}
 	syscall.Kill(signalled.Last.PID, syscall.SIGKILL)
 	if !join(t, p) {
 		t.Fatal("join reported a timeout")
 	}
-	wantStatus(t, done, StatusDone, 0)
-	wantStatus(t, failed, StatusFailed, 3)
-	wantStatus(t, signalled, StatusFailed, -9)
-	wantStatus(t, stub, StatusDone, 0)
-	for _, j := range []*Job{missing, nodir} {
-		if j.Status != StatusError || ran(j) {
+	wantStatus(t, done, pool.StatusDone, 0)
+	wantStatus(t, failed, pool.StatusFailed, 3)
+	wantStatus(t, signalled, pool.StatusFailed, -9)
+	wantStatus(t, stub, pool.StatusDone, 0)
+	for _, j := range []*pool.Job{missing, nodir} {
+		if j.Status != pool.StatusError || ran(j) {
 			t.Errorf("job %s: status %s ran %v, want error, not ran", j.Name, j.Status, ran(j))
 		}
 	}
@@ -153,10 +152,10 @@ func TestStatuses(t *testing.T) {
 func TestCallbackOrder(t *testing.T) {
 	p := newPool(t, 2)
 	var log []string
-	mk := func(j *Job) *Job {
-		j.OnStart = func(j *Job) error { log = append(log, "start "+j.Name); return nil }
-		j.OnDone = func(j *Job) { log = append(log, "done "+j.Name) }
-		j.OnFinish = func(j *Job) { log = append(log, "finish "+j.Name+" "+string(j.Status)) }
+	mk := func(j *pool.Job) *pool.Job {
+		j.OnStart = func(j *pool.Job) error { log = append(log, "start "+j.Name); return nil }
+		j.OnDone = func(j *pool.Job) { log = append(log, "done "+j.Name) }
+		j.OnFinish = func(j *pool.Job) { log = append(log, "finish "+j.Name+" "+string(j.Status)) }
 		return j
 	}
 	ok := mk(child("ok", "exit", "0"))
@@ -188,7 +187,7 @@ func TestTimeout(t *testing.T) {
 	begin := time.Now()
 	execute(t, p, j)
 	join(t, p)
-	wantStatus(t, j, StatusTimeout, -int(syscall.SIGTERM))
+	wantStatus(t, j, pool.StatusTimeout, -int(syscall.SIGTERM))
 	// The bound is generous for a loaded machine; the benchmark measures the real overshoot.
 	if d := j.Last.Stop.Sub(j.Last.Start); d < j.Timeout || time.Since(begin) > j.Timeout+5*time.Second {
 		t.Errorf("ran %v for a timeout of %v", d, j.Timeout)
@@ -201,13 +200,13 @@ func TestTimeout(t *testing.T) {
 
 func TestKillGrace(t *testing.T) {
 	l := newLoop(t)
-	p := l.NewPool(Config{Workers: 1, KillGrace: 200 * time.Millisecond, PipeLimit: 1 << 10})
+	p := l.NewPool(pool.Config{Workers: 1, KillGrace: 200 * time.Millisecond, PipeLimit: 1 << 10})
 	pidfile := filepath.Join(t.TempDir(), "pids")
 	j := child("stubborn", "-pidfile", pidfile, "-ignore-term", "-grandchild", "sleep", "30")
 	j.Timeout = 200 * time.Millisecond
 	execute(t, p, j)
 	join(t, p)
-	wantStatus(t, j, StatusTimeout, -int(syscall.SIGKILL))
+	wantStatus(t, j, pool.StatusTimeout, -int(syscall.SIGKILL))
 	if d := j.Last.Stop.Sub(j.Last.Start); d < 400*time.Millisecond {
 		t.Errorf("killed after %v, before timeout + killgrace", d)
 	}
@@ -222,12 +221,12 @@ func TestRestart(t *testing.T) {
 	j.Timeout = 100 * time.Millisecond
 	j.RestartOnTimeout = true
 	j.MaxRestarts = 2
-	j.OnStart = func(*Job) error { starts++; return nil }
+	j.OnStart = func(*pool.Job) error { starts++; return nil }
 	finishes := 0
-	j.OnFinish = func(*Job) { finishes++ }
+	j.OnFinish = func(*pool.Job) { finishes++ }
 	execute(t, p, j)
 	join(t, p)
-	wantStatus(t, j, StatusTimeout, -int(syscall.SIGTERM))
+	wantStatus(t, j, pool.StatusTimeout, -int(syscall.SIGTERM))
 	if j.Restarts != 2 || starts != 3 || finishes != 1 {
 		t.Errorf("restarts %d, onstart %d times, onfinish %d times; want 2, 3, 1", j.Restarts, starts, finishes)
 	}
@@ -236,12 +235,12 @@ func TestRestart(t *testing.T) {
 func TestOnStartError(t *testing.T) {
 	p := newPool(t, 1)
 	j := child("refused", "exit", "0")
-	j.OnStart = func(*Job) error { return errors.New("not today") }
+	j.OnStart = func(*pool.Job) error { return errors.New("not today") }
 	finished := false
-	j.OnFinish = func(*Job) { finished = true }
+	j.OnFinish = func(*pool.Job) { finished = true }
 	execute(t, p, j)
 	join(t, p)
-	if j.Status != StatusError || ran(j) || !finished || !strings.Contains(j.Error, "not today") {
+	if j.Status != pool.StatusError || ran(j) || !finished || !strings.Contains(j.Error, "not today") {
 		t.Errorf("status %s ran %v finished %v error %q", j.Status, ran(j), finished, j.Error)
 	}
 }
@@ -249,22 +248,22 @@ func TestOnStartError(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	dir := t.TempDir()
 	l := newLoop(t)
-	p := l.NewPool(Config{Workers: 4, KillGrace: time.Second, PipeLimit: 1000})
+	p := l.NewPool(pool.Config{Workers: 4, KillGrace: time.Second, PipeLimit: 1000})
 	piped := child("piped", "print", "100")
-	piped.Stdout, piped.Stderr = Pipe, Pipe
+	piped.Stdout, piped.Stderr = pool.Pipe, pool.Pipe
 	capped := child("capped", "print", "5000")
-	capped.Stdout = Pipe
+	capped.Stdout = pool.Pipe
 	merged := child("merged", "printerr", "10")
-	merged.Stdout, merged.Stderr = Pipe, Stdout
+	merged.Stdout, merged.Stderr = pool.Pipe, pool.Stdout
 	file := filepath.Join(dir, "sub", "dir", "out.txt")
 	both := child("both", "printerr", "64")
-	both.Stdout, both.Stderr = File(file), File(file)
+	both.Stdout, both.Stderr = pool.File(file), pool.File(file)
 	again := child("again", "print", "64")
-	again.Stdout, again.Stderr = File(file), Stdout
+	again.Stdout, again.Stderr = pool.File(file), pool.Stdout
 	binary := child("binary", "binary", "3")
-	binary.Stdout = Pipe
+	binary.Stdout = pool.Pipe
 	null := child("null", "print", "100")
-	null.Stdout = DevNull
+	null.Stdout = pool.DevNull
 	execute(t, p, piped, capped, merged, binary, null)
 	if err := p.ExecuteWait(context.Background(), both); err != nil {
 		t.Fatal(err)
@@ -313,10 +312,10 @@ func TestUnwritableOutput(t *testing.T) {
 	os.WriteFile(blocker, nil, 0o666)
 	p := newPool(t, 1)
 	j := child("blocked", "exit", "0")
-	j.Stdout = File(filepath.Join(blocker, "out.txt")) // a file is in the way of the directory
+	j.Stdout = pool.File(filepath.Join(blocker, "out.txt")) // a file is in the way of the directory
 	execute(t, p, j)
 	join(t, p)
-	if j.Status != StatusError || !strings.Contains(j.Error, "stdout") || !strings.Contains(j.Error, blocker) {
+	if j.Status != pool.StatusError || !strings.Contains(j.Error, "stdout") || !strings.Contains(j.Error, blocker) {
 		t.Errorf("status %s error %q", j.Status, j.Error)
 	}
 }
@@ -324,11 +323,11 @@ func TestUnwritableOutput(t *testing.T) {
 func TestTasks(t *testing.T) {
 	p := newPool(t, 2)
 	var log []string
-	mkTask := func(name string, parent *Task) *Task {
-		return &Task{Name: name, Parent: parent,
-			OnStart: func(t *Task) { log = append(log, "start "+t.Name) },
-			OnDone:  func(t *Task) { log = append(log, "done "+t.Name) },
-			OnFinish: func(t *Task) {
+	mkTask := func(name string, parent *pool.Task) *pool.Task {
+		return &pool.Task{Name: name, Parent: parent,
+			OnStart: func(t *pool.Task) { log = append(log, "start "+t.Name) },
+			OnDone:  func(t *pool.Task) { log = append(log, "done "+t.Name) },
+			OnFinish: func(t *pool.Task) {
 				log = append(log, fmt.Sprintf("finish %s %s %d/%d/%d", t.Name, t.Status, t.NumAdded, t.NumDone, t.NumTerm))
 			},
 		}
@@ -340,7 +339,7 @@ func TestTasks(t *testing.T) {
 	b := child("b", "exit", "0")
 	b.Task = inner
 	// b's ondone adds c to inner: inner stays open until c is done.
-	b.OnDone = func(*Job) {
+	b.OnDone = func(*pool.Job) {
 		c := child("c", "exit", "1")
 		c.Task = inner
 		execute(t, p, c)
@@ -359,26 +358,26 @@ func TestTasks(t *testing.T) {
 	}
 	late := child("late", "exit", "0")
 	late.Task = inner
-	if err := p.Execute(late); !errors.Is(err, ErrTaskFinished) {
-		t.Errorf("execute into a finished task: %v, want ErrTaskFinished", err)
+	if err := p.Execute(late); !errors.Is(err, pool.ErrTaskFinished) {
+		t.Errorf("execute into a finished task: %v, want pool.ErrTaskFinished", err)
 	}
 }
 
 func TestTaskTimeout(t *testing.T) {
 	p := newPool(t, 1)
-	task := &Task{Name: "bounded", Timeout: 300 * time.Millisecond}
-	sub := &Task{Name: "sub", Parent: task}
+	task := &pool.Task{Name: "bounded", Timeout: 300 * time.Millisecond}
+	sub := &pool.Task{Name: "sub", Parent: task}
 	running := child("running", "sleep", "30")
 	running.Task = sub
 	queued := child("queued", "sleep", "30")
 	queued.Task = task
 	execute(t, p, running, queued)
 	join(t, p)
-	wantStatus(t, running, StatusTerminated, -int(syscall.SIGTERM))
-	if queued.Status != StatusCancelled || ran(queued) {
+	wantStatus(t, running, pool.StatusTerminated, -int(syscall.SIGTERM))
+	if queued.Status != pool.StatusCancelled || ran(queued) {
 		t.Errorf("queued: status %s ran %v", queued.Status, ran(queued))
 	}
-	if task.Status != StatusTimeout || sub.Status != StatusFailed || task.NumTerm != 2 {
+	if task.Status != pool.StatusTimeout || sub.Status != pool.StatusFailed || task.NumTerm != 2 {
 		t.Errorf("task %s (numterm %d), subtask %s", task.Status, task.NumTerm, sub.Status)
 	}
 }
@@ -392,14 +391,14 @@ func TestJoinTimeout(t *testing.T) {
 	if ok || err != nil {
 		t.Fatalf("join: %v, %v; want false, nil", ok, err)
 	}
-	wantStatus(t, running, StatusTerminated, -int(syscall.SIGTERM))
-	if queued.Status != StatusCancelled {
+	wantStatus(t, running, pool.StatusTerminated, -int(syscall.SIGTERM))
+	if queued.Status != pool.StatusCancelled {
 		t.Errorf("queued: %s", queued.Status)
 	}
 	// The pool can be used again.
 	again := child("again", "exit", "0")
 	execute(t, p, again)
-	if !join(t, p) || again.Status != StatusDone {
+	if !join(t, p) || again.Status != pool.StatusDone {
 		t.Errorf("after a join timeout: %s", again.Status)
 	}
 }
@@ -408,16 +407,16 @@ func TestExecuteWaitRunsOthers(t *testing.T) {
 	p := newPool(t, 1)
 	first := child("first", "sleep", "0.1")
 	finished := false
-	first.OnFinish = func(*Job) { finished = true }
+	first.OnFinish = func(*pool.Job) { finished = true }
 	execute(t, p, first)
 	sync := child("sync", "sleep", "0.5")
 	if err := p.ExecuteWait(context.Background(), sync); err != nil {
 		t.Fatal(err)
 	}
-	if !finished || sync.Status != StatusDone {
+	if !finished || sync.Status != pool.StatusDone {
 		t.Errorf("the worker's job did not finish while the synchronous one ran (%v, %s)", finished, sync.Status)
 	}
-	if err := p.Execute(sync); !errors.Is(err, ErrExecuted) {
+	if err := p.Execute(sync); !errors.Is(err, pool.ErrExecuted) {
 		t.Errorf("executing a job twice: %v", err)
 	}
 }
@@ -436,17 +435,12 @@ func TestStartDelay(t *testing.T) {
 
 func TestInterrupt(t *testing.T) {
 	l := newLoop(t)
-	p := l.NewPool(Config{Workers: 1, KillGrace: 10 * time.Second})
+	p := l.NewPool(pool.Config{Workers: 1, KillGrace: 10 * time.Second})
 	pidfile := filepath.Join(t.TempDir(), "pids")
 	running := child("running", "-pidfile", pidfile, "-ignore-term", "-grandchild", "sleep", "30")
 	queued := child("queued", "sleep", "30")
 	execute(t, p, running, queued)
-	for {
-		if b, _ := os.ReadFile(pidfile); bytes.Count(b, []byte("\n")) == 2 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitLines(t, pidfile, 2)
 	l.Interrupt()
 	l.Interrupt() // a second time: no grace period
 	begin := time.Now()
@@ -456,8 +450,8 @@ func TestInterrupt(t *testing.T) {
 	if d := time.Since(begin); d > 5*time.Second {
 		t.Errorf("shutdown took %v despite the second interrupt", d)
 	}
-	wantStatus(t, running, StatusTerminated, -int(syscall.SIGKILL))
-	if queued.Status != StatusCancelled {
+	wantStatus(t, running, pool.StatusTerminated, -int(syscall.SIGKILL))
+	if queued.Status != pool.StatusCancelled {
 		t.Errorf("queued: %s", queued.Status)
 	}
 	_, pgids := pidsIn(t, pidfile)
@@ -465,7 +459,7 @@ func TestInterrupt(t *testing.T) {
 	late := child("late", "exit", "0")
 	execute(t, p, late)
 	join(t, p)
-	if late.Status != StatusCancelled {
+	if late.Status != pool.StatusCancelled {
 		t.Errorf("a job executed after the interrupt: %s", late.Status)
 	}
 }
@@ -478,8 +472,8 @@ func TestTerminate(t *testing.T) {
 	if err := p.Terminate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, running, StatusTerminated, -int(syscall.SIGTERM))
-	if queued.Status != StatusCancelled {
+	wantStatus(t, running, pool.StatusTerminated, -int(syscall.SIGTERM))
+	if queued.Status != pool.StatusCancelled {
 		t.Errorf("queued: %s", queued.Status)
 	}
 }
@@ -488,10 +482,10 @@ func TestNormalExitKillsGroup(t *testing.T) {
 	p := newPool(t, 1)
 	pidfile := filepath.Join(t.TempDir(), "pids")
 	j := child("leaver", "-pidfile", pidfile, "-grandchild", "exit", "0")
-	j.Stdout = Pipe
+	j.Stdout = pool.Pipe
 	execute(t, p, j)
 	join(t, p)
-	wantStatus(t, j, StatusDone, 0)
+	wantStatus(t, j, pool.StatusDone, 0)
 	_, pgids := pidsIn(t, pidfile)
 	wantNoGroup(t, pgids[0])
 }
@@ -501,10 +495,10 @@ func TestEnvAndWorkdir(t *testing.T) {
 	p := newPool(t, 2)
 	env := child("env", "env", "EXPOOL_TEST_VAR")
 	env.Env["EXPOOL_TEST_VAR"] = "forty two"
-	env.Stdout = Pipe
+	env.Stdout = pool.Pipe
 	wd := child("wd", "pwd")
 	wd.Workdir = dir
-	wd.Stdout = Pipe
+	wd.Stdout = pool.Pipe
 	execute(t, p, env, wd)
 	join(t, p)
 	if string(env.Last.Output) != "forty two\n" {
@@ -515,59 +509,6 @@ func TestEnvAndWorkdir(t *testing.T) {
 	}
 }
 
-// alive reports whether a process exists, zombie or not.
-func alive(pid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	return err == nil
-}
-
-// gone waits for a process to be gone: escapees are swept at most every
-// sweepEvery.
-func gone(pid int) bool {
-	for deadline := time.Now().Add(2 * time.Second); alive(pid); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			return false
-		}
-	}
-	return true
-}
-
-func TestSetsidEscapee(t *testing.T) {
-	p := newPool(t, 2)
-	dir := t.TempDir()
-	// leaver's grandchild leaves its process group (setsid) and outlives it.
-	leaver := child("leaver", "-pidfile", filepath.Join(dir, "leaver"), "-setsid-grandchild", "exit", "0")
-	// keeper's grandchild does the same, but its parent exits at once, so
-	// it is expool's child while keeper runs on.
-	keeper := child("keeper", "-pidfile", filepath.Join(dir, "keeper"), "-orphan", "sleep", "30")
-	execute(t, p, keeper)
-	for {
-		if b, _ := os.ReadFile(filepath.Join(dir, "keeper")); bytes.Count(b, []byte("\n")) == 3 {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	// leaver ends while keeper runs on: the sweep at its end must tell the
-	// two grandchildren apart.
-	if err := p.ExecuteWait(context.Background(), leaver); err != nil {
-		t.Fatal(err)
-	}
-	pids, _ := pidsIn(t, filepath.Join(dir, "leaver"))
-	if !gone(pids[0]) {
-		t.Errorf("the setsid grandchild %d of an ended job is still there: %v", pids[0], testproc.GroupMembers(pids[0]))
-	}
-	kpids, _ := pidsIn(t, filepath.Join(dir, "keeper"))
-	if !alive(kpids[0]) {
-		t.Errorf("the setsid grandchild %d of a running job was killed", kpids[0])
-	}
-	if err := p.Terminate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if !gone(kpids[0]) {
-		t.Errorf("the setsid grandchild %d of a terminated job is still there", kpids[0])
-	}
-}
-
 // A job's onstart that joins or terminates its own pool must not wait for the
 // job itself, which cannot end before onstart returns. A terminate there
 // cancels the job being started.
@@ -575,23 +516,23 @@ func TestJoinAndTerminateInOnStart(t *testing.T) {
 	p := newPool(t, 2)
 	var joined bool
 	j := child("joiner", "exit", "0")
-	j.OnStart = func(*Job) error {
+	j.OnStart = func(*pool.Job) error {
 		ok, err := p.Join(context.Background(), 50*time.Millisecond)
 		joined = ok && err == nil
 		return err
 	}
 	execute(t, p, j)
 	join(t, p)
-	if !joined || j.Status != StatusDone {
+	if !joined || j.Status != pool.StatusDone {
 		t.Errorf("join in onstart: %v; the job ended %s", joined, j.Status)
 	}
 
 	other := child("other", "sleep", "30")
 	k := child("terminator", "exit", "0")
-	k.OnStart = func(*Job) error { return p.Terminate(context.Background()) }
+	k.OnStart = func(*pool.Job) error { return p.Terminate(context.Background()) }
 	execute(t, p, other, k)
 	join(t, p)
-	if other.Status != StatusTerminated || k.Status != StatusCancelled || ran(k) {
+	if other.Status != pool.StatusTerminated || k.Status != pool.StatusCancelled || ran(k) {
 		t.Errorf("terminate in onstart: other %s, the job itself %s (ran %v), want terminated, cancelled", other.Status, k.Status, ran(k))
 	}
 }
@@ -600,10 +541,14 @@ func TestJoinAndTerminateInOnStart(t *testing.T) {
 // callback it is in: the worker that job freed is theirs.
 func TestJoinInOnFinishStartsQueued(t *testing.T) {
 	p := newPool(t, 1)
+	// The loop runs on another goroutine, so that a join that waits forever
+	// can be cancelled; the test's goroutine only waits for it.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	first := child("first", "exit", "0")
 	second := child("second", "exit", "0")
-	first.OnFinish = func(*Job) {
-		if _, err := p.Join(context.Background(), 0); err != nil {
+	first.OnFinish = func(*pool.Job) {
+		if _, err := p.Join(ctx, 0); err != nil {
 			t.Error(err)
 		}
 		if !second.Finished() {
@@ -611,14 +556,19 @@ func TestJoinInOnFinishStartsQueued(t *testing.T) {
 		}
 	}
 	execute(t, p, first, second)
-	done := make(chan struct{})
+	joined := make(chan error, 1)
 	go func() {
-		defer close(done)
-		join(t, p)
+		_, err := p.Join(ctx, 0)
+		joined <- err
 	}()
 	select {
-	case <-done:
+	case err := <-joined:
+		if err != nil {
+			t.Fatal(err)
+		}
 	case <-time.After(30 * time.Second):
+		cancel()
+		<-joined
 		t.Fatal("join in onfinish waits forever for the queued job")
 	}
 }

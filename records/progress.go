@@ -2,7 +2,6 @@ package records
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -15,20 +14,22 @@ const progressEvery = 200 * time.Millisecond
 
 // Progress draws one live line: the jobs finished of those executed, the
 // counts by status, running, pending, the elapsed time and an estimate of
-// the time left. It uses github.com/schollz/progressbar.
+// the time left. It uses github.com/schollz/progressbar, and shares the
+// terminal with the output through a Screen.
 type Progress struct {
-	tally *Tally
-	w     io.Writer
-	bar   *progressbar.ProgressBar
-	stop  chan struct{}
-	done  chan struct{}
+	tally  *Tally
+	screen *Screen
+	bar    *progressbar.ProgressBar
+	stop   chan struct{}
+	done   chan struct{}
 }
 
-// StartProgress draws the tally's progress on w until Stop.
-func StartProgress(t *Tally, w io.Writer) *Progress {
-	p := &Progress{tally: t, w: w, stop: make(chan struct{}), done: make(chan struct{})}
+// StartProgress draws the tally's progress on the screen's stderr until Stop.
+func StartProgress(t *Tally, s *Screen) *Progress {
+	p := &Progress{tally: t, screen: s, stop: make(chan struct{}), done: make(chan struct{})}
+	s.mu.Lock()
 	p.bar = progressbar.NewOptions(1,
-		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetWriter(barWriter{s}),
 		progressbar.OptionSetWidth(24),
 		progressbar.OptionShowCount(),
 		// The elapsed time and the ETA are in the description: the bar's
@@ -40,6 +41,9 @@ func StartProgress(t *Tally, w io.Writer) *Progress {
 		progressbar.OptionSetRenderBlankState(true),
 		progressbar.OptionSetDescription(describe(t.Counts())),
 	)
+	s.bar = p.bar
+	s.flush()
+	s.mu.Unlock()
 	go p.run()
 	return p
 }
@@ -53,9 +57,20 @@ func (p *Progress) run() {
 		case <-tick.C:
 			p.render()
 		case <-p.stop:
+			s := p.screen
+			s.mu.Lock()
+			// The script's last partial lines, above the last line drawn.
+			for _, l := range s.script {
+				l.end()
+			}
+			s.mu.Unlock()
 			p.render()
+			s.mu.Lock()
 			p.bar.Exit()
-			fmt.Fprintln(p.w)
+			s.drawn.WriteString("\n")
+			s.flush()
+			s.bar = nil
+			s.mu.Unlock()
 			return
 		}
 	}
@@ -66,15 +81,18 @@ func (p *Progress) run() {
 // did, and the script has executed more jobs since, it starts again.
 func (p *Progress) render() {
 	c := p.tally.Counts()
+	p.screen.mu.Lock()
+	defer p.screen.mu.Unlock()
 	if p.bar.IsFinished() && c.Finished < c.Executed {
 		p.bar.Reset()
 	}
 	p.bar.ChangeMax(max(c.Executed, 1))
 	p.bar.Describe(describe(c))
 	p.bar.Set(c.Finished)
+	p.screen.flush()
 }
 
-// Stop draws the line a last time and leaves it.
+// Stop draws the line a last time and leaves it, below the last output.
 func (p *Progress) Stop() {
 	close(p.stop)
 	<-p.done

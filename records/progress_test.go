@@ -13,7 +13,7 @@ import (
 func TestProgressGoesOnAfterFull(t *testing.T) {
 	tally := NewTally(false)
 	var out bytes.Buffer
-	p := StartProgress(tally, &out)
+	p := StartProgress(tally, NewScreen(&out, &out))
 	j := &pool.Job{Name: "j"}
 	tally.JobExecuted(j)
 	j.Status = pool.StatusDone

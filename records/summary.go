@@ -12,7 +12,7 @@ const failuresShown = 20
 
 // WriteSummary writes the end-of-run summary: the counts by status, the wall
 // time, the failures (name, status, returncode, error) and the slowest jobs,
-// restarts included.
+// restarts included (see Slow).
 func (t *Tally) WriteSummary(w io.Writer) {
 	c := t.Counts()
 	t.mu.Lock()
@@ -48,7 +48,11 @@ func (t *Tally) WriteSummary(w io.Writer) {
 	if len(slowest) > 0 {
 		fmt.Fprintf(&b, "slowest:\n")
 		for _, s := range slowest {
-			fmt.Fprintf(&b, "  %s\t%s\n", s.Name, s.Duration.Round(time.Millisecond))
+			fmt.Fprintf(&b, "  %s\t%s", s.Name, s.Duration.Round(time.Millisecond))
+			if s.Attempts > 1 {
+				fmt.Fprintf(&b, " (%d attempts)", s.Attempts)
+			}
+			b.WriteString("\n")
 		}
 	}
 	io.WriteString(w, b.String())

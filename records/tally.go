@@ -28,7 +28,19 @@ type Tally struct {
 	attempts []Bar
 	lanes    map[*pool.Pool][]bool // lanes in use
 	laneOf   map[*pool.Job]int
+	unrun    []Unrun // the first unrunListed jobs that never ran
+	unrunAll int     // and how many in all
+	resumed  int     // jobs resumed from a job log
 }
+
+// Unrun is a job that never ran: it could not start (error), or was
+// cancelled.
+type Unrun struct {
+	Name, Pool, Task, Status, Error string
+}
+
+// unrunListed bounds the jobs that never ran the timeline lists.
+const unrunListed = 1000
 
 // Failure is a job that did not end "done".
 type Failure struct {
@@ -37,10 +49,12 @@ type Failure struct {
 }
 
 // Slow is one of the slowest jobs: from its first attempt's start to its last
-// attempt's end.
+// attempt's end, restarts included, as what a job cost the run is all its
+// attempts (a job that times out and restarts three times is slow).
 type Slow struct {
 	Name     string
 	Duration time.Duration
+	Attempts int
 }
 
 // Bar is an attempt as the timeline draws it.
@@ -111,10 +125,13 @@ func (t *Tally) JobFinished(j *pool.Job) {
 	defer t.mu.Unlock()
 	t.finished++
 	t.byStatus[j.Status]++
+	if t.keep {
+		t.noteUnrun(j)
+	}
 	if start, ok := t.started[j]; ok {
 		delete(t.started, j)
 		if j.Last != nil && j.Last.Ended() {
-			t.noteSlow(j.Name, j.Last.Stop.Sub(start))
+			t.noteSlow(Slow{j.Name, j.Last.Stop.Sub(start), j.Restarts + 1})
 		}
 	}
 	if j.Status != pool.StatusDone {
@@ -129,13 +146,32 @@ func (t *Tally) JobFinished(j *pool.Job) {
 	}
 }
 
+// noteUnrun keeps a job that never ran, and counts those resumed.
+func (t *Tally) noteUnrun(j *pool.Job) {
+	if j.Resumed {
+		t.resumed++
+		return
+	}
+	if j.Status != pool.StatusError && j.Status != pool.StatusCancelled {
+		return
+	}
+	t.unrunAll++
+	if len(t.unrun) < unrunListed {
+		u := Unrun{Name: j.Name, Pool: j.Pool().Name, Task: "-", Status: string(j.Status), Error: j.Error}
+		if j.Task != nil {
+			u.Task = j.Task.Name
+		}
+		t.unrun = append(t.unrun, u)
+	}
+}
+
 // noteSlow keeps a job among the slowest if it is one.
-func (t *Tally) noteSlow(name string, d time.Duration) {
-	i := sort.Search(len(t.slowest), func(i int) bool { return t.slowest[i].Duration < d })
+func (t *Tally) noteSlow(s Slow) {
+	i := sort.Search(len(t.slowest), func(i int) bool { return t.slowest[i].Duration < s.Duration })
 	if i >= slowestKept {
 		return
 	}
-	t.slowest = append(t.slowest[:i], append([]Slow{{name, d}}, t.slowest[i:]...)...)
+	t.slowest = append(t.slowest[:i], append([]Slow{s}, t.slowest[i:]...)...)
 	if len(t.slowest) > slowestKept {
 		t.slowest = t.slowest[:slowestKept]
 	}

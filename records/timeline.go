@@ -12,8 +12,9 @@ import (
 
 // The timeline is one self-contained HTML page (no script, no network): a row
 // per worker slot of each pool, a bar per attempt, coloured by its status,
-// with its name, attempt, status, duration and returncode on hover, a legend
-// and a time axis.
+// with its name, attempt, status, duration and returncode on hover, a time
+// axis, a legend that counts the jobs of every status, and, under the chart,
+// the jobs that never ran (could not start, or were cancelled).
 
 const (
 	labelWidth = 170.0
@@ -40,11 +41,12 @@ type timelinePage struct {
 	Rows            []timelineRow
 	Ticks           []timelineTick
 	Bars            []timelineBar
+	Unrun           []Unrun
+	UnrunMore       int // not listed
 }
 
 type legendItem struct {
-	Status, Color string
-	Count         int
+	Status, Color, Count string
 }
 
 type timelineRow struct {
@@ -69,6 +71,11 @@ func (t *Tally) WriteTimeline(w io.Writer, script string) error {
 	t.mu.Lock()
 	bars := append([]Bar(nil), t.attempts...)
 	start := t.Start
+	jobs := make(map[pool.Status]int, len(t.byStatus))
+	for st, n := range t.byStatus {
+		jobs[st] = n
+	}
+	unrun, unrunAll, resumed := append([]Unrun(nil), t.unrun...), t.unrunAll, t.resumed
 	t.mu.Unlock()
 
 	end := start.Add(time.Millisecond)
@@ -95,10 +102,13 @@ func (t *Tally) WriteTimeline(w io.Writer, script string) error {
 	}
 	rowOf := map[laneKey]int{}
 	page := timelinePage{
-		Title:    "expool timeline: " + script,
-		Subtitle: fmt.Sprintf("%s, %d attempts over %s", start.Format("2006-01-02 15:04:05"), len(bars), end.Sub(start).Round(time.Millisecond)),
-		Width:    labelWidth + plotWidth + 20,
-		PlotLeft: labelWidth,
+		Title: "expool timeline: " + script,
+		Subtitle: fmt.Sprintf("%s, %d jobs, %d attempts over %s", start.Format("2006-01-02 15:04:05"),
+			sum(jobs), len(bars), end.Sub(start).Round(time.Millisecond)),
+		Unrun:     unrun,
+		UnrunMore: unrunAll - len(unrun),
+		Width:     labelWidth + plotWidth + 20,
+		PlotLeft:  labelWidth,
 	}
 	for _, p := range pools {
 		for lane := 0; lane < lanes[p]; lane++ {
@@ -130,14 +140,46 @@ func (t *Tally) WriteTimeline(w io.Writer, script string) error {
 		page.Bars = append(page.Bars, timelineBar{X: x, Y: row.Y + (rowHeight-barHeight)/2, W: width, H: barHeight,
 			Color: statusColors[b.Status], Tip: tip})
 	}
+	if resumed > 0 {
+		page.Subtitle += fmt.Sprintf(", %d of the jobs done in an earlier run (resumed, not drawn)", resumed)
+	}
+	// Jobs by their final status; bars by their attempt's, when they differ
+	// (a restarted attempt, a resumed job).
 	for _, st := range statusOrder {
-		page.Legend = append(page.Legend, legendItem{Status: string(st), Color: statusColors[st], Count: counts[st]})
+		n, drawn := jobs[st], counts[st]
+		count := fmt.Sprint(n)
+		switch {
+		case drawn == n:
+		case drawn == 0:
+			count += ", listed below"
+		default:
+			count = fmt.Sprintf("%d %s, %d %s", n, plural(n, "job"), drawn, plural(drawn, "bar"))
+		}
+		if st == pool.StatusDone && resumed > 0 && drawn == 0 {
+			count = fmt.Sprint(n) // resumed, not listed
+		}
+		page.Legend = append(page.Legend, legendItem{Status: string(st), Color: statusColors[st], Count: count})
 	}
 	step := tickStep(span)
 	for s := 0.0; s <= span+1e-9; s += step {
 		page.Ticks = append(page.Ticks, timelineTick{X: labelWidth + s*scale, Label: tickLabel(s, step)})
 	}
 	return timelineTemplate.Execute(w, page)
+}
+
+func sum(m map[pool.Status]int) int {
+	n := 0
+	for _, k := range m {
+		n += k
+	}
+	return n
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // tickStep is 1, 2 or 5 times a power of ten seconds, for about ten ticks.
@@ -170,6 +212,7 @@ var timelineTemplate = template.Must(template.New("timeline").Parse(`<!DOCTYPE h
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; background: #fff; }
 h1 { font-size: 20px; margin: 0 0 4px; }
+h2 { font-size: 16px; margin: 20px 0 4px; }
 p.sub { margin: 0 0 12px; color: #555; }
 ul.legend { list-style: none; padding: 0; margin: 0 0 12px; display: flex; flex-wrap: wrap; gap: 16px; }
 ul.legend li { display: flex; align-items: center; gap: 6px; }
@@ -177,6 +220,9 @@ ul.legend span.chip { display: inline-block; width: 14px; height: 14px; border-r
 svg text { font: 12px system-ui, sans-serif; fill: #333; }
 svg rect.bar:hover { stroke: #000; stroke-width: 1.5; }
 svg line.tick { stroke: #ddd; }
+table.unrun { border-collapse: collapse; margin-top: 16px; }
+table.unrun th, table.unrun td { text-align: left; padding: 2px 12px 2px 0; vertical-align: top; }
+table.unrun th { border-bottom: 1px solid #ccc; }
 </style>
 </head>
 <body>
@@ -200,6 +246,18 @@ svg line.tick { stroke: #ddd; }
 <rect class="bar" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" rx="2" fill="{{.Color}}"><title>{{.Tip}}</title></rect>
 {{- end}}
 </svg>
+{{- if .Unrun}}
+<h2>Jobs that never ran</h2>
+<table class="unrun">
+<tr><th>job</th><th>pool</th><th>task</th><th>status</th><th>why</th></tr>
+{{- range .Unrun}}
+<tr><td>{{.Name}}</td><td>{{.Pool}}</td><td>{{.Task}}</td><td>{{.Status}}</td><td>{{.Error}}</td></tr>
+{{- end}}
+</table>
+{{- if .UnrunMore}}
+<p>and {{.UnrunMore}} more.</p>
+{{- end}}
+{{- end}}
 </body>
 </html>
 `))

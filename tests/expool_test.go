@@ -6,6 +6,7 @@ package tests
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,14 +85,8 @@ func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 {
 		lines, _ = strconv.Atoi(args[1])
 	}
-	path := ts.MkAbs(args[0])
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if b, err := os.ReadFile(path); err == nil && bytes.Count(b, []byte("\n")) >= lines {
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("%s has no %d lines after 30s", args[0], lines)
-		}
+	if err := testproc.WaitLines(ts.MkAbs(args[0]), lines, 30*time.Second); err != nil {
+		ts.Fatalf("%v", err)
 	}
 }
 
@@ -111,20 +106,20 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var groups []int
 	for _, name := range args {
+		if col == 0 {
+			_, pgids, err := testproc.ReadPids(ts.MkAbs(name))
+			if err != nil {
+				ts.Fatalf("%v", err)
+			}
+			groups = append(groups, pgids...)
+			continue
+		}
 		for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
-			if col > 0 {
-				f := strings.Split(line, "\t")
-				if strings.HasPrefix(line, "#") || len(f) < col || f[col-1] == "nil" {
-					continue
-				}
-				groups = append(groups, atoi(ts, f[col-1]))
+			f := strings.Split(line, "\t")
+			if strings.HasPrefix(line, "#") || len(f) < col || f[col-1] == "nil" {
 				continue
 			}
-			f := strings.Fields(line)
-			if len(f) != 2 {
-				ts.Fatalf("%s: bad line %q", name, line)
-			}
-			groups = append(groups, atoi(ts, f[1]))
+			groups = append(groups, atoi(ts, f[col-1]))
 		}
 	}
 	if len(groups) == 0 {
@@ -142,14 +137,13 @@ func cmdDead(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: dead PIDFILE...")
 	}
 	for _, name := range args {
-		for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(name)), "\n") {
-			f := strings.Fields(line)
-			if len(f) != 2 {
-				ts.Fatalf("%s: bad line %q", name, line)
-			}
-			stat, err := os.ReadFile("/proc/" + f[0] + "/stat")
-			if err == nil && !bytes.Contains(stat, []byte(") Z ")) {
-				ts.Fatalf("process %s is alive: %s", f[0], stat)
+		pids, _, err := testproc.ReadPids(ts.MkAbs(name))
+		if err != nil {
+			ts.Fatalf("%v", err)
+		}
+		for _, pid := range pids {
+			if testproc.Live(pid) {
+				ts.Fatalf("process %d is alive", pid)
 			}
 		}
 	}
@@ -183,5 +177,32 @@ func TestEveryExampleIsTested(t *testing.T) {
 		if ref := "$SCRIPTS/" + filepath.Base(e); !bytes.Contains(all, []byte(ref)) {
 			t.Errorf("no test in testdata runs %s (as %s)", e, ref)
 		}
+	}
+}
+
+// TestREADMEOptions checks that README's table of options lists every option
+// of expool --help, as --help names it.
+func TestREADMEOptions(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var help bytes.Buffer
+	cli.Main([]string{"--help"}, nil, &help, io.Discard)
+	for _, line := range strings.Split(help.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "-") {
+			continue
+		}
+		option := strings.TrimSuffix(f[0], ",")
+		if len(f) > 1 && strings.ToUpper(f[1]) == f[1] && !strings.HasPrefix(f[1], "-") {
+			option += " " + f[1] // its argument
+		}
+		if !bytes.Contains(readme, []byte("`"+option)) {
+			t.Errorf("README's table of options lacks %q", option)
+		}
+	}
+	if bytes.Contains(readme, []byte("FILE.html")) {
+		t.Error("README says --timeline writes FILE.html; it writes FILE")
 	}
 }

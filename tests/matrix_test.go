@@ -121,7 +121,7 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 		t.Fatal(err)
 	}
 	if path.signals != nil {
-		if err := waitLines(filepath.Join(dir, "armed"), 0); err != nil {
+		if err := testproc.WaitLines(filepath.Join(dir, "armed"), 0, 30*time.Second); err != nil {
 			cmd.Process.Kill()
 			cmd.Wait()
 			t.Fatal(err)
@@ -154,29 +154,11 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 	}
 
 	// No process of any of the job's groups is left, zombies included.
-	pidfile, err := os.ReadFile(filepath.Join(dir, "pids"))
+	_, pgids, err := testproc.ReadPids(filepath.Join(dir, "pids"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var pgids []int
-	for _, line := range strings.Split(strings.TrimSpace(string(pidfile)), "\n") {
-		var pid, pgid int
-		if _, err := fmt.Sscan(line, &pid, &pgid); err != nil {
-			t.Fatalf("pids: %q: %v", line, err)
-		}
-		pgids = append(pgids, pgid)
 	}
 	if left := testproc.GroupMembers(pgids...); len(left) > 0 {
 		t.Errorf("left in the job's process groups:\n%s", strings.Join(left, "\n"))
 	}
-}
-
-// waitLines waits, at most 30s, until path exists and has n lines.
-func waitLines(path string, n int) error {
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if b, err := os.ReadFile(path); err == nil && bytes.Count(b, []byte("\n")) >= n {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s has fewer than %d lines after 30s", path, n)
 }

@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -26,9 +27,15 @@ pool:join()
 // runOnTerminal runs expool with its stderr on a pseudo-terminal, and returns
 // what the terminal showed.
 func runOnTerminal(t *testing.T, args ...string) string {
+	return runScriptOnTerminal(t, progressScript, false, args...)
+}
+
+// runScriptOnTerminal runs expool on a script with its stderr, and its stdout
+// too if both, on a pseudo-terminal, and returns what the terminal showed.
+func runScriptOnTerminal(t *testing.T, script string, both bool, args ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "p.lua"), []byte(progressScript), 0o666)
+	os.WriteFile(filepath.Join(dir, "p.lua"), []byte(script), 0o666)
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal: %v", err)
@@ -38,6 +45,9 @@ func runOnTerminal(t *testing.T, args ...string) string {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	cmd.Stderr = tty
+	if both {
+		cmd.Stdout = tty
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +81,122 @@ func TestProgressOnTerminal(t *testing.T) {
 	}
 }
 
+// While the progress line is drawn, the output of the jobs (inherited stdout
+// and stderr) and of the script (print, io.write) shows line by line above
+// it, each line whole, and the line is drawn again below: the terminal keeps
+// no stale copy of it. A job's last line without a newline gets one.
+func TestProgressKeepsOutputLinesWhole(t *testing.T) {
+	shown := runScriptOnTerminal(t, `local pool = ExecPool(3)
+for i = 1, 12 do
+  pool:execute(Job{name="out" .. i, args={"testproc", "lines", "stdout", "3", "0.03", "stdout of job " .. i}})
+  pool:execute(Job{name="err" .. i, args={"testproc", "lines", "stderr", "2", "0.05", "stderr of job " .. i},
+    onfinish=function(j)
+      print("print from", j.name)
+      io.write("io.write ", "from ", j.name, "\n")
+      io.stderr:write("io.stderr from " .. j.name .. "\n")
+    end})
+end
+pool:execute(Job{name="partial", args={"testproc", "print", "10"}})
+pool:join()
+io.write("the end, no newline")
+`, true)
+	lines, unknown := emulate(shown)
+	if len(unknown) > 0 {
+		t.Errorf("escape sequences the test does not know: %q", unknown)
+	}
+	want := map[string]int{"xxxxxxxxxx": 1, "the end, no newline": 1}
+	for i := 1; i <= 12; i++ {
+		for k := 1; k <= 3; k++ {
+			want[fmt.Sprintf("stdout of job %d %d", i, k)] = 1
+		}
+		for k := 1; k <= 2; k++ {
+			want[fmt.Sprintf("stderr of job %d %d", i, k)] = 1
+		}
+		want[fmt.Sprintf("print from\terr%d", i)] = 1
+		want[fmt.Sprintf("io.write from err%d", i)] = 1
+		want[fmt.Sprintf("io.stderr from err%d", i)] = 1
+	}
+	got := map[string]int{}
+	bars := 0
+	for _, line := range lines {
+		got[line]++
+		if strings.Contains(line, "elapsed") {
+			bars++
+		}
+	}
+	for line, n := range want {
+		if got[line] != n {
+			t.Errorf("the line %q shows %d times as a whole line, want %d", line, got[line], n)
+		}
+	}
+	if bars != 1 {
+		t.Errorf("%d progress lines on the screen, want the last one only", bars)
+	}
+	if t.Failed() {
+		t.Logf("the screen:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// emulate plays what a terminal received and returns its lines, as many as
+// there are, and the escape sequences it does not know. It knows carriage
+// return, newline (the terminal's own, with ONLCR, comes as CR LF), and the
+// erasing of a line (CSI K, 0K, 1K, 2K).
+func emulate(received string) (lines []string, unknown []string) {
+	screen := [][]rune{{}}
+	row, col := 0, 0
+	rs := []rune(received)
+	for i := 0; i < len(rs); i++ {
+		switch r := rs[i]; {
+		case r == '\r':
+			col = 0
+		case r == '\n':
+			row++
+			if row == len(screen) {
+				screen = append(screen, []rune{})
+			}
+		case r == 0x1b && i+1 < len(rs) && rs[i+1] == '[':
+			j := i + 2
+			for j < len(rs) && (rs[j] >= '0' && rs[j] <= '9' || rs[j] == ';' || rs[j] == '?') {
+				j++
+			}
+			if j == len(rs) {
+				unknown = append(unknown, string(rs[i:]))
+				i = j
+				continue
+			}
+			seq, param := string(rs[i:j+1]), string(rs[i+2:j])
+			line := screen[row]
+			switch {
+			case rs[j] == 'K' && (param == "" || param == "0"):
+				screen[row] = line[:min(col, len(line))]
+			case rs[j] == 'K' && param == "1":
+				for k := 0; k < min(col+1, len(line)); k++ {
+					line[k] = ' '
+				}
+			case rs[j] == 'K' && param == "2":
+				screen[row] = line[:0]
+			default:
+				unknown = append(unknown, seq)
+			}
+			i = j
+		case r < ' ' && r != '\t':
+			unknown = append(unknown, string(r))
+		default:
+			line := screen[row]
+			for len(line) <= col {
+				line = append(line, ' ')
+			}
+			line[col] = r
+			screen[row] = line
+			col++
+		}
+	}
+	for _, l := range screen {
+		lines = append(lines, strings.TrimRight(string(l), " "))
+	}
+	return lines, unknown
+}
+
 // Off a terminal, nothing is drawn unless --progress says so.
 func TestProgressOffTerminal(t *testing.T) {
 	dir := t.TempDir()
@@ -100,7 +226,12 @@ func TestTimeline(t *testing.T) {
 for i = 1, 9 do pool:execute(Job{name="ok" .. i, args={"testproc", "sleep", "0.1"}}) end
 pool:execute(Job{name="bad", args={"testproc", "exit", "1"}})
 pool:execute(Job{name="slow", args={"testproc", "sleep", "30"}, timeout=0.3, ontimeout=true, maxrestarts=1})
+pool:execute(Job{name="missing", args={"no-such-program-of-expool"}})
 pool:join()
+local one = ExecPool{workers=1, name="one", killgrace=0.1}
+one:execute(Job{name="long", args={"testproc", "sleep", "30"}})
+one:execute(Job{name="never", args={"testproc", "exit", "0"}})
+one:terminate()
 `), 0o666)
 	cmd := exec.Command("expool", "--timeline", "run.html", "t.lua")
 	cmd.Dir = dir
@@ -113,11 +244,15 @@ pool:join()
 		t.Fatal(err)
 	}
 	html := string(page)
-	// 12 attempts, with their names and statuses on hover.
-	if n := strings.Count(html, `<rect class="bar"`); n != 12 {
-		t.Errorf("%d bars, want 12 (9 done, 1 failed, 2 timeouts)", n)
+	// 13 attempts, with their names and statuses on hover; every job counted
+	// by status; the jobs that never ran listed under the chart.
+	if n := strings.Count(html, `<rect class="bar"`); n != 13 {
+		t.Errorf("%d bars, want 13 (9 done, 1 failed, 2 timeouts, 1 terminated)", n)
 	}
-	for _, want := range []string{"<title>bad, attempt 1: failed in", "<title>slow, attempt 2: timeout in", "returncode -15 (signal 15)", "ExecPool, slot 3", "done (9)", "timeout (2)"} {
+	for _, want := range []string{"<title>bad, attempt 1: failed in", "<title>slow, attempt 2: timeout in", "returncode -15 (signal 15)", "ExecPool, slot 3",
+		"done (9)", "failed (1)", "timeout (1 job, 2 bars)", "terminated (1)", "cancelled (1, listed below)", "error (1, listed below)",
+		"<td>missing</td><td>ExecPool</td><td>-</td><td>error</td><td>exec: &#34;no-such-program-of-expool&#34;: executable file not found in $PATH</td>",
+		"<td>never</td><td>one</td><td>-</td><td>cancelled</td>"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the page lacks %q", want)
 		}

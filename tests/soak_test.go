@@ -13,6 +13,7 @@ import (
 
 	"expool/luaapi"
 	"expool/pool"
+	"expool/pool/local"
 )
 
 var soakJobs = flag.Int("soak.jobs", 2000, "jobs in TestSoak (the full soak: 20000)")
@@ -21,7 +22,8 @@ var soakJobs = flag.Int("soak.jobs", 2000, "jobs in TestSoak (the full soak: 200
 // expool's goroutines, file descriptors and heap: the script checks that
 // every job ends exactly once and that the counts add up; the test checks
 // that goroutines and file descriptors are back to where they started, and
-// that the heap grows with nothing but pool.failures, which the spec keeps.
+// that the heap grows with nothing but pool.failures, which a pool keeps for
+// the life of the script.
 func TestSoak(t *testing.T) {
 	src, err := os.ReadFile("testdata/soak.lua")
 	if err != nil {
@@ -30,15 +32,16 @@ func TestSoak(t *testing.T) {
 	// The jobs are this test binary: under -race, each would sleep 1s at exit.
 	t.Setenv("GORACE", "atexit_sleep_ms=0")
 	// The forker thread lives as long as the process: start it before counting.
-	pool.NewLocal()
+	launcher := local.New()
 	runtime.GC()
 	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
 
 	var stdout, stderr bytes.Buffer
-	s, err := luaapi.New(luaapi.Options{Stdout: &stdout, Stderr: &stderr, Executable: "expool", Launcher: pool.NewLocal()})
+	loop, err := pool.NewLoop(launcher)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := luaapi.New(loop, luaapi.Options{Stdout: &stdout, Stderr: &stderr, Executable: "expool"})
 	type sample struct {
 		finished, failures int
 		heap               uint64
@@ -53,6 +56,8 @@ func TestSoak(t *testing.T) {
 	}))
 	code := s.Run("soak.lua", src, []string{strconv.Itoa(*soakJobs)})
 	s.Close()
+	loop.Close()
+	launcher.Close()
 
 	out := stdout.String()
 	t.Logf("%d jobs: %s", *soakJobs, strings.TrimSpace(out))

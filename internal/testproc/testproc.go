@@ -21,6 +21,8 @@
 //	exit N              exit with status N
 //	echo WORDS...       print the words on stdout
 //	echoerr WORDS...    print the words on stderr
+//	lines STREAM N GAP TEXT  write N lines "TEXT k" to stdout or stderr (STREAM),
+//	                    one write each, GAP seconds apart
 //	print N [SECONDS]   write N bytes ("x", newline every 64) to stdout, then sleep
 //	printerr N          the same on stderr
 //	binary N            write N times the bytes 0..255 to stdout
@@ -46,7 +48,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,6 +121,18 @@ func act(action string, args []string) int {
 		fmt.Println(strings.Join(args, " "))
 	case "echoerr":
 		fmt.Fprintln(os.Stderr, strings.Join(args, " "))
+	case "lines":
+		w := os.Stdout
+		if arg(0) == "stderr" {
+			w = os.Stderr
+		}
+		n, _ := strconv.Atoi(arg(1))
+		for k := 1; k <= n; k++ {
+			if k > 1 {
+				time.Sleep(seconds(arg(2)))
+			}
+			fmt.Fprintf(w, "%s %d\n", arg(3), k)
+		}
 	case "print", "printerr":
 		n, _ := strconv.Atoi(arg(0))
 		w := os.Stdout
@@ -159,13 +172,8 @@ func act(action string, args []string) int {
 		fmt.Println(wd)
 	case "waitfile":
 		n, _ := strconv.Atoi(arg(1))
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			if b, err := os.ReadFile(arg(0)); err == nil && bytes.Count(b, []byte("\n")) >= n {
-				return 0
-			}
-			if time.Now().After(deadline) {
-				return fail(fmt.Errorf("%s has fewer than %d lines after 30s", arg(0), n))
-			}
+		if err := WaitLines(arg(0), n, 30*time.Second); err != nil {
+			return fail(err)
 		}
 	case "reap":
 		return reap(args)
@@ -260,25 +268,22 @@ func sendSignals(name string, times int, gap time.Duration, pidfile, waitfile, l
 	if !ok {
 		return fail(fmt.Errorf("unknown signal %q", name))
 	}
-	var pid int
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		b, err := os.ReadFile(pidfile)
-		if err == nil {
-			pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+	if err := WaitLines(pidfile, 1, 30*time.Second); err != nil {
+		return fail(err)
+	}
+	if waitfile != "" {
+		n, _ := strconv.Atoi(lines)
+		if err := WaitLines(waitfile, n, 30*time.Second); err != nil {
+			return fail(err)
 		}
-		if err == nil && waitfile != "" {
-			n, _ := strconv.Atoi(lines)
-			b, err = os.ReadFile(waitfile)
-			if err == nil && bytes.Count(b, []byte("\n")) < n {
-				err = fmt.Errorf("%s has fewer than %d lines", waitfile, n)
-			}
-		}
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fail(fmt.Errorf("after 30s: %v", err))
-		}
+	}
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		return fail(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", pidfile, err))
 	}
 	for i := 0; i < times; i++ {
 		if i > 0 {
@@ -294,32 +299,6 @@ func sendSignals(name string, times int, gap time.Duration, pidfile, waitfile, l
 func fail(err error) int {
 	fmt.Fprintln(os.Stderr, "testproc:", err)
 	return 1
-}
-
-// GroupMembers describes the processes, zombies included, whose process
-// group is one of pgids: what a test expects to find none of once a job has
-// ended.
-func GroupMembers(pgids ...int) []string {
-	want := map[string]bool{}
-	for _, g := range pgids {
-		want[strconv.Itoa(g)] = true
-	}
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	var found []string
-	for _, path := range stats {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue // gone meanwhile
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
-		i := bytes.LastIndexByte(b, ')')
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) > 2 && want[f[2]] {
-			found = append(found, fmt.Sprintf("pid %s %s state %s ppid %s pgid %s",
-				filepath.Base(filepath.Dir(path)), b[bytes.IndexByte(b, '('):i+1], f[0], f[1], f[2]))
-		}
-	}
-	return found
 }
 
 func reap(args []string) int {

@@ -1,0 +1,269 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The life of a job's attempt, on the loop's goroutine but for wait:
+//
+//	start  the job, holding a worker slot (or run synchronously, or ended
+//	       and to run again), is made ready: its task chain starts and its
+//	       onstart runs; mayRun says whether it may still run; launch
+//	       opens its outputs and starts its process
+//	begin  the attempt exists: the observers hear AttemptStarted
+//	run    its timeout is armed; wait, on a goroutine of its own, waits for
+//	       the process and posts evEnded
+//	ended  the attempt's outcome is read (how it ended, see outcome)
+//	end    the observers hear AttemptEnded
+//	again  says whether the job runs again (start), or finishes
+//
+// A start that does not become an attempt (onstart failed, mayRun said no,
+// the process could not start) finishes the job from the loop, with no
+// attempt event. begin and end are the only places that tell observers of
+// attempts. A new reason for an attempt to end is a Status that terminate is
+// given (or that outcome reads); a new reason to run a job again is a case of
+// again.
+
+// An outcome is how an attempt ended, or why a start did not become one: the
+// status it gives the job, and what Job.Error then says, if anything.
+type outcome struct {
+	status Status
+	err    string
+}
+
+// start starts an attempt of j, which is pending and holds a worker slot, or
+// runs synchronously, or ended an attempt and runs again. A job that does not
+// start finishes from the loop, never inside start, so that a task cannot
+// finish while the code that executes its members runs.
+func (l *Loop) start(j *Job) {
+	if refused, ok := l.prepare(j); !ok {
+		l.finishLater(j, refused)
+		return
+	}
+	if len(j.Args) == 0 {
+		// A stub: an attempt without a process, which ends at once, done,
+		// and never runs again.
+		now := time.Now()
+		l.begin(j, now, 0)
+		j.Last.Stop = now
+		l.end(j, outcome{status: StatusDone})
+		l.finishLater(j, outcome{status: StatusDone})
+		return
+	}
+	a, err := l.launch(j)
+	if err != nil {
+		l.finishLater(j, outcome{status: StatusError, err: err.Error()})
+		return
+	}
+	l.begin(j, a.start, a.proc.Pid())
+	l.run(a)
+}
+
+// prepare runs what comes before an attempt of j: j's task chain starts and
+// its onstart runs, during which j cannot end (see Pool.idle) and a terminate
+// of its pool cancels it. It reports whether j may run then, and if not, how
+// it ends.
+func (l *Loop) prepare(j *Job) (refused outcome, ok bool) {
+	p := j.pool
+	if j.Status != StatusRunning {
+		j.Status = StatusRunning
+		p.running++
+	}
+	p.starting = append(p.starting, j)
+	if j.Task != nil {
+		l.taskStarting(j.Task)
+	}
+	var err error
+	if j.OnStart != nil {
+		err = j.OnStart(j)
+	}
+	p.starting[len(p.starting)-1] = nil
+	p.starting = p.starting[:len(p.starting)-1]
+	switch {
+	case errors.Is(err, context.Canceled):
+		return outcome{status: StatusCancelled}, false
+	case err != nil:
+		return outcome{status: StatusError, err: "onstart: " + err.Error()}, false
+	case !l.mayRun(j):
+		return outcome{status: StatusCancelled}, false
+	}
+	return outcome{}, true
+}
+
+// mayRun reports whether j may still run: expool is not stopping, j's pool is
+// not terminating (and was not terminated while j's onstart ran), and no task
+// of j's has timed out.
+func (l *Loop) mayRun(j *Job) bool {
+	return !l.isStopping() && !j.pool.terminating && !j.cancel && !j.taskTimedOut()
+}
+
+// launch opens j's outputs and starts its process.
+func (l *Loop) launch(j *Job) (*execution, error) {
+	p := j.pool
+	out, err := l.openOutputs(j, p.PipeLimit)
+	if err != nil {
+		return nil, err
+	}
+	proc, err := p.launcher().Launch(&Command{
+		Args:   j.Args,
+		Dir:    j.Workdir,
+		Env:    j.environ(),
+		Stdin:  l.devnull,
+		Stdout: out.stdout,
+		Stderr: out.stderr,
+	})
+	if err != nil {
+		out.close()
+		return nil, err
+	}
+	out.started()
+	return &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}, nil
+}
+
+// begin makes j's new attempt, started at start by process pid (0 for a
+// stub), its last, and tells the observers.
+func (l *Loop) begin(j *Job, start time.Time, pid int) {
+	j.Last = &Attempt{Start: start, PID: pid}
+	for _, o := range l.Observers {
+		o.AttemptStarted(j)
+	}
+}
+
+// run watches the running attempt a: a stop asked for meanwhile, its
+// timeout, its process's end. The pool holds back its next start for j's
+// startdelay.
+func (l *Loop) run(a *execution) {
+	j := a.job
+	l.register(a)
+	if j.Timeout > 0 {
+		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
+	}
+	if j.StartDelay > 0 {
+		j.pool.holdUntil = a.start.Add(j.StartDelay)
+	}
+	go a.wait(l)
+}
+
+// ended handles the end of a's process, which wait reported: the attempt
+// ends, then its job runs again or finishes.
+func (l *Loop) ended(a *execution) {
+	l.unregister(a)
+	j := a.job
+	rec := j.Last
+	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
+	rec.Output, rec.ErrOutput = a.stdout, a.stderr
+	rec.Lost = a.err != nil
+	o := a.outcome()
+	l.end(j, o)
+	if l.again(j, o) {
+		j.Restarts++
+		l.start(j)
+		return
+	}
+	l.finish(j, o.status)
+}
+
+// end closes j's last attempt, whose record the caller has filled in, with
+// how it ended, and tells the observers: a job log's line is written before
+// any callback runs.
+func (l *Loop) end(j *Job, o outcome) {
+	if o.err != "" {
+		j.Error = o.err
+	}
+	for _, ob := range l.Observers {
+		ob.AttemptEnded(j, o.status)
+	}
+}
+
+// again reports whether j, whose attempt ended with o, runs again: after a
+// timeout, while it has restarts left. It never does once mayRun says no.
+func (l *Loop) again(j *Job, o outcome) bool {
+	switch o.status {
+	case StatusTimeout:
+		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) && l.mayRun(j)
+	}
+	return false
+}
+
+// execution is a running attempt of a job: its process, its output and the
+// timers that may stop it.
+type execution struct {
+	job   *Job
+	proc  Process
+	out   *outputs
+	grace time.Duration
+	timer *time.Timer // the job's timeout
+
+	mu        sync.Mutex // guards reason, termSent and killTimer
+	reason    Status     // why expool stopped it: timeout or terminated
+	termSent  bool
+	killTimer *time.Timer
+
+	// Written by wait before it posts evEnded, read by the loop after.
+	start, stop    time.Time
+	exit           Exit
+	err            error
+	stdout, stderr []byte
+}
+
+// terminate sends SIGTERM to the attempt's process group, and SIGKILL after
+// the grace period, or at once when hurried. The first reason given stands:
+// it is the status the attempt ends with.
+func (a *execution) terminate(reason Status, hurry bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.termSent {
+		if hurry {
+			a.proc.Signal(syscall.SIGKILL)
+		}
+		return
+	}
+	if a.proc.Signal(syscall.SIGTERM) != nil {
+		return // it has exited already: its own exit status stands
+	}
+	a.termSent = true
+	a.reason = reason
+	if hurry || a.grace <= 0 {
+		a.proc.Signal(syscall.SIGKILL)
+		return
+	}
+	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
+}
+
+// outcome is how the ended attempt ended: error if its end is unknown (Wait
+// failed), else as expool stopped it, else by its exit status.
+func (a *execution) outcome() outcome {
+	a.mu.Lock()
+	reason := a.reason
+	a.mu.Unlock()
+	switch {
+	case a.err != nil:
+		return outcome{status: StatusError, err: a.err.Error()}
+	case reason != "":
+		return outcome{status: reason}
+	case a.exit.Code == 0:
+		return outcome{status: StatusDone}
+	}
+	return outcome{status: StatusFailed}
+}
+
+// wait waits for the attempt's process group to end, collects its output and
+// posts evEnded. It runs on its own goroutine.
+func (a *execution) wait(l *Loop) {
+	a.exit, a.err = a.proc.Wait()
+	a.stop = time.Now()
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.mu.Lock()
+	if a.killTimer != nil {
+		a.killTimer.Stop()
+	}
+	a.mu.Unlock()
+	a.stdout, a.stderr = a.out.finish()
+	l.post(event{kind: evEnded, att: a})
+}

@@ -1,0 +1,234 @@
+//go:build unix
+
+// Package local is the pool.Launcher that runs jobs' processes on this
+// machine, each in a process group of its own, and sees to it that none of
+// them outlives its job or expool.
+//
+// On every Unix (macOS, FreeBSD, Linux) it uses what POSIX allows: process
+// groups (a job's group is signalled and, once its lead process has exited,
+// killed), and a watchdog process that cleans up if expool dies without
+// closing the launcher. On Linux it adds the kernel's extras, in the _linux.go
+// files: expool is a child subreaper; jobs are forked from one OS thread with
+// Pdeathsig; a job's group is killed before its lead process is reaped; and
+// descendants that leave their job's group are found through /proc and pidfds
+// and killed (see sweep). Building with the tag expool_portable gives Linux
+// the portable launcher instead, so that the tests run it too. RELIABILITY.md
+// says what each one guarantees.
+//
+// Who calls what: the owner of the pool's loop calls New, Launch and Close;
+// a Process's Wait runs on a goroutine of its own, and its Signal on any. A
+// job's stdout and stderr are files, pipes included, that the pool reads
+// itself, so that exec.Cmd.Wait never waits for a copying goroutine: the hang
+// that Cmd.WaitDelay guards against (a grandchild holding a pipe) cannot
+// happen.
+package local
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"expool/pool"
+)
+
+// Launcher runs jobs' processes on this machine. Make it with New, and Close
+// it once every job has ended.
+type Launcher struct {
+	// Watchdog is the command of the watchdog process (see Watchdog), to
+	// which the launcher appends expool's pid; none if empty. Set it before
+	// the first Launch.
+	Watchdog []string
+
+	id  uint64 // tells this launcher's marks from another's in the same process
+	pid int    // expool's
+
+	mu       sync.Mutex // guards the fields below
+	attempts uint64     // attempts launched so far
+	paths    map[string]string
+	pathsFor string // the PATH that paths, lookPath's cache, is for
+
+	watchdog watchdog
+	sys      sys // what the platform adds (launcher_linux.go, portable.go)
+}
+
+var launchers atomic.Uint64 // Launcher ids
+
+// New returns a local launcher. On Linux it makes the calling process a
+// child subreaper and starts the thread that forks every job (see
+// launcher_linux.go); the portable launcher changes nothing in the process.
+func New() *Launcher {
+	l := &Launcher{id: launchers.Add(1), pid: os.Getpid()}
+	l.setUp()
+	return l
+}
+
+// AttemptEnv is the environment variable that marks a job's processes, and
+// which their descendants inherit: "PID.L.N", expool's pid, its launcher's
+// number and the attempt's, unique among the attempts of one expool.
+const AttemptEnv = "EXPOOL_ATTEMPT"
+
+// mark is the AttemptEnv entry of attempt n.
+func (l *Launcher) mark(n uint64) string {
+	return fmt.Sprintf("%s=%d.%d.%d", AttemptEnv, l.pid, l.id, n)
+}
+
+// Launch starts c in a new process group whose id is the new process's pid.
+func (l *Launcher) Launch(c *pool.Command) (pool.Process, error) {
+	// The child's chdir failing would be reported as the executable missing.
+	if c.Dir != "" {
+		fi, err := os.Stat(c.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("workdir: %w", err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("workdir %s: not a directory", c.Dir)
+		}
+	}
+	l.startWatchdog()
+	path, err := l.lookPath(c.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.attempts++
+	n := l.attempts
+	l.mu.Unlock()
+
+	env := c.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	// argv[0] stays as given; only the file to run is resolved.
+	cmd := &exec.Cmd{Path: path, Args: c.Args, Dir: c.Dir, Env: append(env, l.mark(n))}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p := &process{cmd: cmd, attempt: n, launcher: l}
+	if err := l.start(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// lookPath finds an executable named without a slash in PATH, as
+// exec.Command does, but once per name: the lookup stats every directory of
+// PATH before the right one, for every job.
+func (l *Launcher) lookPath(name string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	env := os.Getenv("PATH")
+	l.mu.Lock()
+	if l.pathsFor != env {
+		l.paths, l.pathsFor = map[string]string{}, env
+	}
+	path, ok := l.paths[name]
+	l.mu.Unlock()
+	if ok {
+		return path, nil
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", err
+	}
+	l.mu.Lock()
+	l.paths[name] = path
+	l.mu.Unlock()
+	return path, nil
+}
+
+// Close kills and reaps whatever the jobs left that the platform can find
+// (on Linux, every child of expool that carries this launcher's mark), then
+// dismisses the watchdog. Call it once every job has ended.
+func (l *Launcher) Close() error {
+	l.tearDown()
+	l.stopWatchdog()
+	return nil
+}
+
+// process is a job's process and its process group, whose id is its pid.
+type process struct {
+	cmd      *exec.Cmd
+	pid      int
+	attempt  uint64
+	launcher *Launcher
+
+	mu     sync.Mutex // orders Signal against the end of the lead process
+	exited bool
+}
+
+func (p *process) Pid() int { return p.pid }
+
+func (p *process) Signal(sig syscall.Signal) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.exited {
+		return os.ErrProcessDone
+	}
+	return unix.Kill(-p.pid, sig)
+}
+
+// Wait waits for the group's end (waitGroup, the platform's), and reports how
+// the lead process ended.
+func (p *process) Wait() (pool.Exit, error) {
+	err := p.launcher.waitGroup(p)
+	state := p.cmd.ProcessState
+	if state == nil {
+		return pool.Exit{}, fmt.Errorf("wait: %w", err)
+	}
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		return pool.Exit{}, fmt.Errorf("wait: %w", err)
+	}
+	return exitOf(state), nil
+}
+
+// endGroup is called once the lead process has exited: Signal does nothing
+// from now on, and whatever is left of the group is killed, since a job ends
+// with its lead process.
+func (p *process) endGroup() {
+	p.mu.Lock()
+	p.exited = true
+	_ = unix.Kill(-p.pid, unix.SIGKILL)
+	p.mu.Unlock()
+}
+
+// reapGroup reaps every child of expool left in process group pgid, blocking
+// until each has died. On Linux, a job's descendants whose parent died before
+// them are expool's children (it is a subreaper), so none of them stays a
+// zombie; elsewhere they are init's to reap, and this finds none.
+func reapGroup(pgid int) {
+	for {
+		_, err := unix.Wait4(-pgid, nil, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil { // ECHILD: no child of ours is left in the group
+			return
+		}
+	}
+}
+
+func exitOf(state *os.ProcessState) pool.Exit {
+	var e pool.Exit
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		e.Code = -int(ws.Signal())
+	} else {
+		e.Code = state.ExitCode()
+	}
+	if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
+		e.Rusage = pool.Rusage{
+			Utime:  time.Duration(ru.Utime.Nano()),
+			Stime:  time.Duration(ru.Stime.Nano()),
+			MaxRSS: maxRSSKiB(ru),
+		}
+	}
+	return e
+}
