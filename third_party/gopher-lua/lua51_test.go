@@ -653,3 +653,16 @@ func TestPatchSyntaxErrorsAsLua51(t *testing.T) {
 		L.Close()
 	}
 }
+
+func TestPatchStringDump(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{`local function f(a, b) local t = {a, b, "s", 1.5, true} return #t, a .. b end
+		  local g = loadstring(string.dump(f))
+		  return type(string.dump(f)), g("x", "y")`, "string\t5\txy"},
+		{`local up = 1
+		  local function f() return up end
+		  return loadstring(string.dump(f))()`, "nil"},
+		{`return pcall(string.dump, print)`, "false\tunable to dump given function"},
+		{`return loadstring("\27Lua\81\0 not ours")`, "nil\tbinary string: bad header in precompiled chunk"},
+	})
+}

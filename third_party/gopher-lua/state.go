@@ -5,6 +5,7 @@ package lua
 ////////////////////////////////////////////////////////
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -2009,6 +2010,11 @@ func (ls *LState) Load(reader io.Reader, name string) (*LFunction, error) {
 // load compiles a chunk; fromString says that Lua code loads it from a
 // string (load, loadstring), which names it differently (see chunkID).
 func (ls *LState) load(reader io.Reader, name string, fromString bool) (*LFunction, error) {
+	br := bufio.NewReader(reader)
+	if first, err := br.Peek(1); err == nil && first[0] == dumpSignature[0] {
+		return ls.loadBinary(br, name, fromString)
+	}
+	reader = br
 	chunk, err := parse.Parse(reader, name)
 	if err != nil {
 		aerr := newApiErrorE(ApiErrorSyntax, err)
@@ -2021,6 +2027,32 @@ func (ls *LState) load(reader io.Reader, name string, fromString bool) (*LFuncti
 	}
 	proto.setShortSource(chunkID(name, fromString))
 	return newLFunctionL(proto, ls.currentEnv(), 0), nil
+}
+
+// loadBinary loads a binary chunk of string.dump: its upvalues are new and
+// nil, as in Lua 5.1.
+func (ls *LState) loadBinary(reader io.Reader, name string, fromString bool) (*LFunction, error) {
+	chunk, err := io.ReadAll(reader)
+	if err == nil {
+		var proto *FunctionProto
+		if proto, err = undumpFunction(chunk); err == nil {
+			fn := newLFunctionL(proto, ls.currentEnv(), int(proto.NumUpvalues))
+			for i := range fn.Upvalues {
+				fn.Upvalues[i] = &Upvalue{value: LNil, closed: true}
+			}
+			return fn, nil
+		}
+	}
+	// the name luaU_undump gives the chunk in its messages
+	switch {
+	case strings.HasPrefix(name, "@") || strings.HasPrefix(name, "="):
+		name = name[1:]
+	case strings.HasPrefix(name, dumpSignature[:1]):
+		name = "binary string"
+	}
+	aerr := newApiErrorE(ApiErrorSyntax, err)
+	aerr.Object = LString(name + ": " + err.Error())
+	return nil, aerr
 }
 
 func (ls *LState) Call(nargs, nret int) {

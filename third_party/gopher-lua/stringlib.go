@@ -167,12 +167,15 @@ func strChar(L *LState) int {
 	return 1
 }
 
-// strDump cannot write Lua 5.1's binary chunks: gopher-lua compiles to its
-// own instructions and cannot load Lua 5.1's.
+// strDump writes a Lua function as a binary chunk that load and loadstring
+// read back (see lua51dump.go); a Go function cannot be dumped.
 func strDump(L *LState) int {
-	L.CheckFunction(1)
-	L.RaiseError("unable to dump given function")
-	return 0
+	fn := L.CheckFunction(1)
+	if fn.IsG {
+		L.RaiseError("unable to dump given function")
+	}
+	L.Push(LString(dumpFunction(fn.Proto)))
+	return 1
 }
 
 /* pattern matching {{{ */
