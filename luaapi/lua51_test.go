@@ -98,3 +98,40 @@ func TestLua51InternalError(t *testing.T) {
 		t.Errorf("status %d, stdout %q, stderr %q; want 1, %q, %q", code, stdout, stderr, "before\n", want)
 	}
 }
+
+// Benchmarks of the Lua VM itself, to compare the patched VM with the one
+// before (go test -run '^$' -bench Lua51 ./luaapi).
+
+// BenchmarkLua51PcallError: an erroring pcall, the cost of a caught error.
+func BenchmarkLua51PcallError(b *testing.B) {
+	benchLua(b, `return function(n) for i = 1, n do pcall(error, "x") end end`)
+}
+
+// BenchmarkLua51PcallRuntimeError: a runtime error caught by pcall.
+func BenchmarkLua51PcallRuntimeError(b *testing.B) {
+	benchLua(b, `local function f() local t = nil; return t.x end
+return function(n) for i = 1, n do pcall(f) end end`)
+}
+
+// BenchmarkLua51Calls: Lua calls (a recursive Fibonacci) per b.N.
+func BenchmarkLua51Calls(b *testing.B) {
+	benchLua(b, `local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+return function(n) for i = 1, n do fib(10) end end`)
+}
+
+// BenchmarkLua51Strings: string.format, concatenation and gsub.
+func BenchmarkLua51Strings(b *testing.B) {
+	benchLua(b, `return function(n) for i = 1, n do
+  local s = string.format("%s_%d_%.3f", "lr", i, i / 7) .. tostring(i * 0.1)
+  s = s:gsub("_", "-")
+end end`)
+}
+
+// BenchmarkLua51Tables: table construction, insertion and sort.
+func BenchmarkLua51Tables(b *testing.B) {
+	benchLua(b, `return function(n) for i = 1, n do
+  local t = {}
+  for k = 1, 16 do t[#t + 1] = (k * 7919) % 17 end
+  table.sort(t)
+end end`)
+}
