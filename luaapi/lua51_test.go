@@ -135,3 +135,24 @@ func BenchmarkLua51Tables(b *testing.B) {
   table.sort(t)
 end end`)
 }
+
+// TestLua51CallbackErrorKeepsUpvalues: after an ondone raised an error, later
+// callbacks still count into the main chunk's local (gopher-lua #448 lost
+// every later update).
+func TestLua51CallbackErrorKeepsUpvalues(t *testing.T) {
+	src := `
+local done = 0
+local p = ExecPool(1)
+for i = 1, 5 do
+  p:execute(Job{name = "j" .. i, args = {"true"}, ondone = function()
+    if i == 2 then error("callback " .. i .. " failed") end
+    done = done + 1
+  end})
+end
+p:join()
+print(done)`
+	stdout, stderr, code := runLua51Script(t, src)
+	if stdout != "4\n" || code != 1 || !strings.Contains(stderr, "callback 2 failed") {
+		t.Errorf("stdout %q, status %d, stderr %q; want 4, 1, the callback's error", stdout, code, stderr)
+	}
+}
