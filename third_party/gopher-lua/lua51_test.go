@@ -566,6 +566,7 @@ func TestPatchOsLibraryAsLua51(t *testing.T) {
 		{"return os.time({year = 2024, month = 13, day = 1, hour = 0}), os.time({year = 2024, month = 1, day = 0})", "1735689600\t1704024000"},
 		{"return pcall(os.time, {year = 2024})", "false\tfield 'day' missing in date table"},
 		{"return os.difftime(10, 5), os.difftime(100)", "5\t100"},
+		{"return os.time({year = 1969, month = 12, day = 31, hour = 23, min = 59, sec = 59})", "nil"},
 		{"return os.execute(), os.execute(\"exit 3\"), os.execute(\"true\")", "1\t768\t0"},
 		{"return os.remove(\"nonexistent.tmp\")", "nil\tnonexistent.tmp: No such file or directory\t2"},
 		{"return os.rename(\"nope.tmp\", \"x.tmp\")", "nil\tnope.tmp: No such file or directory\t2"},

@@ -189,6 +189,10 @@ func osTime(L *LState) int {
 		}
 		t = t.Add(time.Duration(offset-other) * time.Second)
 	}
+	if t.Unix() == -1 {
+		L.Push(LNil) // mktime's -1 is its error, to Lua 5.1 too
+		return 1
+	}
 	L.Push(LNumber(t.Unix()))
 	return 1
 }
