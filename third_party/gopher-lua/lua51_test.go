@@ -667,3 +667,33 @@ func TestPatchStringDump(t *testing.T) {
 		{`return loadstring("\27Lua\81\0 not ours")`, "nil\tbinary string: bad header in precompiled chunk"},
 	})
 }
+
+// TestPatchCallFrameSegmentsKept: the growing call stack keeps its segments
+// for reuse, unwinds to any depth (a segment's end included), and is full
+// at its maximum exactly.
+func TestPatchCallFrameSegmentsKept(t *testing.T) {
+	cs := newAutoGrowingCallFrameStack(100).(*autoGrowingCallFrameStack)
+	for i := 0; i < 100; i++ {
+		if cs.IsFull() {
+			t.Fatalf("full at %d", i)
+		}
+		cs.Push(callFrame{Pc: i})
+	}
+	if !cs.IsFull() || cs.Sp() != 100 {
+		t.Fatalf("not full at 100: Sp %d", cs.Sp())
+	}
+	for _, sp := range []int{64, 32, 33, 0, FramesPerSegment} {
+		cs.SetSp(sp)
+		if cs.Sp() != sp {
+			t.Errorf("SetSp(%d): Sp %d", sp, cs.Sp())
+		}
+		if sp > 0 && cs.Last().Pc != sp-1 {
+			t.Errorf("SetSp(%d): Last().Pc %d", sp, cs.Last().Pc)
+		}
+		cs.Push(callFrame{Pc: sp})
+		if cs.Sp() != sp+1 || cs.Last().Pc != sp {
+			t.Errorf("push after SetSp(%d): Sp %d, Last().Pc %d", sp, cs.Sp(), cs.Last().Pc)
+		}
+	}
+	cs.FreeAll()
+}

@@ -216,7 +216,7 @@ func (cs *fixedCallFrameStack) FreeAll() {
 // FramesPerSegment should be a power of 2 constant for performance reasons. It will allow the go compiler to change
 // the divs and mods into bitshifts. Max is 256 due to current use of uint8 to count how many frames in a segment are
 // used.
-const FramesPerSegment = 8
+const FramesPerSegment = 32
 
 type callFrameStackSegment struct {
 	array [FramesPerSegment]callFrame
@@ -229,6 +229,8 @@ type autoGrowingCallFrameStack struct {
 	// It points to the next stack slot to use, so 0 means to use the 0th element in the segment, and a value of
 	// FramesPerSegment indicates that the segment is full and cannot accommodate another frame.
 	segSp uint8
+	// maxSize is the most frames the stack holds.
+	maxSize int
 }
 
 var segmentPool sync.Pool
@@ -252,6 +254,7 @@ func newAutoGrowingCallFrameStack(maxSize int) callFrameStack {
 	cs := &autoGrowingCallFrameStack{
 		segments: make([]*callFrameStackSegment, (maxSize+(FramesPerSegment-1))/FramesPerSegment),
 		segIdx:   0,
+		maxSize:  maxSize,
 	}
 	cs.segments[0] = newCallFrameStackSegment()
 	return cs
@@ -263,37 +266,45 @@ func (cs *autoGrowingCallFrameStack) IsEmpty() bool {
 
 // IsFull returns true if the stack cannot receive any more stack pushes without overflowing
 func (cs *autoGrowingCallFrameStack) IsFull() bool {
-	// the last segment is len(cs.segments)-1: the stack was never full, and a
-	// push past the end panicked in Push rather than raising "stack overflow"
-	return int(cs.segIdx) == len(cs.segments)-1 && cs.segSp >= FramesPerSegment
+	// upstream compared segIdx with len(cs.segments), which it never reaches:
+	// the stack was never full, and a push past the end panicked in Push
+	// rather than raising "stack overflow"
+	return int(cs.segSp)+int(cs.segIdx)*FramesPerSegment >= cs.maxSize
 }
 
 func (cs *autoGrowingCallFrameStack) Clear() {
-	for i := segIdx(1); i <= cs.segIdx; i++ {
-		freeCallFrameStackSegment(cs.segments[i])
-		cs.segments[i] = nil
+	for i := segIdx(1); int(i) < len(cs.segments); i++ {
+		if cs.segments[i] != nil {
+			freeCallFrameStackSegment(cs.segments[i])
+			cs.segments[i] = nil
+		}
 	}
 	cs.segIdx = 0
 	cs.segSp = 0
 }
 
 func (cs *autoGrowingCallFrameStack) FreeAll() {
-	for i := segIdx(0); i <= cs.segIdx; i++ {
-		freeCallFrameStackSegment(cs.segments[i])
-		cs.segments[i] = nil
+	for i := range cs.segments {
+		if cs.segments[i] != nil {
+			freeCallFrameStackSegment(cs.segments[i])
+			cs.segments[i] = nil
+		}
 	}
 }
 
 // Push pushes the passed callFrame onto the stack. it panics if the stack is full, caller should call IsFull() before
-// invoking this to avoid this.
+// invoking this to avoid this. A segment, once allocated, is kept for the next time the stack is this deep: a
+// recursion that goes up and down across a segment's end does not allocate and free it each time.
 func (cs *autoGrowingCallFrameStack) Push(v callFrame) {
 	curSeg := cs.segments[cs.segIdx]
 	if cs.segSp >= FramesPerSegment {
 		// segment full, push new segment if allowed
 		if cs.segIdx < segIdx(len(cs.segments)-1) {
-			curSeg = newCallFrameStackSegment()
 			cs.segIdx++
-			cs.segments[cs.segIdx] = curSeg
+			if cs.segments[cs.segIdx] == nil {
+				cs.segments[cs.segIdx] = newCallFrameStackSegment()
+			}
+			curSeg = cs.segments[cs.segIdx]
 			cs.segSp = 0
 		} else {
 			panic("lua callstack overflow")
@@ -309,19 +320,17 @@ func (cs *autoGrowingCallFrameStack) Sp() int {
 	return int(cs.segSp) + int(cs.segIdx)*FramesPerSegment
 }
 
-// SetSp can be used to rapidly unwind the stack, freeing all stack frames on the way. It should not be used to
-// allocate new stack space, use Push() for that.
+// SetSp can be used to rapidly unwind the stack. It should not be used to allocate new stack space, use Push() for
+// that. The segments above are kept for reuse (see Push).
 func (cs *autoGrowingCallFrameStack) SetSp(sp int) {
 	desiredSegIdx := segIdx(sp / FramesPerSegment)
 	desiredFramesInLastSeg := uint8(sp % FramesPerSegment)
-	for {
-		if cs.segIdx <= desiredSegIdx {
-			break
-		}
-		freeCallFrameStackSegment(cs.segments[cs.segIdx])
-		cs.segments[cs.segIdx] = nil
-		cs.segIdx--
+	if desiredFramesInLastSeg == 0 && desiredSegIdx > 0 {
+		// the end of the segment below, rather than the start of one that may not exist
+		desiredSegIdx--
+		desiredFramesInLastSeg = FramesPerSegment
 	}
+	cs.segIdx = desiredSegIdx
 	cs.segSp = desiredFramesInLastSeg
 }
 
@@ -352,9 +361,7 @@ func (cs *autoGrowingCallFrameStack) Pop() *callFrame {
 			// stack empty
 			return nil
 		}
-		freeCallFrameStackSegment(curSeg)
-		cs.segments[cs.segIdx] = nil
-		cs.segIdx--
+		cs.segIdx-- // the segment is kept for reuse (see Push)
 		cs.segSp = FramesPerSegment
 		curSeg = cs.segments[cs.segIdx]
 	}
