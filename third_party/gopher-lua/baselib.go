@@ -51,9 +51,6 @@ var baseFuncs = map[string]LGFunction{
 	"type":           baseType,
 	"unpack":         baseUnpack,
 	"xpcall":         baseXPCall,
-	// loadlib
-	"module":  loModule,
-	"require": loRequire,
 	// hidden features
 	"newproxy": baseNewProxy,
 }
@@ -687,6 +684,7 @@ func baseXPCall(L *LState) int {
 
 /* load lib {{{ */
 
+// loModule is Lua 5.1's ll_module: it returns nothing.
 func loModule(L *LState) int {
 	name := L.CheckString(1)
 	loaded := L.GetField(L.Get(RegistryIndex), "_LOADED")
@@ -694,26 +692,23 @@ func loModule(L *LState) int {
 	if _, ok := tb.(*LTable); !ok {
 		tb = L.FindTable(L.Get(GlobalsIndex).(*LTable), name, 1)
 		if tb == LNil {
-			L.RaiseError("name conflict for module: %v", name)
+			L.RaiseError("name conflict for module '%s'", name)
 		}
 		L.SetField(loaded, name, tb)
 	}
 	if L.GetField(tb, "_NAME") == LNil {
 		L.SetField(tb, "_M", tb)
 		L.SetField(tb, "_NAME", LString(name))
-		names := strings.Split(name, ".")
 		pname := ""
-		if len(names) > 1 {
-			pname = strings.Join(names[:len(names)-1], ".") + "."
+		if dot := strings.LastIndexByte(name, '.'); dot >= 0 {
+			pname = name[:dot+1]
 		}
 		L.SetField(tb, "_PACKAGE", LString(pname))
 	}
 
 	caller := L.currentFrame.Parent
-	if caller == nil {
-		L.RaiseError("no calling stack.")
-	} else if caller.Fn.IsG {
-		L.RaiseError("module() can not be called from GFunctions.")
+	if caller == nil || caller.Fn.IsG {
+		L.RaiseError("'module' not called from a Lua function")
 	}
 	L.SetFEnv(caller.Fn, tb)
 
@@ -723,62 +718,63 @@ func loModule(L *LState) int {
 		L.Push(tb)
 		L.Call(1, 0)
 	}
-	L.Push(tb)
-	return 1
+	return 0
 }
 
 var loopdetection = &LUserData{}
 
+// loRequire is Lua 5.1's ll_require: the loaders are those of
+// package.loaders (the function's environment is the package table), their
+// messages concatenated; a non-nil result of the module replaces
+// package.loaded[name].
 func loRequire(L *LState) int {
 	name := L.CheckString(1)
+	L.SetTop(1)
 	loaded := L.GetField(L.Get(RegistryIndex), "_LOADED")
 	lv := L.GetField(loaded, name)
 	if LVAsBool(lv) {
 		if lv == loopdetection {
-			L.RaiseError("loop or previous error loading module: %s", name)
+			L.RaiseError("loop or previous error loading module '%s'", name)
 		}
 		L.Push(lv)
 		return 1
 	}
-	loaders, ok := L.GetField(L.Get(RegistryIndex), "_LOADERS").(*LTable)
+	loaders, ok := L.GetField(L.Get(EnvironIndex), "loaders").(*LTable)
 	if !ok {
-		L.RaiseError("package.loaders must be a table")
+		L.RaiseError("'package.loaders' must be a table")
 	}
-	messages := []string{}
+	var messages strings.Builder
 	var modasfunc LValue
 	for i := 1; ; i++ {
 		loader := L.RawGetInt(loaders, i)
 		if loader == LNil {
-			L.RaiseError("module %s not found:\n\t%s, ", name, strings.Join(messages, "\n\t"))
+			L.RaiseError("module '%s' not found:%s", name, messages.String())
 		}
 		L.Push(loader)
 		L.Push(LString(name))
 		L.Call(1, 1)
 		ret := L.reg.Pop()
-		switch retv := ret.(type) {
-		case *LFunction:
-			modasfunc = retv
-			goto loopbreak
-		case LString:
-			messages = append(messages, string(retv))
+		if ret.Type() == LTFunction {
+			modasfunc = ret
+			break
+		}
+		if LVCanConvToString(ret) {
+			messages.WriteString(LVAsString(ret))
 		}
 	}
-loopbreak:
 	L.SetField(loaded, name, loopdetection)
 	L.Push(modasfunc)
 	L.Push(LString(name))
 	L.Call(1, 1)
-	ret := L.reg.Pop()
-	modv := L.GetField(loaded, name)
-	if ret != LNil && modv == loopdetection {
+	if ret := L.reg.Pop(); ret != LNil {
 		L.SetField(loaded, name, ret)
-		L.Push(ret)
-	} else if modv == loopdetection {
-		L.SetField(loaded, name, LTrue)
-		L.Push(LTrue)
-	} else {
-		L.Push(modv)
 	}
+	modv := L.GetField(loaded, name)
+	if modv == loopdetection {
+		modv = LTrue
+		L.SetField(loaded, name, modv)
+	}
+	L.Push(modv)
 	return 1
 }
 

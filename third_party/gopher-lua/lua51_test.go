@@ -697,3 +697,26 @@ func TestPatchCallFrameSegmentsKept(t *testing.T) {
 	}
 	cs.FreeAll()
 }
+
+func TestPatchPackageAsLua51(t *testing.T) {
+	checkLua51(t, []lua51Case{
+		{"package.path = '/nonexistent/?.lua'; package.cpath = '/nonexistent/?.so'; return pcall(require, 'a.b')",
+			"false\tmodule 'a.b' not found:\n\tno field package.preload['a.b']\n\tno file '/nonexistent/a/b.lua'\n\tno file '/nonexistent/a/b.so'\n\tno file '/nonexistent/a.so'"},
+		{"package.path = 5; package.cpath = ''; return pcall(require, 'x')",
+			"false\tmodule 'x' not found:\n\tno field package.preload['x']\n\tno file '5'"},
+		{"package.path = {}; return pcall(require, 'x')", "false\t'package.path' must be a string"},
+		{"package.preload = 1; return pcall(require, 'x')", "false\t'package.preload' must be a table"},
+		{"package.loaders = nil; return pcall(require, 'x')", "false\t'package.loaders' must be a table"},
+		{"package.loaders = {function() return 7 end}; return pcall(require, 'x')", "false\tmodule 'x' not found:7"},
+		{"package.preload.l = function() return require('l') end; pcall(require, 'l'); return pcall(require, 'l')",
+			"false\tloop or previous error loading module 'l'"},
+		{"package.preload.r = function() package.loaded.r = 's'; return 42 end; return require('r'), package.loaded.r", "42\t42"},
+		{"package.preload.k = function() package.loaded.k = 's' end; return require('k')", "s"},
+		{"package.preload.n = function() end; return require('n')", "true"},
+		{"package.preload['m.s'] = function(n) return select('#', module(n)), _PACKAGE, _NAME end; return require('m.s')", "0"},
+		{"package.preload['m.s'] = function(n) module(n); return _PACKAGE .. _NAME end; return require('m.s')", "m.m.s"},
+		{"c = 1; return pcall(module, 'c')", "false\tname conflict for module 'c'"},
+		{"return package.loadlib('a', 'b')", "nil\tdynamic libraries not enabled; check your Lua installation\tabsent"},
+		{"return #package.loaders, type(package.cpath)", "4\tstring"},
+	})
+}
