@@ -24,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -150,18 +152,11 @@ func cpuModel() string {
 }
 
 func kernel() string {
-	var u syscall.Utsname
-	if syscall.Uname(&u) != nil {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
 		return "?"
 	}
-	var s []byte
-	for _, c := range u.Release {
-		if c == 0 {
-			break
-		}
-		s = append(s, byte(c))
-	}
-	return string(s)
+	return unix.ByteSliceToString(u.Release[:])
 }
 
 func firstLine(name string, args ...string) string {

@@ -1,5 +1,29 @@
 // Package cli is expool's command line: its options, where the script comes
-// from, the signals it handles and its exit status.
+// from, the records of the run, the signals it handles and its exit status.
+// Main runs in four steps: parse the command line, open the records, run the
+// script, and finish the records (the summary and the timeline) while the
+// loop and the signal handling are still up.
+//
+// Who owns what while a script runs:
+//
+//   - The main goroutine (Main's) owns the Lua state, the pool.Loop and every
+//     pool, job and task: it runs the main chunk, and the loop inside it
+//     (join, a synchronous execute, the final wind-up), so every Lua callback
+//     and every pool.Observer call (job log, tally) runs on it. It makes and
+//     closes the launcher, the loop, the script and the records.
+//   - The signal goroutine (handleSignals) only calls Script.Signal, which
+//     cancels the script's contexts and calls Loop.Interrupt, both safe from
+//     any goroutine.
+//   - The progress goroutine (records.Progress) reads the Tally, under its
+//     lock, and draws the progress line; while it is drawn, the screen
+//     (records.Screen) has a goroutine per relayed output stream of a job,
+//     which passes it on above the line, a whole line at a time.
+//   - The pool's goroutines: one per running attempt waits for its process
+//     (Process.Wait), one per PIPE reads it, and timers (timeouts, kill grace,
+//     startdelay, task timeouts) fire on the runtime's; they touch no Lua value
+//     and only post events to the loop. The local launcher adds, on Linux,
+//     the forker thread that forks every job and the sweeps' timers.
+//   - The watchdog is a process of its own (expool --watchdog PID).
 package cli
 
 import (
@@ -14,12 +38,9 @@ import (
 	"strings"
 	"syscall"
 
-	"golang.org/x/term"
-
 	"expool/luaapi"
 	"expool/pool"
 	"expool/pool/local"
-	"expool/records"
 )
 
 // Version is expool's version.
@@ -77,14 +98,43 @@ The Lua API: README.md, or 'go doc expool/luaapi'.
 // name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == watchdogFlag {
-		// expool runs itself as its watchdog (see local.Watchdog).
-		pid, err := strconv.Atoi(args[1])
-		if err != nil {
-			return usageError(stderr, "--watchdog needs expool's pid")
-		}
-		local.Watchdog(pid, stdin)
-		return 0
+		return watchdog(args[1], stdin, stderr)
 	}
+	cmd, status := parse(args, stdin, stdout, stderr)
+	if cmd == nil {
+		return status
+	}
+	recs, err := openRecords(cmd.records, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "expool: %v\n", err)
+		return 2
+	}
+	defer recs.close()
+	return run(cmd, recs, stdout, stderr)
+}
+
+// watchdog runs expool as its own watchdog (see local.Watchdog).
+func watchdog(pid string, stdin io.Reader, stderr io.Writer) int {
+	expool, err := strconv.Atoi(pid)
+	if err != nil {
+		return usageError(stderr, "--watchdog needs expool's pid")
+	}
+	local.Watchdog(expool, stdin)
+	return 0
+}
+
+// command is what the command line asks for: a script to run, and how.
+type command struct {
+	name    string // the script's chunk name: its file, "stdin" or "(command line)"
+	src     []byte
+	args    []string // the script's arguments
+	records recordOptions
+}
+
+// parse reads the command line and the script. It returns nil and the exit
+// status when there is nothing to run: help, the version, or bad usage,
+// which it reports.
+func parse(args []string, stdin io.Reader, stdout, stderr io.Writer) (*command, int) {
 	fs := flag.NewFlagSet("expool", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	code := fs.String("e", "", "")
@@ -92,7 +142,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&help, "h", false, "")
 	fs.BoolVar(&help, "help", false, "")
 	fs.BoolVar(&version, "version", false, "")
-	var rec recordOptions
+	cmd := &command{}
+	rec := &cmd.records
 	fs.IntVar(&rec.workers, "j", 0, "")
 	fs.StringVar(&rec.joblog, "joblog", "", "")
 	fs.BoolVar(&rec.resume, "resume", false, "")
@@ -102,95 +153,56 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&rec.timeline, "timeline", "", "")
 	opts, afterCode := splitAtCode(fs, args)
 	if err := fs.Parse(opts); err != nil {
-		return usageError(stderr, optionError(err, args))
+		return nil, usageError(stderr, optionError(err, args))
 	}
 	codeGiven := false
 	fs.Visit(func(f *flag.Flag) { codeGiven = codeGiven || f.Name == "e" })
 	switch {
 	case help:
 		fmt.Fprint(stdout, usage)
-		return 0
+		return nil, 0
 	case version:
 		fmt.Fprintf(stdout, "expool %s\n", versionString())
-		return 0
+		return nil, 0
 	}
 
 	rest := append(fs.Args(), afterCode...)
-	var name string
-	var src []byte
 	switch {
 	case codeGiven:
-		name, src = "(command line)", []byte(*code)
+		cmd.name, cmd.src = "(command line)", []byte(*code)
 	case len(rest) == 0:
-		return usageError(stderr, "no script given")
+		return nil, usageError(stderr, "no script given")
 	case rest[0] == "-":
-		var err error
-		if src, err = io.ReadAll(stdin); err != nil {
+		src, err := io.ReadAll(stdin)
+		if err != nil {
 			fmt.Fprintf(stderr, "expool: reading the script from standard input: %v\n", err)
-			return 2
+			return nil, 2
 		}
-		name, rest = "stdin", rest[1:]
+		cmd.name, cmd.src, rest = "stdin", src, rest[1:]
 	default:
-		var err error
-		if src, err = os.ReadFile(rest[0]); err != nil {
-			return usageError(stderr, "cannot read the script: "+pathError(err))
+		src, err := os.ReadFile(rest[0])
+		if err != nil {
+			return nil, usageError(stderr, "cannot read the script: "+pathError(err))
 		}
-		name, rest = rest[0], rest[1:]
+		cmd.name, cmd.src, rest = rest[0], src, rest[1:]
 	}
-
+	cmd.args = rest
 	// The records, each checked before any job starts.
 	if err := rec.check(fs); err != nil {
-		return usageError(stderr, err.Error())
+		return nil, usageError(stderr, err.Error())
 	}
-	// While the progress line is drawn, the run's output goes through the
-	// screen, which writes it above the line.
-	showProgress := rec.progress || !rec.noProgress && isTerminal(stderr)
-	outW, errW := stdout, stderr
-	var screen *records.Screen
-	var relay pool.Relay
-	if showProgress {
-		screen = records.NewScreen(stdout, stderr)
-		outW, errW, relay = screen.Stdout(), screen.Stderr(), screen
-	}
-	tally := records.NewTally(rec.timeline != "")
-	unstarted := records.NewUnstarted(errW)
-	observers := []pool.Observer{tally, unstarted}
-	var resume func(*pool.Job) bool
-	if rec.resume {
-		r, err := records.ReadResume(rec.joblog, errW)
-		if err != nil {
-			fmt.Fprintf(stderr, "expool: --resume: %v\n", err)
-			return 2
-		}
-		resume = r.Done
-	}
-	var joblog *records.JobLog
-	if rec.joblog != "" {
-		var err error
-		if joblog, err = records.OpenJobLog(rec.joblog); err != nil {
-			fmt.Fprintf(stderr, "expool: --joblog: %v\n", err)
-			return 2
-		}
-		defer joblog.Close()
-		joblog.Errors = errW
-		observers = append(observers, joblog)
-	}
-	var timeline *os.File
-	if rec.timeline != "" {
-		var err error
-		if timeline, err = os.Create(rec.timeline); err != nil {
-			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
-			return 2
-		}
-		defer timeline.Close()
-	}
+	return cmd, 0
+}
 
+// run runs the script on a loop of its own, on the local launcher, with the
+// records observing it, finishes the records, and returns the exit status.
+// The launcher is closed last, once every job has ended and the loop is
+// closed.
+func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 	executable, err := os.Executable()
 	if err != nil {
 		executable = os.Args[0]
 	}
-	// The launcher and the loop: the launcher is closed last, once every job
-	// has ended and the loop is closed.
 	launcher := local.New()
 	launcher.Watchdog = []string{executable, watchdogFlag}
 	defer launcher.Close()
@@ -200,7 +212,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer loop.Close()
-	loop.Observers, loop.Resume, loop.Relay = observers, resume, relay
+	loop.Observers, loop.Resume, loop.Relay = recs.observers, recs.resume, recs.relay
 	// Jobs that inherit their output get expool's when it is a file (or,
 	// while the progress line is drawn, the screen's pipes).
 	if f, ok := stdout.(*os.File); ok {
@@ -209,74 +221,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f, ok := stderr.(*os.File); ok {
 		loop.Stderr = f
 	}
-	script := luaapi.New(loop, luaapi.Options{Stdout: outW, Stderr: errW, Executable: executable, Workers: rec.workers})
+	script := luaapi.New(loop, luaapi.Options{Stdout: recs.stdout, Stderr: recs.stderr, Executable: executable, Workers: recs.options.workers})
 	defer script.Close()
 
 	stop := handleSignals(script)
 	defer stop()
-	var progress *records.Progress
-	if showProgress {
-		progress = records.StartProgress(tally, screen)
-	}
-	status := script.Run(name, src, rest)
-	if progress != nil {
-		progress.Stop()
-	}
-	if showProgress || rec.summary {
-		tally.WriteSummary(stderr)
-	} else {
-		unstarted.Close() // the summary lists them
-	}
-	// A record that could not be written makes a run that went well fail.
-	recordsLost := joblog != nil && joblog.Failed(stderr)
-	if timeline != nil {
-		err := tally.WriteTimeline(timeline, name)
-		if cerr := timeline.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "expool: --timeline: %v\n", err)
-			recordsLost = true
-		}
-	}
-	if recordsLost && status == 0 {
-		status = statusRecordsLost
-	}
-	return status
-}
-
-// statusRecordsLost is the exit status of a run whose job log, captured
-// output or timeline could not all be written (sysexits.h's EX_IOERR).
-const statusRecordsLost = 74
-
-// recordOptions are the options that keep records of the run.
-type recordOptions struct {
-	workers                               int
-	joblog, timeline                      string
-	resume, progress, noProgress, summary bool
-}
-
-// check refuses what cannot work, before any job starts.
-func (r *recordOptions) check(fs *flag.FlagSet) error {
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	switch {
-	case given["j"] && r.workers < 1:
-		return fmt.Errorf("-j needs a positive number of workers, got %d", r.workers)
-	case r.resume && r.joblog == "":
-		return errors.New("--resume needs --joblog FILE, the job log to resume from")
-	case r.progress && r.noProgress:
-		return errors.New("--progress and --no-progress contradict each other")
-	case given["joblog"] && r.joblog == "", given["timeline"] && r.timeline == "":
-		return errors.New("--joblog and --timeline need a file name")
-	}
-	return nil
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	recs.startProgress()
+	status := script.Run(cmd.name, cmd.src, cmd.args)
+	return recs.finish(status, cmd.name, stderr)
 }
 
 // splitAtCode splits args after -e CODE: like python -c, -e ends expool's

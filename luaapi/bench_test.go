@@ -1,7 +1,6 @@
 package luaapi
 
 import (
-	"context"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -10,8 +9,7 @@ import (
 // benchScript is a Script ready for Lua outside Run: its contexts are made.
 func benchScript(b *testing.B) *Script {
 	s, _, _ := newTestScript(b)
-	s.newCallbackContext()
-	s.L.SetContext(context.Background())
+	s.L.SetContext(s.stop.begin())
 	return s
 }
 

@@ -177,20 +177,6 @@ func article(kind string) string {
 	return "a"
 }
 
-// callbackField is a spec field holding a Lua function; bind is called after
-// it is set, to hand the callbacks to the pool.
-func callbackField[T any](fn func(o T) **lua.LFunction, bind func(o T)) field[T] {
-	return field[T]{spec: true,
-		get: func(o T) lua.LValue { return getFunction(*fn(o)) },
-		set: func(o T, v lua.LValue) string {
-			if msg := setFunction(fn(o), v); msg != "" {
-				return msg
-			}
-			bind(o)
-			return ""
-		}}
-}
-
 // index is the __index metamethod.
 func (ob *object[T]) index(L *lua.LState) int {
 	o := ob.check(L)
@@ -333,6 +319,16 @@ func toInt(v lua.LValue, lo, hi int) (int, bool) {
 		return 0, false
 	}
 	return int(f), true
+}
+
+// setInt sets an integer within [lo, hi]; must says what it must be.
+func setInt(dst *int, v lua.LValue, lo, hi int, must string) string {
+	n, ok := toInt(v, lo, hi)
+	if !ok {
+		return must + ", " + got(v)
+	}
+	*dst = n
+	return ""
 }
 
 func setBool(dst *bool, v lua.LValue) string {

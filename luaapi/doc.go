@@ -206,6 +206,9 @@
 // its EXPOOL_ATTEMPT environment variable. Timeouts are timers, acted on
 // within milliseconds. If expool itself is killed with SIGKILL, the jobs' main
 // processes die with it (Pdeathsig) and a watchdog process kills the rest.
+// The subreaper, the following of escapees and Pdeathsig are Linux's: on macOS
+// and FreeBSD, a job's orphans are init's to reap, escapees outlive their job,
+// and the watchdog kills the process groups of the jobs that had not ended.
 //
 // On SIGINT, SIGTERM, SIGHUP or SIGQUIT expool terminates every job of every
 // pool, cancels the pending ones, runs their callbacks and exits with 128 + the

@@ -13,219 +13,168 @@ import (
 
 // jobObj is a Job as Lua sees it: the pool's job and the Lua values it carries.
 type jobObj struct {
-	s                         *Script
-	job                       *pool.Job
-	ud                        *lua.LUserData
-	task                      *taskObj
-	params                    lua.LValue
-	onstart, ondone, onfinish *lua.LFunction
+	luaObject
+	job  *pool.Job
+	task *taskObj
 }
 
-var jobType = &object[*jobObj]{
-	kind:     "Job",
-	typeName: "expool.Job",
-	str:      func(o *jobObj) string { return fmt.Sprintf("Job %q (%s)", o.job.Name, statusValue(o.job.Status)) },
-	describe: func(o *jobObj) string { return fmt.Sprintf("Job %q", o.job.Name) },
-	inUse:    func(o *jobObj) bool { return o.job.Executed() },
-	frozen:   "once the job is executed",
-	fields: map[string]field[*jobObj]{
-		"name": {spec: true,
-			get: func(o *jobObj) lua.LValue { return lua.LString(o.job.Name) },
-			set: func(o *jobObj, v lua.LValue) string { return setString(&o.job.Name, v, true) }},
-		"args": {spec: true,
-			get: func(o *jobObj) lua.LValue { return listValue(o.s.L, o.job.Args) },
-			set: func(o *jobObj, v lua.LValue) string {
-				if v == lua.LNil {
-					o.job.Args = nil
-					return ""
-				}
-				args, msg := stringList(v)
-				if msg == "" && len(args) > 0 && args[0] == "" {
-					msg = "[1], the executable, must not be empty"
-				}
-				if msg == "" {
-					o.job.Args = args
-				}
-				return msg
-			}},
-		"workdir": {spec: true,
-			get: func(o *jobObj) lua.LValue { return getString(o.job.Workdir) },
-			set: func(o *jobObj, v lua.LValue) string { return setString(&o.job.Workdir, v, false) }},
-		"timeout": {spec: true,
-			get: func(o *jobObj) lua.LValue { return getSeconds(o.job.Timeout) },
-			set: func(o *jobObj, v lua.LValue) string { return setSeconds(&o.job.Timeout, v) }},
-		"ontimeout": {spec: true,
-			get: func(o *jobObj) lua.LValue { return lua.LBool(o.job.RestartOnTimeout) },
-			set: func(o *jobObj, v lua.LValue) string { return setBool(&o.job.RestartOnTimeout, v) }},
-		"maxrestarts": {spec: true,
-			get: func(o *jobObj) lua.LValue {
-				if o.job.MaxRestarts < 0 {
-					return lua.LNil
-				}
-				return lua.LNumber(o.job.MaxRestarts)
-			},
-			set: func(o *jobObj, v lua.LValue) string {
-				if v == lua.LNil {
-					o.job.MaxRestarts = -1
-					return ""
-				}
-				n, ok := toInt(v, 0, math.MaxInt32)
-				if !ok {
-					return "must be an integer ≥ 0, " + got(v)
-				}
-				o.job.MaxRestarts = n
+var jobType = specType("Job", "once the job is executed", (*jobObj).executed, map[string]field[*jobObj]{
+	"args": {spec: true,
+		get: func(o *jobObj) lua.LValue { return listValue(o.s.L, o.job.Args) },
+		set: func(o *jobObj, v lua.LValue) string {
+			if v == lua.LNil {
+				o.job.Args = nil
 				return ""
-			}},
-		"task": {spec: true,
-			get: func(o *jobObj) lua.LValue {
-				if o.task == nil {
-					return lua.LNil
-				}
-				return o.task.ud
-			},
-			set: func(o *jobObj, v lua.LValue) string {
-				t, msg := taskArg(v)
-				if msg == "" {
-					o.task = t
-					o.job.Task = nil
-					if t != nil {
-						o.job.Task = t.task
-					}
-				}
-				return msg
-			}},
-		"startdelay": {spec: true,
-			get: func(o *jobObj) lua.LValue { return getSeconds(o.job.StartDelay) },
-			set: func(o *jobObj, v lua.LValue) string { return setSeconds(&o.job.StartDelay, v) }},
-		"onstart":  callbackField(func(o *jobObj) **lua.LFunction { return &o.onstart }, (*jobObj).bind),
-		"ondone":   callbackField(func(o *jobObj) **lua.LFunction { return &o.ondone }, (*jobObj).bind),
-		"onfinish": callbackField(func(o *jobObj) **lua.LFunction { return &o.onfinish }, (*jobObj).bind),
-		"params": {
-			get: func(o *jobObj) lua.LValue { return o.params },
-			set: func(o *jobObj, v lua.LValue) string { o.params = v; return "" }},
-		"stdout": {spec: true,
-			get: func(o *jobObj) lua.LValue { return o.s.destValue(o.job.Stdout) },
-			set: func(o *jobObj, v lua.LValue) string { return setDest(&o.job.Stdout, v, false) }},
-		"stderr": {spec: true,
-			get: func(o *jobObj) lua.LValue { return o.s.destValue(o.job.Stderr) },
-			set: func(o *jobObj, v lua.LValue) string { return setDest(&o.job.Stderr, v, true) }},
-		"env": {spec: true,
-			get: func(o *jobObj) lua.LValue {
-				if o.job.Env == nil {
-					return lua.LNil
-				}
-				t := o.s.L.CreateTable(0, len(o.job.Env))
-				for k, v := range o.job.Env {
-					t.RawSetString(k, lua.LString(v))
-				}
-				return t
-			},
-			set: func(o *jobObj, v lua.LValue) string {
-				env, msg := envTable(v)
-				if msg == "" {
-					o.job.Env = env
-				}
-				return msg
-			}},
-
-		"status": {get: func(o *jobObj) lua.LValue { return statusValue(o.job.Status) }},
-		"returncode": {get: func(o *jobObj) lua.LValue {
-			if code, ok := o.job.ReturnCode(); ok {
-				return lua.LNumber(code)
 			}
-			return lua.LNil
+			args, msg := stringList(v)
+			if msg == "" && len(args) > 0 && args[0] == "" {
+				msg = "[1], the executable, must not be empty"
+			}
+			if msg == "" {
+				o.job.Args = args
+			}
+			return msg
 		}},
-		"tstart": {get: func(o *jobObj) lua.LValue {
-			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return timeValue(a.Start) })
+	"workdir": {spec: true,
+		get: func(o *jobObj) lua.LValue { return getString(o.job.Workdir) },
+		set: func(o *jobObj, v lua.LValue) string { return setString(&o.job.Workdir, v, false) }},
+	"ontimeout": {spec: true,
+		get: func(o *jobObj) lua.LValue { return lua.LBool(o.job.RestartOnTimeout) },
+		set: func(o *jobObj, v lua.LValue) string { return setBool(&o.job.RestartOnTimeout, v) }},
+	"maxrestarts": {spec: true,
+		get: func(o *jobObj) lua.LValue {
+			if o.job.MaxRestarts < 0 {
+				return lua.LNil
+			}
+			return lua.LNumber(o.job.MaxRestarts)
+		},
+		set: func(o *jobObj, v lua.LValue) string {
+			if v == lua.LNil {
+				o.job.MaxRestarts = -1
+				return ""
+			}
+			return setInt(&o.job.MaxRestarts, v, 0, math.MaxInt32, "must be an integer ≥ 0")
 		}},
-		"tstop": {get: func(o *jobObj) lua.LValue {
-			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return timeValue(a.Stop) })
-		}},
-		"duration": {get: func(o *jobObj) lua.LValue {
-			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				if !a.Ended() {
-					return lua.LNil
+	"task": {spec: true,
+		get: func(o *jobObj) lua.LValue {
+			if o.task == nil {
+				return lua.LNil
+			}
+			return o.task.ud
+		},
+		set: func(o *jobObj, v lua.LValue) string {
+			t, msg := taskArg(v)
+			if msg == "" {
+				o.task = t
+				o.job.Task = nil
+				if t != nil {
+					o.job.Task = t.task
 				}
-				return lua.LNumber(a.Stop.Sub(a.Start).Seconds())
-			})
+			}
+			return msg
 		}},
-		"pid": {get: func(o *jobObj) lua.LValue {
-			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				if a.PID == 0 {
-					return lua.LNil
-				}
-				return lua.LNumber(a.PID)
-			})
+	"startdelay": {spec: true,
+		get: func(o *jobObj) lua.LValue { return getSeconds(o.job.StartDelay) },
+		set: func(o *jobObj, v lua.LValue) string { return setSeconds(&o.job.StartDelay, v) }},
+	"env": {spec: true,
+		get: func(o *jobObj) lua.LValue {
+			if o.job.Env == nil {
+				return lua.LNil
+			}
+			t := o.s.L.CreateTable(0, len(o.job.Env))
+			for k, v := range o.job.Env {
+				t.RawSetString(k, lua.LString(v))
+			}
+			return t
+		},
+		set: func(o *jobObj, v lua.LValue) string {
+			env, msg := envTable(v)
+			if msg == "" {
+				o.job.Env = env
+			}
+			return msg
 		}},
-		"restarts": {get: func(o *jobObj) lua.LValue { return lua.LNumber(o.job.Restarts) }},
-		"resumed":  {get: func(o *jobObj) lua.LValue { return lua.LBool(o.job.Resumed) }},
-		"output": {get: func(o *jobObj) lua.LValue {
-			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return bytesValue(a.Output) })
-		}},
-		"erroutput": {get: func(o *jobObj) lua.LValue {
-			return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return bytesValue(a.ErrOutput) })
-		}},
-		"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
-		"rusage": {get: func(o *jobObj) lua.LValue {
-			return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-				// A stub has none; a resumed job, the one it had.
-				if !a.Exited() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) {
-					return lua.LNil
-				}
-				t := o.s.L.CreateTable(0, 3)
-				t.RawSetString("utime", lua.LNumber(a.Rusage.Utime.Seconds()))
-				t.RawSetString("stime", lua.LNumber(a.Rusage.Stime.Seconds()))
-				t.RawSetString("maxrss", lua.LNumber(a.Rusage.MaxRSS))
-				return t
-			})
-		}},
-	},
-}
+
+	"returncode": {get: func(o *jobObj) lua.LValue {
+		if code, ok := o.job.ReturnCode(); ok {
+			return lua.LNumber(code)
+		}
+		return lua.LNil
+	}},
+	"tstart": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return timeValue(a.Start) })
+	}},
+	"tstop": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return timeValue(a.Stop) })
+	}},
+	"duration": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
+			if !a.Ended() {
+				return lua.LNil
+			}
+			return lua.LNumber(a.Stop.Sub(a.Start).Seconds())
+		})
+	}},
+	"pid": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
+			if a.PID == 0 {
+				return lua.LNil
+			}
+			return lua.LNumber(a.PID)
+		})
+	}},
+	"restarts": {get: func(o *jobObj) lua.LValue { return lua.LNumber(o.job.Restarts) }},
+	"resumed":  {get: func(o *jobObj) lua.LValue { return lua.LBool(o.job.Resumed) }},
+	"output": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return bytesValue(a.Output) })
+	}},
+	"erroutput": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue { return bytesValue(a.ErrOutput) })
+	}},
+	"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
+	"rusage": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
+			// A stub has none; a resumed job, the one it had.
+			if !a.Exited() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) {
+				return lua.LNil
+			}
+			t := o.s.L.CreateTable(0, 3)
+			t.RawSetString("utime", lua.LNumber(a.Rusage.Utime.Seconds()))
+			t.RawSetString("stime", lua.LNumber(a.Rusage.Stime.Seconds()))
+			t.RawSetString("maxrss", lua.LNumber(a.Rusage.MaxRSS))
+			return t
+		})
+	}},
+})
 
 // newJob is Job{...}.
 func (s *Script) newJob(L *lua.LState) int {
-	tbl, ok := L.Get(1).(*lua.LTable)
-	if !ok || L.GetTop() != 1 {
-		L.RaiseError("Job: expects one table of fields, as in Job{name=\"x\", args={\"ls\"}}, got %s", typeName(L.Get(1)))
-	}
-	o := &jobObj{s: s, job: &pool.Job{MaxRestarts: -1}, params: lua.LNil}
+	o := &jobObj{luaObject: luaObject{s: s, params: lua.LNil}, job: &pool.Job{MaxRestarts: -1}}
 	o.job.Owner = o
-	jobType.decode(L, o, tbl)
-	if o.job.Name == "" {
-		L.RaiseError("Job: field \"name\" is required")
-	}
-	o.ud = jobType.wrap(L, o)
-	L.Push(o.ud)
-	return 1
+	return construct(L, jobType, o, `Job{name="x", args={"ls"}}`)
 }
 
-// bind hands the job's Lua callbacks to the pool.
+func (o *jobObj) spec() spec {
+	j := o.job
+	return spec{kind: "Job", name: &j.Name, timeout: &j.Timeout, stdout: &j.Stdout, stderr: &j.Stderr, status: &j.Status}
+}
+
+func (o *jobObj) executed() bool { return o.job.Executed() }
+
+// bind hands the job's Lua callbacks to the pool. (Closures of generic code
+// carry a dictionary: 8 bytes more per callback, so each kind has its own.)
 func (o *jobObj) bind() {
-	o.job.OnStart, o.job.OnDone, o.job.OnFinish = nil, nil, nil
+	j := o.job
+	j.OnStart, j.OnDone, j.OnFinish = nil, nil, nil
 	if o.onstart != nil {
-		o.job.OnStart = o.runOnStart
+		j.OnStart = func(*pool.Job) error { return o.call(o.onstart, "onstart") }
 	}
 	if o.ondone != nil {
-		o.job.OnDone = o.runOnDone
+		j.OnDone = func(*pool.Job) { o.call(o.ondone, "ondone") }
 	}
 	if o.onfinish != nil {
-		o.job.OnFinish = o.runOnFinish
+		j.OnFinish = func(*pool.Job) { o.call(o.onfinish, "onfinish") }
 	}
-}
-
-func (o *jobObj) what(callback string) func() string {
-	return func() string { return fmt.Sprintf("job %q %s", o.job.Name, callback) }
-}
-
-func (o *jobObj) runOnStart(*pool.Job) error { return o.s.call(o.onstart, o.ud, o.what("onstart")) }
-func (o *jobObj) runOnDone(*pool.Job)        { o.s.call(o.ondone, o.ud, o.what("ondone")) }
-func (o *jobObj) runOnFinish(*pool.Job)      { o.s.call(o.onfinish, o.ud, o.what("onfinish")) }
-
-func statusValue(st pool.Status) lua.LValue {
-	if st == "" {
-		return lua.LString(pool.StatusPending)
-	}
-	return lua.LString(st)
 }
 
 // lastAttempt reads a field of the job's last attempt; nil if none started.

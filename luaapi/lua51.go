@@ -112,22 +112,7 @@ func isInternal(err error) bool {
 // callback is not a callback's error to carry on after. Every job is
 // terminated by the wind-up.
 func (s *Script) internalFailure() {
-	code := 1
-	s.mu.Lock()
-	if s.exitCode == nil {
-		s.exitCode = &code
-	}
-	if s.shutdown {
-		s.callbacksOff.Store(true)
-	}
-	mainCancel, cbCancel := s.mainCancel, s.cbCancel
-	s.mu.Unlock()
-	if mainCancel != nil {
-		mainCancel()
-	}
-	if cbCancel != nil {
-		cbCancel()
-	}
+	s.stop.exit(1)
 }
 
 // loadErrorText is a syntax error as Lua 5.1 words it:

@@ -92,22 +92,12 @@ var poolConfigFields = &object[*pool.Config]{
 	kind: "ExecPool",
 	fields: map[string]field[*pool.Config]{
 		"workers": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
-			n, ok := toInt(v, 1, math.MaxInt32)
-			if !ok {
-				return "must be a positive integer, " + got(v)
-			}
-			c.Workers = n
-			return ""
+			return setInt(&c.Workers, v, 1, math.MaxInt32, "must be a positive integer")
 		})},
 		"killgrace": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string { return setSeconds(&c.KillGrace, v) })},
 		"name":      {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string { return setString(&c.Name, v, true) })},
 		"pipelimit": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
-			n, ok := toInt(v, 0, math.MaxInt)
-			if !ok {
-				return "must be an integer number of bytes ≥ 0, " + got(v)
-			}
-			c.PipeLimit = n
-			return ""
+			return setInt(&c.PipeLimit, v, 0, math.MaxInt, "must be an integer number of bytes ≥ 0")
 		})},
 	},
 }

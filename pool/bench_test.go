@@ -4,18 +4,13 @@ import (
 	"context"
 	"testing"
 
+	"expool/internal/testproc"
 	"expool/pool"
-	"expool/pool/local"
 )
 
 // benchPool is a pool of 2 workers on a local launcher, closed after b.
 func benchPool(b *testing.B) *pool.Pool {
-	l, err := pool.NewLoop(local.New())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	return l.NewPool(pool.Config{Workers: 2})
+	return testproc.Loop(b).NewPool(pool.Config{Workers: 2})
 }
 
 // BenchmarkLoopStubs measures the event loop alone: stub jobs start no

@@ -8,7 +8,10 @@ import (
 
 // Launcher starts the process of one attempt of a job. Package pool/local's
 // starts it on this machine; another launcher (Slurm's srun, say) can replace
-// it without the rest of the pool knowing.
+// it, for the loop or for one pool (Config.Launcher), without the rest of the
+// pool knowing. What a launcher offers beyond Process (a sample of a job's
+// memory, say) it offers through an interface of its own, which the pool asks
+// a Process for with a type assertion.
 type Launcher interface {
 	Launch(c *Command) (Process, error)
 }

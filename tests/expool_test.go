@@ -6,6 +6,7 @@ package tests
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 
 	"expool/cli"
 	"expool/internal/testproc"
+	"expool/pool/local"
 )
 
 func TestMain(m *testing.M) {
@@ -42,6 +44,13 @@ func TestScripts(t *testing.T) {
 			// Children of a race-enabled test binary would each sleep 1s at exit.
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return nil
+		},
+		// [portable]: the portable launcher runs the jobs (see pool/local).
+		Condition: func(cond string) (bool, error) {
+			if cond == "portable" {
+				return local.Portable, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":   cmdStatus,
@@ -125,7 +134,7 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 	if len(groups) == 0 {
 		ts.Fatalf("no process groups in %v", args)
 	}
-	if left := testproc.GroupMembers(groups...); len(left) > 0 {
+	if left := testproc.Left(groups...); len(left) > 0 {
 		ts.Fatalf("processes left in the jobs' process groups:\n%s", strings.Join(left, "\n"))
 	}
 }

@@ -43,8 +43,11 @@ print(j.status, j.returncode)
 		t.Errorf("job ended %q, want a timeout", out)
 	}
 	fi, err := os.Stat(filepath.Join(dir, "out", "data"))
-	if err != nil || fi.Size() != size {
-		t.Errorf("the output file has %v bytes (%v), want %d", fi.Size(), err, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() != size {
+		t.Errorf("the output file has %d bytes, want %d", fi.Size(), size)
 	}
 }
 

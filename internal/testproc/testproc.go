@@ -1,7 +1,9 @@
 // Package testproc is the child process that expool's tests run as jobs: it
 // sleeps, ignores SIGTERM, forks grandchildren, prints bytes, closes its
 // stdout and exits as told, so that no test depends on a shell's timing.
-// GroupMembers tells tests what is left of a job's process group.
+// What tests watch it with (pid files, lines in a file, what is left of a
+// job's process groups) and run it with (TestMain, Job, Loop) is in
+// watch.go.
 //
 //	testproc [flags] action [args]
 //
@@ -10,6 +12,8 @@
 //	-pidfile FILE   append "PID PGID" to FILE once set up (grandchildren too)
 //	-ppidfile FILE  write the parent's pid to FILE (expool's, for signalling it)
 //	-ignore-term    ignore SIGTERM; children inherit that
+//	-termfile FILE  when SIGTERM comes, append a line to FILE, then die of it
+//	                (set up before -ppidfile and -pidfile are written)
 //	-grandchild     start a grandchild (testproc -pidfile FILE sleep 1000) first
 //	-setsid-grandchild  the same, but the grandchild leaves the group (setsid)
 //	-orphan         start a child that starts a setsid grandchild and exits,
@@ -52,8 +56,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Main runs testproc with os.Args and exits.
@@ -66,6 +68,7 @@ func run(args []string) int {
 	pidfile := fs.String("pidfile", "", "")
 	ppidfile := fs.String("ppidfile", "", "")
 	ignoreTerm := fs.Bool("ignore-term", false, "")
+	termfile := fs.String("termfile", "", "")
 	grandchild := fs.Bool("grandchild", false, "")
 	setsidGrandchild := fs.Bool("setsid-grandchild", false, "")
 	orphan := fs.Bool("orphan", false, "")
@@ -79,6 +82,9 @@ func run(args []string) int {
 	}
 	if *ignoreTerm {
 		signal.Ignore(syscall.SIGTERM)
+	}
+	if *termfile != "" {
+		noteTerm(*termfile)
 	}
 	if *ppidfile != "" {
 		if err := writeFile(*ppidfile, strconv.Itoa(os.Getppid())+"\n"); err != nil {
@@ -139,7 +145,7 @@ func act(action string, args []string) int {
 		if action == "printerr" {
 			w = os.Stderr
 		}
-		chunk := xs(64 << 10)
+		chunk := Printed(64 << 10)
 		for n > 0 {
 			k, err := w.Write(chunk[:min(n, len(chunk))])
 			if err != nil {
@@ -156,7 +162,7 @@ func act(action string, args []string) int {
 		}
 		os.Stdout.Write(bytes.Repeat(b, n))
 	case "flood":
-		b := xs(64 << 10)
+		b := Printed(64 << 10)
 		for {
 			if _, err := os.Stdout.Write(b); err != nil {
 				return 1
@@ -196,8 +202,9 @@ func act(action string, args []string) int {
 	return 0
 }
 
-// xs is n bytes of "x", a newline every 64.
-func xs(n int) []byte {
+// Printed is what the action print N writes: N bytes of "x", a newline
+// every 64.
+func Printed(n int) []byte {
 	b := bytes.Repeat([]byte("x"), n)
 	for i := 63; i < n; i += 64 {
 		b[i] = '\n'
@@ -208,6 +215,21 @@ func xs(n int) []byte {
 func seconds(s string) time.Duration {
 	f, _ := strconv.ParseFloat(s, 64)
 	return time.Duration(f * float64(time.Second))
+}
+
+// noteTerm appends a line to path when SIGTERM comes, then dies of it.
+func noteTerm(path string) {
+	terms := make(chan os.Signal, 1)
+	signal.Notify(terms, syscall.SIGTERM)
+	go func() {
+		<-terms
+		if f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666); err == nil {
+			fmt.Fprintln(f, "SIGTERM")
+			f.Close()
+		}
+		signal.Reset(syscall.SIGTERM)
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	}()
 }
 
 func startGrandchild(pidfile string, setsid bool) error {
@@ -299,40 +321,4 @@ func sendSignals(name string, times int, gap time.Duration, pidfile, waitfile, l
 func fail(err error) int {
 	fmt.Fprintln(os.Stderr, "testproc:", err)
 	return 1
-}
-
-func reap(args []string) int {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return fail(err)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return fail(err)
-	}
-	// Reap everything, CMD included: wait4(-1) takes CMD's status too.
-	code := -1
-	var deadline time.Time
-	for {
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
-		switch {
-		case err == unix.ECHILD:
-			return code
-		case err != nil && err != unix.EINTR:
-			return fail(err)
-		case pid == cmd.Process.Pid:
-			code = ws.ExitStatus()
-			if ws.Signaled() {
-				code = 128 + int(ws.Signal())
-			}
-			deadline = time.Now().Add(30 * time.Second)
-		case pid == 0:
-			if !deadline.IsZero() && time.Now().After(deadline) {
-				fmt.Fprintf(os.Stderr, "testproc reap: descendants still alive 30s after %s ended\n", args[0])
-				return 125
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
 }

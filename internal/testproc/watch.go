@@ -2,12 +2,19 @@ package testproc
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
+
+	"go.uber.org/goleak"
+
+	"expool/pool"
+	"expool/pool/local"
 )
 
 // What tests use to run testproc and to watch what it does: the events they
@@ -89,9 +96,32 @@ func Gone(pid int, timeout time.Duration) bool {
 	return true
 }
 
+// Left describes what is left of the process groups pgids: what a test
+// expects to find none of once their jobs have ended. On Linux, that is any
+// process, zombies included, at once: expool kills a job's group and reaps
+// its orphans, as their subreaper, before the job ends. With the portable
+// launcher, it is the live ones after the SIGKILL has had time to land (at
+// most 5 s): expool does not wait for their death, and their zombies are
+// init's to reap.
+func Left(pgids ...int) []string {
+	if !local.Portable {
+		return GroupMembers(pgids...)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var live []string
+		for _, m := range GroupMembers(pgids...) {
+			if !strings.Contains(m, " state Z ") {
+				live = append(live, m)
+			}
+		}
+		if len(live) == 0 || time.Now().After(deadline) {
+			return live
+		}
+	}
+}
+
 // GroupMembers describes the processes, zombies included, whose process
-// group is one of pgids: what a test expects to find none of once a job has
-// ended.
+// group is one of pgids.
 func GroupMembers(pgids ...int) []string {
 	want := map[string]bool{}
 	for _, g := range pgids {
@@ -119,4 +149,36 @@ func GroupMembers(pgids ...int) []string {
 // it with ChildEnviron.
 func Command(args ...string) []string {
 	return append([]string{os.Args[0]}, args...)
+}
+
+// TestMain runs the tests of a package whose jobs are testproc: it runs as
+// testproc if started as one, and checks that the tests leak no goroutine
+// (but the local launcher's forker, which lives as long as the process).
+func TestMain(m *testing.M) {
+	RunIfChild()
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"))
+}
+
+// Job is a job that runs testproc with args.
+func Job(name string, args ...string) *pool.Job {
+	return &pool.Job{Name: name, Args: Command(args...), Env: ChildEnviron(), MaxRestarts: -1}
+}
+
+// Loop is a loop on a local launcher; after t, it is shut down (no job
+// left), then closed, then the launcher.
+func Loop(t testing.TB) *pool.Loop {
+	t.Helper()
+	launcher := local.New()
+	l, err := pool.NewLoop(launcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+		l.Close()
+		launcher.Close()
+	})
+	return l
 }

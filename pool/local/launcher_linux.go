@@ -117,6 +117,21 @@ func (l *Launcher) tearDown() {
 	l.sweep(true)
 }
 
+// reapGroup reaps every child of expool left in process group pgid, blocking
+// until each has died. A job's descendants whose parent died before them are
+// expool's children (it is a subreaper), so none of them stays a zombie.
+func reapGroup(pgid int) {
+	for {
+		_, err := unix.Wait4(-pgid, nil, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil { // ECHILD: no child of ours is left in the group
+			return
+		}
+	}
+}
+
 // The forker is one goroutine locked to its OS thread for the life of the
 // process: the kernel sends Pdeathsig when the thread that forked a child
 // ends, not the process, and Go may end other threads at any time.

@@ -200,22 +200,6 @@ func (p *process) endGroup() {
 	p.mu.Unlock()
 }
 
-// reapGroup reaps every child of expool left in process group pgid, blocking
-// until each has died. On Linux, a job's descendants whose parent died before
-// them are expool's children (it is a subreaper), so none of them stays a
-// zombie; elsewhere they are init's to reap, and this finds none.
-func reapGroup(pgid int) {
-	for {
-		_, err := unix.Wait4(-pgid, nil, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil { // ECHILD: no child of ours is left in the group
-			return
-		}
-	}
-}
-
 func exitOf(state *os.ProcessState) pool.Exit {
 	var e pool.Exit
 	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {

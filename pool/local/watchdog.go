@@ -32,7 +32,7 @@ const watchdogBye = "bye"
 
 // watchdog is the launcher's watchdog process and expool's end of its stdin.
 type watchdog struct {
-	mu   sync.Mutex // the portable launcher writes to pipe from Wait's goroutines
+	mu   sync.Mutex // the portable launcher writes to pipe from Wait's goroutines (tellWatchdog)
 	cmd  *exec.Cmd
 	pipe *os.File
 }
@@ -62,16 +62,6 @@ func (l *Launcher) startWatchdog() {
 		return
 	}
 	w.cmd, w.pipe = cmd, pipe
-}
-
-// tellWatchdog writes a line to the watchdog, if there is one.
-func (l *Launcher) tellWatchdog(line string) {
-	w := &l.watchdog
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.pipe != nil {
-		io.WriteString(w.pipe, line+"\n")
-	}
 }
 
 // stopWatchdog says goodbye to the watchdog and reaps it.

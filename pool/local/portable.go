@@ -1,0 +1,65 @@
+//go:build unix && (!linux || expool_portable)
+
+package local
+
+import (
+	"io"
+	"strconv"
+)
+
+// Portable reports whether this is the portable launcher, with no more than
+// POSIX allows. This one is: macOS's, FreeBSD's, and Linux's when built with
+// the tag expool_portable.
+//
+//   - every job leads a process group of its own, which Signal signals;
+//   - once the lead process has exited and is reaped, whatever is left of
+//     its group is killed with SIGKILL;
+//   - the watchdog is told of each job's group as the job starts and ends,
+//     and if expool dies without closing the launcher, it kills the groups of
+//     the jobs that had not ended.
+//
+// What it cannot do: expool is no subreaper (a job's orphaned descendants go
+// to init, whose to reap them), a job's main process does not die with expool
+// (no Pdeathsig: the watchdog kills it), the group is killed after its lead
+// process is reaped (its id could in theory be reused in between), and
+// descendants that leave their job's group are not followed.
+const Portable = true
+
+// sys is what the platform adds to a Launcher: nothing here.
+type sys struct{}
+
+func (l *Launcher) setUp() {}
+
+// start starts p's process and tells the watchdog of its group.
+func (l *Launcher) start(p *process) error {
+	if err := p.cmd.Start(); err != nil {
+		return err
+	}
+	p.pid = p.cmd.Process.Pid
+	l.tellWatchdog("+" + strconv.Itoa(p.pid))
+	return nil
+}
+
+// waitGroup reaps the lead process, kills what is left of its group, and
+// tells the watchdog that the group has ended.
+func (l *Launcher) waitGroup(p *process) error {
+	err := p.cmd.Wait()
+	p.endGroup()
+	l.tellWatchdog("-" + strconv.Itoa(p.pid))
+	return err
+}
+
+func (l *Launcher) tearDown() {}
+
+// killMarked finds no marked process: that needs Linux's /proc.
+func killMarked(expool int) {}
+
+// tellWatchdog writes a line to the watchdog, if there is one.
+func (l *Launcher) tellWatchdog(line string) {
+	w := &l.watchdog
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.pipe != nil {
+		io.WriteString(w.pipe, line+"\n")
+	}
+}
