@@ -9,7 +9,7 @@
 //   - The main goroutine (Main's) owns the Lua state, the pool.Loop and every
 //     pool, job and task: it runs the main chunk, and the loop inside it
 //     (join, a synchronous execute, the final wind-up), so every Lua callback
-//     and every pool.Observer call (job log, tally) runs on it. It makes and
+//     and every pool.Observer call (job log, tally, web view) runs on it. It makes and
 //     closes the launcher, the loop, the script and the records.
 //   - The signal goroutine (handleSignals) only calls Script.Signal, which
 //     cancels the script's contexts and calls Loop.Interrupt, both safe from
@@ -18,12 +18,21 @@
 //     lock, and draws the progress line; while it is drawn, the screen
 //     (records.Screen) has a goroutine per relayed output stream of a job,
 //     which passes it on above the line, a whole line at a time.
+//   - With --webui, the web view (package webui) has a goroutine that
+//     publishes its snapshots, and the HTTP server one per connection; they
+//     read only the view's snapshots, never the loop or the Lua state, and
+//     the loop never waits for them.
 //   - The pool's goroutines: one per running attempt waits for its process
 //     (Process.Wait), one per PIPE reads it, and timers (timeouts, kill grace,
 //     startdelay, task timeouts) fire on the runtime's; they touch no Lua value
 //     and only post events to the loop. The local launcher adds, on Linux,
 //     the forker thread that forks every job and the sweeps' timers.
 //   - The watchdog is a process of its own (expool --watchdog PID).
+//   - On Slurm (pool/slurm), each attempt's srun has, besides the goroutine
+//     that waits for it, one that reads its stderr, and scancel runs on
+//     goroutines of the launcher's (at most four); none touches the loop but
+//     through the events the pool posts. Its watchdog is a process of its
+//     own too (expool --slurm-watchdog RUN).
 package cli
 
 import (
@@ -41,13 +50,18 @@ import (
 	"expool/luaapi"
 	"expool/pool"
 	"expool/pool/local"
+	"expool/pool/slurm"
 )
 
 // Version is expool's version.
 const Version = "0.1.0"
 
-// watchdogFlag runs expool as its own watchdog; it is not for users.
-const watchdogFlag = "--watchdog"
+// watchdogFlag runs expool as its own watchdog, and slurmWatchdogFlag as
+// the Slurm launcher's; they are not for users.
+const (
+	watchdogFlag      = "--watchdog"
+	slurmWatchdogFlag = "--slurm-watchdog"
+)
 
 const usage = `usage: expool [options] script.lua [args...]
        expool [options] -e 'lua code' [args...]
@@ -77,6 +91,14 @@ Options:
                     default: only if the progress line was drawn)
   --timeline FILE   write to FILE a page that draws the run: a row per
                     worker slot, a bar per attempt
+  --webui [HOST:]PORT
+                    serve a read-only live view of the run, a page and a
+                    JSON API, while it runs; a bare PORT listens on
+                    127.0.0.1 only; with a HOST, a request needs the token
+                    in the address that expool prints on stderr; PORT 0 is
+                    any free port
+  --launcher NAME   where the jobs of pools that name no launcher run:
+                    local (the default), or slurm (each attempt one srun)
   -h, --help        show this help and exit
   --version         show the version and exit
 
@@ -100,11 +122,18 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == watchdogFlag {
 		return watchdog(args[1], stdin, stderr)
 	}
+	if len(args) == 2 && args[0] == slurmWatchdogFlag {
+		if err := slurm.Watchdog(args[1], stdin); err != nil {
+			fmt.Fprintf(stderr, "expool: watchdog: %v\n", err)
+			return 1
+		}
+		return 0
+	}
 	cmd, status := parse(args, stdin, stdout, stderr)
 	if cmd == nil {
 		return status
 	}
-	recs, err := openRecords(cmd.records, stdout, stderr)
+	recs, err := openRecords(cmd.records, cmd.name, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "expool: %v\n", err)
 		return 2
@@ -125,10 +154,11 @@ func watchdog(pid string, stdin io.Reader, stderr io.Writer) int {
 
 // command is what the command line asks for: a script to run, and how.
 type command struct {
-	name    string // the script's chunk name: its file, "stdin" or "(command line)"
-	src     []byte
-	args    []string // the script's arguments
-	records recordOptions
+	name     string // the script's chunk name: its file, "stdin" or "(command line)"
+	src      []byte
+	args     []string // the script's arguments
+	records  recordOptions
+	launcher string // of pools that name none: "local" or "slurm"
 }
 
 // parse reads the command line and the script. It returns nil and the exit
@@ -151,6 +181,8 @@ func parse(args []string, stdin io.Reader, stdout, stderr io.Writer) (*command, 
 	fs.BoolVar(&rec.noProgress, "no-progress", false, "")
 	fs.BoolVar(&rec.summary, "summary", false, "")
 	fs.StringVar(&rec.timeline, "timeline", "", "")
+	fs.StringVar(&rec.webui, "webui", "", "")
+	fs.StringVar(&cmd.launcher, "launcher", "local", "")
 	opts, afterCode := splitAtCode(fs, args)
 	if err := fs.Parse(opts); err != nil {
 		return nil, usageError(stderr, optionError(err, args))
@@ -191,13 +223,25 @@ func parse(args []string, stdin io.Reader, stdout, stderr io.Writer) (*command, 
 	if err := rec.check(fs); err != nil {
 		return nil, usageError(stderr, err.Error())
 	}
+	switch cmd.launcher {
+	case "local":
+	case "slurm":
+		if _, err := slurm.New(); err != nil {
+			fmt.Fprintf(stderr, "expool: --launcher slurm: %v\n", err)
+			return nil, 2
+		}
+	default:
+		return nil, usageError(stderr, fmt.Sprintf("--launcher must be local or slurm, got %q", cmd.launcher))
+	}
 	return cmd, 0
 }
 
-// run runs the script on a loop of its own, on the local launcher, with the
-// records observing it, finishes the records, and returns the exit status.
-// The launcher is closed last, once every job has ended and the loop is
-// closed.
+// run runs the script on a loop of its own, on the local launcher (and
+// Slurm's, for the pools that ask for it), with the records observing it,
+// finishes the records, and returns the exit status. The local launcher is
+// closed last, once every job has ended and the loop is closed; the Slurm
+// launcher before, while signals are still handled, since it sweeps
+// Slurm's queue.
 func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 	executable, err := os.Executable()
 	if err != nil {
@@ -221,14 +265,48 @@ func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 	if f, ok := stderr.(*os.File); ok {
 		loop.Stderr = f
 	}
-	script := luaapi.New(loop, luaapi.Options{Stdout: recs.stdout, Stderr: recs.stderr, Executable: executable, Workers: recs.options.workers})
+	onSlurm := &slurmLauncher{executable: executable, stderr: recs.stderr}
+	script := luaapi.New(loop, luaapi.Options{Stdout: recs.stdout, Stderr: recs.stderr, Executable: executable,
+		Workers: recs.options.workers, DefaultLauncher: cmd.launcher, Slurm: onSlurm.get})
 	defer script.Close()
 
 	stop := handleSignals(script)
 	defer stop()
+	defer onSlurm.close()
 	recs.startProgress()
 	status := script.Run(cmd.name, cmd.src, cmd.args)
 	return recs.finish(status, cmd.name, stderr)
+}
+
+// slurmLauncher makes the Slurm launcher when a pool first needs it, once.
+type slurmLauncher struct {
+	executable string
+	stderr     io.Writer
+	l          *slurm.Launcher
+	err        error
+}
+
+// get returns the launcher, or why there is none.
+func (s *slurmLauncher) get() (pool.Launcher, error) {
+	if s.l == nil && s.err == nil {
+		s.l, s.err = slurm.New()
+		if s.err == nil {
+			s.l.Watchdog = []string{s.executable, slurmWatchdogFlag}
+			s.l.Stderr = s.stderr
+		}
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.l, nil
+}
+
+// close closes the launcher, if there is one: it cancels what Slurm's queue
+// still holds of the run.
+func (s *slurmLauncher) close() {
+	if s.l != nil {
+		s.l.Close()
+	}
 }
 
 // splitAtCode splits args after -e CODE: like python -c, -e ends expool's

@@ -11,12 +11,13 @@ import (
 
 	"expool/pool"
 	"expool/records"
+	"expool/webui"
 )
 
 // recordOptions are the options that keep records of the run.
 type recordOptions struct {
 	workers                               int
-	joblog, timeline                      string
+	joblog, timeline, webui               string
 	resume, progress, noProgress, summary bool
 }
 
@@ -33,14 +34,18 @@ func (r *recordOptions) check(fs *flag.FlagSet) error {
 		return errors.New("--progress and --no-progress contradict each other")
 	case given["joblog"] && r.joblog == "", given["timeline"] && r.timeline == "":
 		return errors.New("--joblog and --timeline need a file name")
+	case given["webui"]:
+		if _, _, _, err := webui.ParseAddr(r.webui); err != nil {
+			return fmt.Errorf("--webui: %v", err)
+		}
 	}
 	return nil
 }
 
 // runRecords are the records of one run: the tally that the progress line,
-// the summary and the timeline read, the files they are written to, and,
-// while the progress line is drawn, the screen that writes the run's output
-// above it.
+// the summary and the timeline read, the files they are written to, the web
+// view, and, while the progress line is drawn, the screen that writes the
+// run's output above it.
 type runRecords struct {
 	options        recordOptions
 	stdout, stderr io.Writer // where the script's output goes: the screen's, or expool's
@@ -53,13 +58,14 @@ type runRecords struct {
 	joblog         *records.JobLog
 	timeline       *os.File
 	progress       *records.Progress
+	web            *webui.Server
 }
 
-// openRecords sets up the records that opts ask for: it opens their files,
-// reads the job log to resume from, and, if the progress line is to be drawn
-// (stderr is a terminal, or --progress), the screen. An error names the
-// option.
-func openRecords(opts recordOptions, stdout, stderr io.Writer) (*runRecords, error) {
+// openRecords sets up the records that opts ask for, of a run of script: it
+// opens their files, reads the job log to resume from, binds the web view's
+// port, and, if the progress line is to be drawn (stderr is a terminal, or
+// --progress), the screen. An error names the option.
+func openRecords(opts recordOptions, script string, stdout, stderr io.Writer) (*runRecords, error) {
 	r := &runRecords{options: opts, stdout: stdout, stderr: stderr}
 	if opts.progress || !opts.noProgress && isTerminal(stderr) {
 		r.screen = records.NewScreen(stdout, stderr)
@@ -91,6 +97,18 @@ func openRecords(opts recordOptions, stdout, stderr io.Writer) (*runRecords, err
 			return nil, fmt.Errorf("--timeline: %w", err)
 		}
 		r.timeline = timeline
+	}
+	if opts.webui != "" {
+		view := webui.NewView(script)
+		web, err := webui.Listen(opts.webui, view)
+		if err != nil {
+			view.Close()
+			r.close()
+			return nil, fmt.Errorf("--webui %s: %w", opts.webui, err)
+		}
+		r.web = web
+		r.observers = append(r.observers, view)
+		fmt.Fprintf(r.stderr, "expool: web UI at %s\n", web.URL())
 	}
 	return r, nil
 }
@@ -138,13 +156,17 @@ func (r *runRecords) finish(status int, script string, stderr io.Writer) int {
 // output or timeline could not all be written (sysexits.h's EX_IOERR).
 const statusRecordsLost = 74
 
-// close closes the records' files.
+// close closes the records' files, and the web view's port: last, once
+// every job has ended, so that its last snapshot is the run's end.
 func (r *runRecords) close() {
 	if r.timeline != nil {
 		r.timeline.Close()
 	}
 	if r.joblog != nil {
 		r.joblog.Close()
+	}
+	if r.web != nil {
+		r.web.Close()
 	}
 }
 

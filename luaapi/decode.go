@@ -49,6 +49,14 @@ type object[T any] struct {
 // naming the first wrong field (in sorted order, so errors are repeatable).
 // A right table, the common case, is decoded without allocating.
 func (ob *object[T]) decode(L *lua.LState, o T, tbl *lua.LTable) {
+	if msg := ob.problems(o, tbl); msg != "" {
+		L.RaiseError("%s: %s", ob.kind, msg)
+	}
+}
+
+// problems sets o's fields from tbl and says what is wrong with the first
+// wrong field, in sorted order, or returns "".
+func (ob *object[T]) problems(o T, tbl *lua.LTable) string {
 	bad := false
 	for k, v := tbl.Next(lua.LNil); k != lua.LNil; k, v = tbl.Next(k) {
 		if ob.problem(o, k, v) != "" {
@@ -57,7 +65,7 @@ func (ob *object[T]) decode(L *lua.LState, o T, tbl *lua.LTable) {
 		}
 	}
 	if !bad {
-		return
+		return ""
 	}
 	type kv struct{ k, v lua.LValue }
 	var fields []kv
@@ -65,9 +73,10 @@ func (ob *object[T]) decode(L *lua.LState, o T, tbl *lua.LTable) {
 	sort.Slice(fields, func(i, j int) bool { return sortKey(fields[i].k) < sortKey(fields[j].k) })
 	for _, f := range fields {
 		if msg := ob.problem(o, f.k, f.v); msg != "" {
-			L.RaiseError("%s: %s", ob.kind, msg)
+			return msg
 		}
 	}
+	return ""
 }
 
 // sortKey orders non-string keys first, then field names.

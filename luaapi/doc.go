@@ -12,7 +12,7 @@
 //
 //	Job{...}            a job: one OS process (or a stub) to run
 //	Task{...}           a group of jobs and subtasks
-//	ExecPool(n)         a pool of n workers; ExecPool{workers=, killgrace=, name=, pipelimit=}
+//	ExecPool(n)         a pool of n workers; ExecPool{workers=, killgrace=, name=, pipelimit=, launcher=, slurm=}
 //	PIPE, STDOUT, DEVNULL   output destinations
 //	cpu_count()         CPUs usable by expool
 //	EXPOOL              absolute path of expool, so a job can run Lua: {EXPOOL, "-e", code, args...}
@@ -36,10 +36,12 @@
 //
 // # ExecPool
 //
-// ExecPool(workers) or ExecPool{workers=N, killgrace=S, name=STR, pipelimit=BYTES}.
+// ExecPool(workers) or ExecPool{workers=N, killgrace=S, name=STR, pipelimit=BYTES,
+// launcher="local"|"slurm", slurm={partition=STR, account=STR, args={...}}}.
 // workers defaults to max(cpu_count()-1, 1), killgrace (seconds between SIGTERM
 // and SIGKILL) to 1, pipelimit (bytes kept per PIPE stream) to 16 MiB, name to
-// "ExecPool". Fields, read-only: workers, name, killgrace, pipelimit, running
+// "ExecPool", launcher to expool's --launcher, else "local" (see Slurm).
+// Fields, read-only: workers, name, killgrace, pipelimit, launcher, running
 // (jobs running, synchronous ones included), pending (queued), failures (the
 // pool's finished jobs whose status is not "done", kept after join).
 //
@@ -87,6 +89,10 @@
 //	stdout       where stdout goes (see Output); default: inherited
 //	stderr       where stderr goes; default: inherited
 //	env          table name -> value, added to (or replacing in) expool's environment
+//	retries      times the job starts again after it ended "failed"; default 0. Each retry
+//	             is an attempt (a job log line, onstart before it), counted in restarts;
+//	             maxrestarts does not count them
+//	slurm        array of srun options for the job, after its pool's; ignored by the local launcher
 //
 // The fields above may change until the job is executed; then only params. A
 // wrong key or type raises an error naming it, with the script's file:line,
@@ -193,6 +199,23 @@
 // line serves one job: the jobs of one name take that name's lines in the
 // order of the log, and a job with none left runs. A job that captures its
 // output but whose output was not saved runs again.
+//
+// # Slurm
+//
+// A pool whose launcher is "slurm" runs each attempt of a job as one srun:
+// a Slurm job of its own, or, inside an sbatch or salloc allocation, a job
+// step on its nodes (with --exact, so that steps run side by side). Its
+// slurm fields become srun's options (--partition=, --account=, args, then
+// the job's slurm array); the local launcher ignores them, so a script runs
+// both ways. What the rest of this page says holds, but: a job's timeout and
+// startdelay, its tstart and duration count from its task's start, not from
+// the time it waited in Slurm's queue; SIGTERM reaches the task through
+// scancel, and SIGKILL, after killgrace, is srun's end; pid is srun's;
+// rusage is nil (srun is not told the task's usage); what Slurm refuses (a
+// partition, an account, resources) or a command the node cannot execute
+// ends the job "error" with Slurm's message in job.error. A missing workdir
+// is an error before srun runs. When expool ends, nothing of the run is left
+// in squeue. README.md, "Running on a Slurm cluster", says more.
 //
 // # Termination
 //

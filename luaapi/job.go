@@ -76,6 +76,45 @@ var jobType = specType("Job", "once the job is executed", (*jobObj).executed, ma
 	"startdelay": {spec: true,
 		get: func(o *jobObj) lua.LValue { return getSeconds(o.job.StartDelay) },
 		set: func(o *jobObj, v lua.LValue) string { return setSeconds(&o.job.StartDelay, v) }},
+	"slurm": {spec: true,
+		get: func(o *jobObj) lua.LValue {
+			if o.job.Extra == nil {
+				return lua.LNil
+			}
+			return listValue(o.s.L, o.job.Extra.LauncherArgs)
+		},
+		set: func(o *jobObj, v lua.LValue) string {
+			if v == lua.LNil {
+				if o.job.Extra != nil {
+					o.job.Extra.LauncherArgs = nil
+				}
+				return ""
+			}
+			args, msg := stringList(v)
+			if msg == "" {
+				o.job.More().LauncherArgs = args
+			}
+			return msg
+		}},
+	"retries": {spec: true,
+		get: func(o *jobObj) lua.LValue {
+			if o.job.Extra == nil {
+				return lua.LNumber(0)
+			}
+			return lua.LNumber(o.job.Extra.Retries)
+		},
+		set: func(o *jobObj, v lua.LValue) string {
+			n := 0
+			if v != lua.LNil {
+				if msg := setInt(&n, v, 0, math.MaxInt32, "must be an integer ≥ 0"); msg != "" {
+					return msg
+				}
+			}
+			if n > 0 || o.job.Extra != nil {
+				o.job.More().Retries = n
+			}
+			return ""
+		}},
 	"env": {spec: true,
 		get: func(o *jobObj) lua.LValue {
 			if o.job.Env == nil {
@@ -134,8 +173,9 @@ var jobType = specType("Job", "once the job is executed", (*jobObj).executed, ma
 	"error": {get: func(o *jobObj) lua.LValue { return getString(o.job.Error) }},
 	"rusage": {get: func(o *jobObj) lua.LValue {
 		return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
-			// A stub has none; a resumed job, the one it had.
-			if !a.Exited() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) {
+			// A stub has none; a resumed job, the one it had; one on Slurm,
+			// none known.
+			if !a.Exited() || a.PID == 0 && !(o.job.Resumed && len(o.job.Args) > 0) || a.Rusage.Unknown {
 				return lua.LNil
 			}
 			t := o.s.L.CreateTable(0, 3)

@@ -13,9 +13,10 @@ import (
 
 // poolObj is an ExecPool as Lua sees it.
 type poolObj struct {
-	s    *Script
-	pool *pool.Pool
-	ud   *lua.LUserData
+	s        *Script
+	pool     *pool.Pool
+	ud       *lua.LUserData
+	launcher string // "local" or "slurm"
 }
 
 var poolType = &object[*poolObj]{
@@ -31,6 +32,7 @@ var poolType = &object[*poolObj]{
 		"name":      {get: func(o *poolObj) lua.LValue { return lua.LString(o.pool.Name) }},
 		"killgrace": {get: func(o *poolObj) lua.LValue { return getSeconds(o.pool.KillGrace) }},
 		"pipelimit": {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.PipeLimit) }},
+		"launcher":  {get: func(o *poolObj) lua.LValue { return lua.LString(o.launcher) }},
 		"running":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Running()) }},
 		"pending":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Pending()) }},
 		"failures": {get: func(o *poolObj) lua.LValue {
@@ -56,14 +58,15 @@ func (s *Script) registerPool() {
 	}
 }
 
-// newPool is ExecPool(workers) or ExecPool{workers=, killgrace=, name=, pipelimit=}.
+// newPool is ExecPool(workers) or ExecPool{workers=, killgrace=, name=,
+// pipelimit=, launcher=, slurm=}.
 func (s *Script) newPool(L *lua.LState) int {
-	c := pool.Config{
+	c := poolSpec{Config: pool.Config{
 		Name:      "ExecPool",
 		Workers:   s.workers,
 		KillGrace: pool.DefaultKillGrace,
 		PipeLimit: pool.DefaultPipeLimit,
-	}
+	}}
 	switch v := L.Get(1).(type) {
 	case *lua.LNilType:
 	case lua.LNumber:
@@ -80,31 +83,103 @@ func (s *Script) newPool(L *lua.LState) int {
 	if L.GetTop() > 1 {
 		L.RaiseError("ExecPool: expects one argument, got %d", L.GetTop())
 	}
-	o := &poolObj{s: s, pool: s.loop.NewPool(c)}
+	if c.launcher == "" {
+		c.launcher = s.launcher
+	}
+	if c.launcher == "slurm" {
+		l, err := s.slurm()
+		if err != nil {
+			L.RaiseError("ExecPool: launcher \"slurm\": %v", err)
+		}
+		c.Launcher, c.LauncherArgs = l, c.slurm.args()
+	}
+	o := &poolObj{s: s, pool: s.loop.NewPool(c.Config), launcher: c.launcher}
 	s.pools = append(s.pools, o.pool)
 	o.ud = poolType.wrap(L, o)
 	L.Push(o.ud)
 	return 1
 }
 
+// poolSpec is what ExecPool{...} says.
+type poolSpec struct {
+	pool.Config
+	launcher string // "local", "slurm", or "" for the command line's
+	slurm    slurmSpec
+}
+
+// slurmSpec is ExecPool{slurm={partition=, account=, args={...}}}.
+type slurmSpec struct {
+	partition, account string
+	extra              []string
+}
+
+// args are srun's options for the pool's jobs.
+func (s slurmSpec) args() []string {
+	var args []string
+	if s.partition != "" {
+		args = append(args, "--partition="+s.partition)
+	}
+	if s.account != "" {
+		args = append(args, "--account="+s.account)
+	}
+	return append(args, s.extra...)
+}
+
+var slurmSpecFields = &object[*slurmSpec]{
+	kind: "ExecPool: slurm",
+	fields: map[string]field[*slurmSpec]{
+		"partition": {set: func(s *slurmSpec, v lua.LValue) string { return setString(&s.partition, v, false) }},
+		"account":   {set: func(s *slurmSpec, v lua.LValue) string { return setString(&s.account, v, false) }},
+		"args": {set: func(s *slurmSpec, v lua.LValue) string {
+			if v == lua.LNil {
+				s.extra = nil
+				return ""
+			}
+			args, msg := stringList(v)
+			if msg == "" {
+				s.extra = args
+			}
+			return msg
+		}},
+	},
+}
+
 // poolConfigFields are ExecPool{...}'s fields; a nil one keeps its default.
-var poolConfigFields = &object[*pool.Config]{
+var poolConfigFields = &object[*poolSpec]{
 	kind: "ExecPool",
-	fields: map[string]field[*pool.Config]{
-		"workers": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
+	fields: map[string]field[*poolSpec]{
+		"launcher": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string {
+			name, ok := v.(lua.LString)
+			if !ok || name != "local" && name != "slurm" {
+				return `must be "local" or "slurm", ` + got(v)
+			}
+			c.launcher = string(name)
+			return ""
+		})},
+		"slurm": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string {
+			tbl, ok := v.(*lua.LTable)
+			if !ok {
+				return "must be a table {partition=, account=, args={...}}, " + got(v)
+			}
+			if msg := slurmSpecFields.problems(&c.slurm, tbl); msg != "" {
+				return "is wrong: " + msg
+			}
+			return ""
+		})},
+		"workers": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string {
 			return setInt(&c.Workers, v, 1, math.MaxInt32, "must be a positive integer")
 		})},
-		"killgrace": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string { return setSeconds(&c.KillGrace, v) })},
-		"name":      {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string { return setString(&c.Name, v, true) })},
-		"pipelimit": {set: nilKeepsDefault(func(c *pool.Config, v lua.LValue) string {
+		"killgrace": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string { return setSeconds(&c.KillGrace, v) })},
+		"name":      {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string { return setString(&c.Name, v, true) })},
+		"pipelimit": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string {
 			return setInt(&c.PipeLimit, v, 0, math.MaxInt, "must be an integer number of bytes ≥ 0")
 		})},
 	},
 }
 
 // nilKeepsDefault makes a setter that leaves the default for nil.
-func nilKeepsDefault(set func(*pool.Config, lua.LValue) string) func(*pool.Config, lua.LValue) string {
-	return func(c *pool.Config, v lua.LValue) string {
+func nilKeepsDefault(set func(*poolSpec, lua.LValue) string) func(*poolSpec, lua.LValue) string {
+	return func(c *poolSpec, v lua.LValue) string {
 		if v == lua.LNil {
 			return ""
 		}

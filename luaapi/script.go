@@ -26,6 +26,12 @@ type Options struct {
 	// Workers is the default size of pools created without one; 0 is
 	// max(cpu_count()-1, 1).
 	Workers int
+	// DefaultLauncher is the launcher of pools that name none: "local"
+	// (also for "") or "slurm".
+	DefaultLauncher string
+	// Slurm returns the launcher of the pools that run their jobs on Slurm,
+	// the same each time, or why there is none; nil: there is none.
+	Slurm func() (pool.Launcher, error)
 }
 
 // Script runs one expool Lua script: its Lua state, its pools and its exit
@@ -39,6 +45,8 @@ type Script struct {
 	stdout, stderr io.Writer
 	executable     string
 	workers        int
+	launcher       string                        // of pools that name none
+	slurm          func() (pool.Launcher, error) // see Options.Slurm
 
 	pools          []*pool.Pool // in creation order, for the implicit join
 	callbackFailed bool
@@ -61,6 +69,14 @@ func New(loop *pool.Loop, opts Options) *Script {
 		stderr:     orDefault(opts.Stderr, os.Stderr),
 		executable: opts.Executable,
 		workers:    opts.Workers,
+		launcher:   opts.DefaultLauncher,
+		slurm:      opts.Slurm,
+	}
+	if s.launcher == "" {
+		s.launcher = "local"
+	}
+	if s.slurm == nil {
+		s.slurm = func() (pool.Launcher, error) { return nil, errors.New("this expool has no Slurm launcher") }
 	}
 	if s.workers <= 0 {
 		s.workers = max(runtime.NumCPU()-1, 1)

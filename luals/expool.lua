@@ -46,6 +46,8 @@
 ---@field stdout? expool.Output where stdout goes; default: the task's, else expool's
 ---@field stderr? expool.Output where stderr goes; STDOUT: with stdout
 ---@field env? table<string, string|number> variables added to, or replacing in, expool's environment
+---@field slurm? (string|number)[] srun options for this job, after its pool's (ignored by the local launcher)
+---@field retries? integer times the job starts again after it ended "failed"; default 0
 
 ---A job: an OS process (or a stub) to run in a pool.
 ---@class expool.Job: expool.JobSpec
@@ -89,6 +91,14 @@
 ---@field killgrace? number seconds between SIGTERM and SIGKILL; default 1; math.huge: never SIGKILL
 ---@field name? string default "ExecPool"
 ---@field pipelimit? integer bytes kept per PIPE stream; default 16 MiB
+---@field launcher? "local"|"slurm" where jobs run; default: expool --launcher, else "local"
+---@field slurm? expool.SlurmSpec srun options for every job (ignored by the local launcher)
+
+---ExecPool{slurm={...}}: srun options for every job of the pool.
+---@class expool.SlurmSpec
+---@field partition? string srun --partition
+---@field account? string srun --account
+---@field args? (string|number)[] more srun options
 
 ---A pool of workers; its fields are read-only.
 ---@class expool.ExecPool
@@ -96,6 +106,7 @@
 ---@field name string
 ---@field killgrace number
 ---@field pipelimit integer
+---@field launcher "local"|"slurm"
 ---@field running integer jobs running, synchronous ones included
 ---@field pending integer jobs waiting for a worker
 ---@field failures expool.Job[] finished jobs whose status is not "done"

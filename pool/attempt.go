@@ -108,20 +108,34 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	if err != nil {
 		return nil, err
 	}
+	a := &execution{job: j, out: out, grace: p.KillGrace}
 	proc, err := p.launcher().Launch(&Command{
-		Args:   j.Args,
-		Dir:    j.Workdir,
-		Env:    j.environ(),
-		Stdin:  l.devnull,
-		Stdout: out.stdout,
-		Stderr: out.stderr,
+		Name:         j.Name,
+		Args:         j.Args,
+		Dir:          j.Workdir,
+		Env:          j.environ(),
+		Stdin:        l.devnull,
+		Stdout:       out.stdout,
+		Stderr:       out.stderr,
+		Timeout:      j.Timeout,
+		LauncherArgs: launcherArgs(p, j),
+		Started:      func(t time.Time) { l.post(event{kind: evStarted, att: a, at: t}) },
 	})
 	if err != nil {
 		out.close()
 		return nil, err
 	}
 	out.started()
-	return &execution{job: j, proc: proc, out: out, grace: p.KillGrace, start: time.Now()}, nil
+	a.proc, a.start = proc, time.Now()
+	return a, nil
+}
+
+// launcherArgs are the pool's launcher arguments, then the job's.
+func launcherArgs(p *Pool, j *Job) []string {
+	if j.Extra == nil || len(j.Extra.LauncherArgs) == 0 {
+		return p.LauncherArgs
+	}
+	return append(append([]string(nil), p.LauncherArgs...), j.Extra.LauncherArgs...)
 }
 
 // begin makes j's new attempt, started at start by process pid (0 for a
@@ -135,17 +149,43 @@ func (l *Loop) begin(j *Job, start time.Time, pid int) {
 
 // run watches the running attempt a: a stop asked for meanwhile, its
 // timeout, its process's end. The pool holds back its next start for j's
-// startdelay.
+// startdelay. A queued attempt (Slurm's) is timed from its command's start
+// (see started), and holds the pool back until then.
 func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
-	if j.Timeout > 0 {
-		a.timer = time.AfterFunc(j.Timeout, func() { a.terminate(StatusTimeout, false) })
+	_, queued := a.proc.(Queued)
+	if j.Timeout > 0 && !queued {
+		a.armTimeout(j.Timeout)
 	}
-	if j.StartDelay > 0 {
+	switch {
+	case j.StartDelay > 0 && queued:
+		j.pool.heldBy = a
+	case j.StartDelay > 0:
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
 	}
 	go a.wait(l)
+}
+
+// started handles a queued attempt whose command has started running, at t:
+// that is its start, and its timeout and startdelay count from then.
+func (l *Loop) started(a *execution, t time.Time) {
+	l.mu.Lock()
+	_, live := l.live[a]
+	l.mu.Unlock()
+	if !live {
+		return
+	}
+	j := a.job
+	j.Last.Start = t
+	if j.Timeout > 0 {
+		a.armTimeout(time.Until(t.Add(j.Timeout)))
+	}
+	if p := j.pool; p.heldBy == a {
+		p.heldBy = nil
+		p.holdUntil, p.holdArmed = t.Add(j.StartDelay), false
+		p.schedule()
+	}
 }
 
 // ended handles the end of a's process, which wait reported: the attempt
@@ -153,6 +193,9 @@ func (l *Loop) run(a *execution) {
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
 	j := a.job
+	if j.pool.heldBy == a {
+		j.pool.heldBy = nil // it never started: no startdelay
+	}
 	rec := j.Last
 	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
 	rec.Output, rec.ErrOutput = a.stdout, a.stderr
@@ -161,6 +204,9 @@ func (l *Loop) ended(a *execution) {
 	l.end(j, o)
 	if l.again(j, o) {
 		j.Restarts++
+		if o.status == StatusFailed {
+			j.Extra.retried++
+		}
 		l.start(j)
 		return
 	}
@@ -180,11 +226,14 @@ func (l *Loop) end(j *Job, o outcome) {
 }
 
 // again reports whether j, whose attempt ended with o, runs again: after a
-// timeout, while it has restarts left. It never does once mayRun says no.
+// timeout, while it has restarts left; after a failure, while it has retries
+// left. It never does once mayRun says no.
 func (l *Loop) again(j *Job, o outcome) bool {
 	switch o.status {
 	case StatusTimeout:
-		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts < j.MaxRestarts) && l.mayRun(j)
+		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts-j.retried() < j.MaxRestarts) && l.mayRun(j)
+	case StatusFailed:
+		return j.Extra != nil && j.Extra.retried < j.Extra.Retries && l.mayRun(j)
 	}
 	return false
 }
@@ -196,12 +245,13 @@ type execution struct {
 	proc  Process
 	out   *outputs
 	grace time.Duration
-	timer *time.Timer // the job's timeout
+	timer *time.Timer // the job's timeout, once armed
 
-	mu        sync.Mutex // guards reason, termSent and killTimer
+	mu        sync.Mutex // guards timer, reason, termSent, killTimer and over
 	reason    Status     // why expool stopped it: timeout or terminated
 	termSent  bool
 	killTimer *time.Timer
+	over      bool // its process has ended
 
 	// Written by wait before it posts evEnded, read by the loop after.
 	start, stop    time.Time
@@ -234,6 +284,17 @@ func (a *execution) terminate(reason Status, hurry bool) {
 	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
 }
 
+// armTimeout terminates the attempt with status timeout in d, unless it has
+// ended or is being terminated.
+func (a *execution) armTimeout(d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.over || a.termSent || a.timer != nil {
+		return
+	}
+	a.timer = time.AfterFunc(d, func() { a.terminate(StatusTimeout, false) })
+}
+
 // outcome is how the ended attempt ended: error if its end is unknown (Wait
 // failed), else as expool stopped it, else by its exit status.
 func (a *execution) outcome() outcome {
@@ -256,10 +317,11 @@ func (a *execution) outcome() outcome {
 func (a *execution) wait(l *Loop) {
 	a.exit, a.err = a.proc.Wait()
 	a.stop = time.Now()
+	a.mu.Lock()
+	a.over = true
 	if a.timer != nil {
 		a.timer.Stop()
 	}
-	a.mu.Lock()
 	if a.killTimer != nil {
 		a.killTimer.Stop()
 	}

@@ -31,11 +31,18 @@ type Job struct {
 	Env     map[string]string // added to, or replacing in, expool's environment
 
 	Timeout          time.Duration // from the process start; 0: none
-	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited
+	MaxRestarts      int           // cap on restarts after timeouts; < 0: unlimited (retries are not counted)
 	RestartOnTimeout bool          // restart rather than end on timeout
-	StartDelay       time.Duration // the pool starts no other job this long after this one
-	Task             *Task
-	Stdout, Stderr   Dest
+	// Resumed: the job was done in an earlier run (Loop.Resume) and did not
+	// run. (The booleans sit together, so that a Job stays 256 bytes.)
+	Resumed  bool
+	slot     bool // holds one of its pool's worker slots
+	cancel   bool // its pool was terminated while its onstart ran
+	finished bool // ended and its callbacks have run
+
+	StartDelay     time.Duration // the pool starts no other job this long after this one
+	Task           *Task
+	Stdout, Stderr Dest
 
 	// OnStart runs before each start of the process; an error keeps the job
 	// from starting (status error, or cancelled when the error is
@@ -55,12 +62,37 @@ type Job struct {
 	Owner any
 
 	pool *Pool
-	// Resumed: the job was done in an earlier run (Loop.Resume) and did not
-	// run. (With the other booleans, so that a Job stays 256 bytes.)
-	Resumed  bool
-	slot     bool // holds one of its pool's worker slots
-	cancel   bool // its pool was terminated while its onstart ran
-	finished bool // ended and its callbacks have run
+	// Extra holds the spec fields few jobs set, nil when none is, so that a
+	// Job stays 256 bytes.
+	Extra *JobExtra
+}
+
+// JobExtra are the spec fields of a job that few jobs set.
+type JobExtra struct {
+	// LauncherArgs are arguments for the launcher itself (srun's options,
+	// after the pool's); the local launcher ignores them.
+	LauncherArgs []string
+	// Retries is how many times the job starts again after an attempt
+	// that ended "failed"; each retry counts in Job.Restarts.
+	Retries int
+
+	retried int // retries so far
+}
+
+// More returns j.Extra, made if it is nil.
+func (j *Job) More() *JobExtra {
+	if j.Extra == nil {
+		j.Extra = &JobExtra{}
+	}
+	return j.Extra
+}
+
+// retried is how many of j's restarts were retries after a failure.
+func (j *Job) retried() int {
+	if j.Extra == nil {
+		return 0
+	}
+	return j.Extra.retried
 }
 
 // Attempt is what the pool records of one run of a job's process, or of a

@@ -18,11 +18,34 @@ type Launcher interface {
 
 // Command is what a Launcher needs to start a job's process.
 type Command struct {
+	Name string   // the job's name
 	Args []string // argv; Args[0] is looked up in PATH
 	Dir  string   // working directory; "" is expool's
 	Env  []string // environment; nil is expool's
 	// Stdin, Stdout and Stderr are the files the process gets as fds 0, 1 and 2.
 	Stdin, Stdout, Stderr *os.File
+
+	// What a launcher that hands the job to a scheduler (Slurm) asks it
+	// for; the local launcher ignores them.
+	Timeout      time.Duration // the job's timeout; 0: none
+	CPUs         int           // CPUs the job needs; 0: unspecified
+	MemLimit     int64         // bytes of memory the job may use; 0: unspecified
+	LauncherArgs []string      // arguments for the launcher itself: the pool's, then the job's
+
+	// Started, set by the loop, is called by a launcher whose process waits
+	// (in a scheduler's queue) before the job's command runs, with the moment
+	// it starts running: the job's timeout counts from then, not from Launch.
+	// Such a launcher's Process implements Queued. Called at most once, from
+	// any goroutine.
+	Started func(time.Time)
+}
+
+// Queued is implemented by a Process whose command does not run as soon as
+// it is launched (srun waiting for Slurm to allocate resources): its launcher
+// calls Command.Started when it does.
+type Queued interface {
+	Process
+	Queued()
 }
 
 // Process is a started job process and its process group.
@@ -50,4 +73,7 @@ type Rusage struct {
 	Utime  time.Duration // user CPU time
 	Stime  time.Duration // system CPU time
 	MaxRSS int64         // peak resident set size, KiB
+	// Unknown: the launcher could not measure the job's own usage (srun is
+	// not told it), and the other fields are zero.
+	Unknown bool
 }

@@ -99,6 +99,7 @@ const (
 	evFinish                       // a job ended without a process: stub, cancelled, or failed to start
 	evTaskTimeout                  // a task's timeout expired
 	evResume                       // a pool's startdelay is over
+	evStarted                      // a queued attempt's command started running
 )
 
 type event struct {
@@ -108,6 +109,7 @@ type event struct {
 	status Status // for evFinish
 	task   *Task
 	pool   *Pool
+	at     time.Time // for evStarted
 }
 
 // post queues ev for the loop; it never blocks and is safe from any goroutine.
@@ -182,6 +184,8 @@ func (l *Loop) dispatch(ev event) {
 	case evResume:
 		ev.pool.holdArmed = false
 		ev.pool.schedule()
+	case evStarted:
+		l.started(ev.att, ev.at)
 	}
 }
 

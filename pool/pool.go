@@ -16,6 +16,9 @@ type Config struct {
 	KillGrace time.Duration // between SIGTERM and SIGKILL
 	PipeLimit int           // bytes kept per PIPE stream
 	Launcher  Launcher      // starts the pool's processes; nil: the loop's
+	// LauncherArgs are arguments for the launcher itself (srun's options)
+	// given to each of the pool's jobs, before the job's own.
+	LauncherArgs []string
 }
 
 // Defaults of Config.
@@ -39,7 +42,8 @@ type Pool struct {
 	starting    []*Job // jobs whose onstart (or their task's) is running, innermost last
 	terminating bool   // Terminate, or Join after its timeout, is under way
 	scheduling  bool
-	holdUntil   time.Time // startdelay: no start before
+	holdUntil   time.Time  // startdelay: no start before
+	heldBy      *execution // startdelay: no start until this queued attempt's command starts
 	holdArmed   bool
 	since       time.Time // first Execute since the last Join
 }
@@ -140,7 +144,7 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 // It may be re-entered, by a callback of a job it starts: each round reads
 // the pool afresh, and the depth is bounded by the free workers.
 func (p *Pool) schedule() {
-	for p.busy < p.Workers && p.queued > 0 {
+	for p.busy < p.Workers && p.queued > 0 && p.heldBy == nil {
 		if wait := time.Until(p.holdUntil); wait > 0 {
 			if !p.holdArmed {
 				p.holdArmed = true

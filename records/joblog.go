@@ -166,9 +166,13 @@ func (l *JobLog) line(j *pool.Job, start time.Time, runtime time.Duration, exit 
 	// start + runtime is the end to the millisecond.
 	ms := func(t time.Time) int64 { return (t.UnixNano() + 5e5) / 1e6 }
 	runtimeMs := ms(start.Add(runtime)) - ms(start)
-	return fmt.Appendf(nil, "%s\t%s\t%d\t%s\t%d.%03d\t%s\t%d\t%s\t%.3f\t%.3f\t%d\t%s\n",
+	usage := fmt.Sprintf("%.3f\t%.3f\t%d", ru.Utime.Seconds(), ru.Stime.Seconds(), ru.MaxRSS)
+	if ru.Unknown { // on Slurm: srun is not told the job's usage
+		usage = "-\t-\t-"
+	}
+	return fmt.Appendf(nil, "%s\t%s\t%d\t%s\t%d.%03d\t%s\t%d\t%s\t%s\t%s\n",
 		escape(j.Name), task, j.Restarts+1, startField(start), runtimeMs/1000, runtimeMs%1000, exit, signal, st,
-		ru.Utime.Seconds(), ru.Stime.Seconds(), ru.MaxRSS, ShellQuote(j.Args))
+		usage, ShellQuote(j.Args))
 }
 
 func (l *JobLog) write(j *pool.Job, line []byte) {

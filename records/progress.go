@@ -107,17 +107,26 @@ func describe(c Counts) string {
 		}
 	}
 	parts = append(parts, fmt.Sprintf("%d running", c.Running), fmt.Sprintf("%d pending", c.Pending),
-		clock(c.Elapsed)+" elapsed")
-	// The jobs left, at the pace so far: the jobs executed so far, that is;
-	// a script may execute more.
-	if left := c.Executed - c.Finished; left > 0 && c.Finished > 0 {
-		parts = append(parts, "ETA "+clock(c.Elapsed*time.Duration(left)/time.Duration(c.Finished)))
+		Clock(c.Elapsed)+" elapsed")
+	if eta, ok := c.ETA(); ok {
+		parts = append(parts, "ETA "+Clock(eta))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// clock writes a duration as h:mm:ss, or m:ss.
-func clock(d time.Duration) string {
+// ETA estimates the time left: the jobs left at the pace so far. The jobs
+// executed so far, that is; a script may execute more. There is none before
+// a job has finished, nor once every job executed has.
+func (c Counts) ETA() (time.Duration, bool) {
+	left := c.Executed - c.Finished
+	if left <= 0 || c.Finished <= 0 {
+		return 0, false
+	}
+	return c.Elapsed * time.Duration(left) / time.Duration(c.Finished), true
+}
+
+// Clock writes a duration as h:mm:ss, or m:ss.
+func Clock(d time.Duration) string {
 	s := int(d.Round(time.Second).Seconds())
 	if s >= 3600 {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)

@@ -127,17 +127,23 @@ func parseLine(line string) (logLine, error) {
 		return d
 	}
 	d.start = f[3]
-	start, runtime, utime, stime := num(3), num(4), num(8), num(9)
-	maxrss, e := strconv.ParseInt(f[10], 10, 64)
-	if e != nil && err == nil {
-		err = fmt.Errorf("maxrss_kib %q is not a number", f[10])
+	start, runtime := num(3), num(4)
+	var usage pool.Rusage
+	if f[8] == "-" && f[9] == "-" && f[10] == "-" {
+		usage.Unknown = true // a job that ran on Slurm
+	} else {
+		usage.Utime, usage.Stime = num(8), num(9)
+		var e error
+		usage.MaxRSS, e = strconv.ParseInt(f[10], 10, 64)
+		if e != nil && err == nil {
+			err = fmt.Errorf("maxrss_kib %q is not a number", f[10])
+		}
 	}
 	if err != nil {
 		return logLine{}, err
 	}
 	begin := time.Unix(0, int64(start))
-	d.last = pool.Attempt{Start: begin, Stop: begin.Add(runtime),
-		Rusage: pool.Rusage{Utime: utime, Stime: stime, MaxRSS: maxrss}}
+	d.last = pool.Attempt{Start: begin, Stop: begin.Add(runtime), Rusage: usage}
 	return d, nil
 }
 

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -26,8 +27,7 @@ type Tally struct {
 
 	keep     bool // the attempts, for a timeline
 	attempts []Bar
-	lanes    map[*pool.Pool][]bool // lanes in use
-	laneOf   map[*pool.Job]int
+	lanes    Lanes
 	unrun    []Unrun // the first unrunListed jobs that never ran
 	unrunAll int     // and how many in all
 	resumed  int     // jobs resumed from a job log
@@ -71,11 +71,57 @@ type Bar struct {
 
 const slowestKept = 5
 
+// EndedBar is the bar of j's last attempt, which ended with status st, drawn
+// in lane.
+func EndedBar(j *pool.Job, lane int, st pool.Status) Bar {
+	a := j.Last
+	return Bar{Pool: j.Pool().Name, Lane: lane, Name: j.Name, Attempt: j.Restarts + 1,
+		Start: a.Start, Stop: a.Stop, Status: st, ReturnCode: a.ReturnCode, Stub: a.PID == 0}
+}
+
+// Lanes are the worker slots of a timeline's rows: an attempt takes the
+// lowest lane of its pool free when it starts, and frees it when it ends. Its
+// methods are called on the loop's goroutine, from an Observer's.
+type Lanes struct {
+	inUse map[*pool.Pool][]bool
+	of    map[*pool.Job]int // the lane of each job whose attempt runs
+}
+
+// Start gives j's new attempt a lane and returns it.
+func (l *Lanes) Start(j *pool.Job) int {
+	if l.inUse == nil {
+		l.inUse, l.of = map[*pool.Pool][]bool{}, map[*pool.Job]int{}
+	}
+	lanes := l.inUse[j.Pool()]
+	lane := 0
+	for lane < len(lanes) && lanes[lane] {
+		lane++
+	}
+	if lane == len(lanes) {
+		lanes = append(lanes, false)
+	}
+	lanes[lane] = true
+	l.inUse[j.Pool()] = lanes
+	l.of[j] = lane
+	return lane
+}
+
+// End frees the lane of j's attempt, which has ended, and returns it.
+func (l *Lanes) End(j *pool.Job) int {
+	lane, ok := l.of[j]
+	if !ok {
+		return 0
+	}
+	delete(l.of, j)
+	l.inUse[j.Pool()][lane] = false
+	return lane
+}
+
 // NewTally returns a tally of a run starting now; with timeline, it keeps every
 // attempt.
 func NewTally(timeline bool) *Tally {
 	return &Tally{Start: time.Now(), byStatus: map[pool.Status]int{}, keep: timeline,
-		started: map[*pool.Job]time.Time{}, lanes: map[*pool.Pool][]bool{}, laneOf: map[*pool.Job]int{}}
+		started: map[*pool.Job]time.Time{}}
 }
 
 func (t *Tally) JobExecuted(*pool.Job) {
@@ -92,17 +138,7 @@ func (t *Tally) AttemptStarted(j *pool.Job) {
 		t.started[j] = j.Last.Start
 	}
 	if t.keep {
-		lanes := t.lanes[j.Pool()]
-		lane := 0
-		for lane < len(lanes) && lanes[lane] {
-			lane++
-		}
-		if lane == len(lanes) {
-			lanes = append(lanes, false)
-		}
-		lanes[lane] = true
-		t.lanes[j.Pool()] = lanes
-		t.laneOf[j] = lane
+		t.lanes.Start(j)
 	}
 }
 
@@ -110,13 +146,8 @@ func (t *Tally) AttemptEnded(j *pool.Job, st pool.Status) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.running--
-	a := j.Last
 	if t.keep {
-		lane := t.laneOf[j]
-		delete(t.laneOf, j)
-		t.lanes[j.Pool()][lane] = false
-		t.attempts = append(t.attempts, Bar{Pool: j.Pool().Name, Lane: lane, Name: j.Name,
-			Attempt: j.Restarts + 1, Start: a.Start, Stop: a.Stop, Status: st, ReturnCode: a.ReturnCode, Stub: a.PID == 0})
+		t.attempts = append(t.attempts, EndedBar(j, t.lanes.End(j), st))
 	}
 }
 
@@ -196,6 +227,10 @@ func (t *Tally) Counts() Counts {
 	}
 	return c
 }
+
+// StatusOrder is the order in which records list the statuses of finished
+// jobs.
+func StatusOrder() []pool.Status { return slices.Clone(statusOrder) }
 
 // statusOrder is the order in which records list statuses.
 var statusOrder = []pool.Status{pool.StatusDone, pool.StatusFailed, pool.StatusTimeout,

@@ -19,28 +19,72 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"expool/cli"
+	"expool/internal/slurmtest"
 	"expool/internal/testproc"
 	"expool/pool/local"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"expool":   func() { os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"expool":   func() { os.Exit(expool(os.Args[1:])) },
 		"testproc": testproc.Main,
 	})
 }
 
+// launcherEnv, set to "slurm", makes the expool command of the testscripts
+// run the pools that name no launcher on Slurm.
+const launcherEnv = "EXPOOL_TEST_LAUNCHER"
+
+// expool runs expool; on Slurm when launcherEnv says so, and then it fails
+// (status 99) if Slurm's queue still showed jobs of the run at the end.
+func expool(args []string) int {
+	if os.Getenv(launcherEnv) != "slurm" || len(args) > 0 && strings.HasSuffix(args[0], "-watchdog") {
+		return cli.Main(args, os.Stdin, os.Stdout, os.Stderr)
+	}
+	stderr := &leftoverWatch{w: os.Stderr}
+	code := cli.Main(append([]string{"--launcher", "slurm"}, args...), os.Stdin, os.Stdout, stderr)
+	if stderr.saw {
+		return 99
+	}
+	return code
+}
+
+// leftoverWatch passes expool's messages on, and notes the one that says
+// that jobs of the run are still in squeue.
+type leftoverWatch struct {
+	w   io.Writer
+	saw bool
+}
+
+func (l *leftoverWatch) Write(b []byte) (int, error) {
+	if bytes.Contains(b, []byte("still in squeue")) {
+		l.saw = true
+	}
+	return l.w.Write(b)
+}
+
 func TestScripts(t *testing.T) {
+	runScripts(t, "local", nil)
+}
+
+func runScripts(t *testing.T, launcher string, files []string) {
 	scripts, err := filepath.Abs("../scripts")
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := "testdata"
+	if files != nil {
+		dir = ""
+	}
 	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata",
+		Dir:                 dir,
+		Files:               files,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SCRIPTS", scripts)
+			env.Setenv(launcherEnv, launcher)
+			env.Setenv("NOSLURMPATH", pathWithout(env.Getenv("PATH"), "srun"))
 			// Children of a race-enabled test binary would each sleep 1s at exit.
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return nil
@@ -53,10 +97,11 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status":   cmdStatus,
-			"waitfile": cmdWaitfile,
-			"nogroup":  cmdNogroup,
-			"dead":     cmdDead,
+			"status":    cmdStatus,
+			"waitfile":  cmdWaitfile,
+			"nogroup":   cmdNogroup,
+			"dead":      cmdDead,
+			"slurmgone": cmdSlurmGone,
 		},
 	})
 }
@@ -134,7 +179,11 @@ func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
 	if len(groups) == 0 {
 		ts.Fatalf("no process groups in %v", args)
 	}
-	if left := testproc.Left(groups...); len(left) > 0 {
+	left := testproc.Left(groups...)
+	if ts.Getenv(launcherEnv) == "slurm" {
+		left = waitInitReaps(groups)
+	}
+	if len(left) > 0 {
 		ts.Fatalf("processes left in the jobs' process groups:\n%s", strings.Join(left, "\n"))
 	}
 }
@@ -155,6 +204,36 @@ func cmdDead(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("process %d is alive", pid)
 			}
 		}
+	}
+}
+
+// pathWithout is path without the directories that hold cmd.
+func pathWithout(path, cmd string) string {
+	var dirs []string
+	for _, dir := range filepath.SplitList(path) {
+		if _, err := os.Stat(filepath.Join(dir, cmd)); err != nil {
+			dirs = append(dirs, dir)
+		}
+	}
+	return strings.Join(dirs, string(filepath.ListSeparator))
+}
+
+// cmdSlurmGone waits, at most 30 s, until squeue shows no job or step of
+// expool's whose name contains the text in FILE: slurmgone FILE
+func cmdSlurmGone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: slurmgone FILE")
+	}
+	part := strings.TrimSpace(ts.ReadFile(args[0]))
+	if part == "" {
+		ts.Fatalf("%s is empty", args[0])
+	}
+	left, err := slurmtest.WaitGone(part, 30*time.Second)
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	if len(left) > 0 {
+		ts.Fatalf("squeue still shows, after 30 s:\n%s", strings.Join(left, "\n"))
 	}
 }
 
@@ -187,6 +266,31 @@ func TestEveryExampleIsTested(t *testing.T) {
 			t.Errorf("no test in testdata runs %s (as %s)", e, ref)
 		}
 	}
+}
+
+// TestScriptsOnSlurm runs the testscripts that make sense on Slurm with
+// --launcher slurm. Left out: those whose timeouts are a few tenths of a
+// second, shorter than srun takes to start a task here (the termination
+// matrix runs those ways of ending on Slurm, with longer timeouts); those
+// that find expool as their job's parent (on Slurm it is slurmstepd) or
+// signal it through that; those that look at rusage or at the local
+// launcher's error messages; and leftovers.txtar: a process a job leaves
+// behind when its main process ends is Slurm's to kill, and
+// proctrack/linuxproc, the test cluster's, misses those orphaned.
+func TestScriptsOnSlurm(t *testing.T) {
+	slurmtest.Skip(t)
+	files, _ := filepath.Glob("testdata/slurm/*.txtar") // those of Slurm's own
+	for _, name := range slurmScripts {
+		files = append(files, "testdata/"+name+".txtar")
+	}
+	runScripts(t, "slurm", files)
+}
+
+var slurmScripts = []string{
+	"bad_input", "callback_error", "callbacks", "cli", "env_workdir",
+	"example_chain", "example_demo", "example_slurm", "example_sweep",
+	"globals", "main_error", "odd_orders", "os_exit", "outputs", "pool",
+	"random", "retries", "startdelay", "tasks",
 }
 
 // TestREADMEOptions checks that README's table of options lists every option

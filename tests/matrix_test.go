@@ -7,10 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"expool/internal/slurmtest"
 	"expool/internal/testproc"
 )
 
@@ -58,7 +60,7 @@ var stopPaths = []stopPath{
 	{name: "job-timeout", job: "timeout=TIMEOUT,", timer: true, status: "timeout"},
 	{name: "restart-then-timeout", job: "timeout=TIMEOUT, ontimeout=true, maxrestarts=1,", timer: true, status: "timeout", restarts: 1},
 	{name: "task-timeout", before: `local task = Task{name="t", timeout=TIMEOUT}`, job: "task=task,", timer: true, status: "terminated"},
-	{name: "join-timeout", after: "pool:join(0.3)", status: "terminated"},
+	{name: "join-timeout", after: "pool:join(TIMEOUT)", status: "terminated"},
 	{name: "terminate", after: "pool:terminate()", status: "terminated"},
 	{name: "os.exit", after: "os.exit(3)", status: "terminated", exit: 3},
 	{name: "main-chunk-error", after: `error("boom")`, status: "terminated", exit: 1},
@@ -75,7 +77,7 @@ local PIDS = "pids"
 local pool = ExecPool{workers=1, killgrace=%s, pipelimit=65536}
 %s
 local starts = 0
-local job = Job{name="cell", args=%s, %s %s
+local job = Job{name=%q, args=%s, %s %s
   onstart=function(j) starts = starts + 1 end,
   onfinish=function(j)
     local f = assert(io.open("finished", "a"))
@@ -95,21 +97,50 @@ const readyScript = `pool:execute(Job{name="ready", args={"testproc", "waitfile"
 io.open("armed", "w"):close()`
 
 func TestTerminationMatrix(t *testing.T) {
+	// The Slurm cells mostly wait for srun: they run slurmCells at a time,
+	// more than go test's -parallel, from goroutines of their own, before
+	// the local ones, whose timers are short (this subtest is not
+	// parallel: the parallel ones start when it has ended).
+	t.Run("slurm", func(t *testing.T) {
+		slurmtest.Skip(t)
+		var wg sync.WaitGroup
+		cells := make(chan struct{}, slurmCells)
+		for _, path := range stopPaths {
+			for _, kind := range jobKinds {
+				wg.Add(1)
+				cells <- struct{}{}
+				go func() {
+					defer func() { <-cells; wg.Done() }()
+					t.Run(path.name+"/"+kind.name, func(t *testing.T) { runCell(t, "slurm", path, kind) })
+				}()
+			}
+		}
+		wg.Wait()
+	})
 	for _, path := range stopPaths {
 		for _, kind := range jobKinds {
-			t.Run(path.name+"/"+kind.name, func(t *testing.T) {
+			t.Run("local/"+path.name+"/"+kind.name, func(t *testing.T) {
 				t.Parallel()
-				runCell(t, path, kind)
+				runCell(t, "local", path, kind)
 			})
 		}
 	}
 }
 
+// slurmCells is how many cells of the matrix run on Slurm at once.
+const slurmCells = 4
+
 // runCell runs a cell; one whose timer fired before the job was set up runs
-// again with a timer twice as long, up to 4 times.
-func runCell(t *testing.T, path stopPath, kind jobKind) {
-	for timeout := 0.3; ; timeout *= 2 {
-		if runCellOnce(t, path, kind, timeout) || timeout > 2 {
+// again with a timer twice as long, up to 4 times. On Slurm, where srun
+// takes a while to start a task (a Task's or a join's timer counts that
+// time), the first timer is of a second.
+func runCell(t *testing.T, launcher string, path stopPath, kind jobKind) {
+	first := 0.3
+	if launcher == "slurm" {
+		first = 1
+	}
+	for timeout := first; ; timeout *= 2 {
+		if runCellOnce(t, launcher, path, kind, timeout) || timeout > 2*first {
 			return
 		}
 		t.Logf("the %gs timer fired before the job was set up: again, with a longer one", timeout)
@@ -119,7 +150,7 @@ func runCell(t *testing.T, path stopPath, kind jobKind) {
 // runCellOnce runs a cell whose timer, if it has one, is of timeout seconds.
 // It reports false, and checks nothing, if that timer fired before the job
 // was set up.
-func runCellOnce(t *testing.T, path stopPath, kind jobKind, timeout float64) bool {
+func runCellOnce(t *testing.T, launcher string, path stopPath, kind jobKind, timeout float64) bool {
 	dir := t.TempDir()
 	killgrace := path.killgrace
 	if killgrace == "" {
@@ -133,13 +164,15 @@ func runCellOnce(t *testing.T, path stopPath, kind jobKind, timeout float64) boo
 	case path.timer:
 		ready = "" // the timer stops the job, set up or not
 	}
+	// A name of its own, to find the cell's job in squeue.
+	name := fmt.Sprintf("cell-%s-%s-%d", path.name, kind.name, time.Now().UnixNano())
 	seconds := strings.NewReplacer("TIMEOUT", fmt.Sprint(timeout))
-	script := fmt.Sprintf(matrixScript, killgrace, seconds.Replace(path.before), kind.args, kind.extra,
-		seconds.Replace(path.job), ready, path.after)
+	script := fmt.Sprintf(matrixScript, killgrace, seconds.Replace(path.before), name, kind.args, kind.extra,
+		seconds.Replace(path.job), ready, seconds.Replace(path.after))
 	if err := os.WriteFile(filepath.Join(dir, "cell.lua"), []byte(script), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("expool", "cell.lua")
+	cmd := exec.Command("expool", "--launcher", launcher, "cell.lua")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	var stderr bytes.Buffer
@@ -164,9 +197,15 @@ func runCellOnce(t *testing.T, path stopPath, kind jobKind, timeout float64) boo
 	err := cmd.Wait()
 	elapsed := time.Since(begin)
 	_, pgids, pidsErr := testproc.ReadPids(filepath.Join(dir, "pids"))
+	left := func() []string {
+		if launcher == "slurm" {
+			return waitInitReaps(pgids)
+		}
+		return testproc.Left(pgids...)
+	}
 	if path.timer && len(pgids) < setUp {
 		// Inconclusive, but what was set up must be gone all the same.
-		if left := testproc.Left(pgids...); len(left) > 0 {
+		if left := left(); len(left) > 0 {
 			t.Errorf("left in the job's process groups:\n%s", strings.Join(left, "\n"))
 		}
 		return false
@@ -193,8 +232,34 @@ func runCellOnce(t *testing.T, path stopPath, kind jobKind, timeout float64) boo
 	if pidsErr != nil {
 		t.Fatal(pidsErr)
 	}
-	if left := testproc.Left(pgids...); len(left) > 0 {
+	if left := left(); len(left) > 0 {
 		t.Errorf("left in the job's process groups:\n%s", strings.Join(left, "\n"))
 	}
+	if launcher == "slurm" {
+		if left, err := slurmtest.Jobs("-" + name); err != nil || len(left) > 0 {
+			t.Errorf("squeue shows the cell's job after expool exited: %v %v", left, err)
+		}
+	}
 	return true
+}
+
+// waitInitReaps returns what is left in the process groups, but for the
+// zombies that init has yet to reap: on Slurm, a job's processes are
+// slurmstepd's descendants, and those it orphaned go to init. It waits for
+// those at most 10 s.
+func waitInitReaps(pgids []int) []string {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := testproc.GroupMembers(pgids...)
+		orphans := 0
+		for _, p := range left {
+			if strings.Contains(p, " state Z ppid 1 ") {
+				orphans++
+			}
+		}
+		if orphans == 0 || orphans < len(left) || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

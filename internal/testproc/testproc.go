@@ -12,6 +12,7 @@
 //	-pidfile FILE   append "PID PGID" to FILE once set up (grandchildren too)
 //	-ppidfile FILE  write the parent's pid to FILE (expool's, for signalling it)
 //	-ignore-term    ignore SIGTERM; children inherit that
+//	-trap-term FILE on SIGTERM, append "TERM" to FILE and exit 3
 //	-termfile FILE  when SIGTERM comes, append a line to FILE, then die of it
 //	                (set up before -ppidfile and -pidfile are written)
 //	-grandchild     start a grandchild (testproc -pidfile FILE sleep 1000) first
@@ -68,6 +69,7 @@ func run(args []string) int {
 	pidfile := fs.String("pidfile", "", "")
 	ppidfile := fs.String("ppidfile", "", "")
 	ignoreTerm := fs.Bool("ignore-term", false, "")
+	trapTerm := fs.String("trap-term", "", "")
 	termfile := fs.String("termfile", "", "")
 	grandchild := fs.Bool("grandchild", false, "")
 	setsidGrandchild := fs.Bool("setsid-grandchild", false, "")
@@ -82,6 +84,9 @@ func run(args []string) int {
 	}
 	if *ignoreTerm {
 		signal.Ignore(syscall.SIGTERM)
+	}
+	if *trapTerm != "" {
+		trap(*trapTerm)
 	}
 	if *termfile != "" {
 		noteTerm(*termfile)
@@ -316,6 +321,21 @@ func sendSignals(name string, times int, gap time.Duration, pidfile, waitfile, l
 		}
 	}
 	return 0
+}
+
+// trap appends "TERM" to path and exits 3 on SIGTERM.
+func trap(path string) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGTERM)
+	go func() {
+		<-c
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
+		if err == nil {
+			fmt.Fprintln(f, "TERM")
+			f.Close()
+		}
+		os.Exit(3)
+	}()
 }
 
 func fail(err error) int {
