@@ -12,12 +12,14 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// lua51Options let scripts recurse as deep as Lua 5.1 does (20,000 calls,
-// its LUAI_MAXCALLS; deeper is a "stack overflow" error a pcall catches),
-// without a fixed cost: the call stack and the values' stack start small
-// and grow as the script goes deeper (a coroutine starts small too).
+// lua51Options let scripts recurse as deep as Lua 5.1 does, 16,383 calls in
+// a thread (Lua 5.1's array of calls doubles from 8, and a size above its
+// LUAI_MAXCALLS, 20,000, is a "stack overflow" error a pcall catches: 16,384
+// less the thread's base call), without a fixed cost: the call stack and the
+// values' stack start small and grow as the script goes deeper (a coroutine
+// starts small too).
 var lua51Options = lua.Options{
-	CallStackSize:       20000,
+	CallStackSize:       16383,
 	MinimizeStackMemory: true,
 	RegistrySize:        1024,
 	RegistryMaxSize:     1 << 23,
