@@ -25,7 +25,8 @@ import (
 //
 //	--! stderr: the line expool writes
 //
-// Addresses ("table: 0x55d0c8a4f2b0") are replaced by "ADDR" on both sides.
+// Addresses ("table: 0x55d0c8a4f2b0") are replaced by "ADDR" on both sides,
+// in standard output and error.
 // A program may read its standard input from NAME.stdin beside it. Each runs
 // in a directory of its own (they write files), with TZ=UTC.
 
@@ -119,16 +120,16 @@ func compareLua51(t testing.TB, src []byte, want, got lua51Run) {
 		return
 	}
 	if want.status == 0 {
-		if want.stderr != got.stderr {
+		if normal(want.stderr) != normal(got.stderr) {
 			t.Errorf("stderr differs\n--- lua5.1\n%s\n--- expool\n%s", clip(want.stderr), clip(got.stderr))
 		}
 		return
 	}
-	wantLine := strings.TrimPrefix(firstLine(want.stderr), "lua5.1: ")
+	wantLine := normal(strings.TrimPrefix(firstLine(want.stderr), "lua5.1: "))
 	if m := lua51Directive.FindSubmatch(src); m != nil {
 		wantLine = string(m[1])
 	}
-	if gotLine := strings.TrimPrefix(firstLine(got.stderr), "expool: "); gotLine != wantLine {
+	if gotLine := normal(strings.TrimPrefix(firstLine(got.stderr), "expool: ")); gotLine != wantLine {
 		t.Errorf("first line of the error differs\n--- lua5.1 (or the program's --! stderr:)\n%s\n--- expool\n%s", wantLine, clip(got.stderr))
 	}
 }
