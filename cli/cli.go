@@ -22,11 +22,14 @@
 //     publishes its snapshots, and the HTTP server one per connection; they
 //     read only the view's snapshots, never the loop or the Lua state, and
 //     the loop never waits for them.
-//   - The pool's goroutines: one per running attempt waits for its process
-//     (Process.Wait), one per PIPE reads it, and timers (timeouts, kill grace,
-//     startdelay, task timeouts) fire on the runtime's; they touch no Lua value
-//     and only post events to the loop. The local launcher adds, on Linux,
-//     the forker thread that forks every job and the sweeps' timers.
+//   - The pool's goroutines: one per PIPE reads it, and timers (timeouts,
+//     kill grace, startdelay, task timeouts) fire on the runtime's; a
+//     launcher that does not tell of its processes' ends (pool.EndNotifier)
+//     has a goroutine per running attempt wait for its process. They touch no
+//     Lua value and only post events to the loop. The local launcher adds, on
+//     Linux, the reaper's thread, which starts every job (through the
+//     spawner, a process of its own) and waits for all of them, a goroutine
+//     that passes SIGCHLD on while a group is drained, and the sweeps' timers.
 //   - The watchdog is a process of its own (expool --watchdog PID).
 //   - On Slurm (pool/slurm), each attempt's srun has, besides the goroutine
 //     that waits for it, one that reads its stderr, and scancel runs on
@@ -256,7 +259,7 @@ func run(cmd *command, recs *runRecords, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer loop.Close()
-	loop.Observers, loop.Resume, loop.Relay = recs.observers, recs.resume, recs.relay
+	loop.Observers, loop.Resume, loop.Relay, loop.Notices = recs.observers, recs.resume, recs.relay, recs.stderr
 	// Jobs that inherit their output get expool's when it is a file (or,
 	// while the progress line is drawn, the screen's pipes).
 	if f, ok := stdout.(*os.File); ok {

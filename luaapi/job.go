@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -225,11 +226,14 @@ func lastAttempt(o *jobObj, get func(*pool.Attempt) lua.LValue) lua.LValue {
 	return get(o.job.Last)
 }
 
+// bytesValue is a job's captured output as a Lua string: the bytes
+// themselves, not a copy (megabytes, read as often as the script likes),
+// which pool.Attempt promises never to change.
 func bytesValue(b []byte) lua.LValue {
 	if b == nil {
 		return lua.LNil
 	}
-	return lua.LString(b)
+	return lua.LString(unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
 // destValue is an output destination as Lua sees it.

@@ -8,15 +8,16 @@ import (
 	"time"
 )
 
-// The life of a job's attempt, on the loop's goroutine but for wait:
+// The life of a job's attempt, on the loop's goroutine but for processEnded:
 //
 //	start  the job, holding a worker slot (or run synchronously, or ended
 //	       and to run again), is made ready: its task chain starts and its
 //	       onstart runs; mayRun says whether it may still run; launch
 //	       opens its outputs and starts its process
 //	begin  the attempt exists: the observers hear AttemptStarted
-//	run    its timeout is armed; wait, on a goroutine of its own, waits for
-//	       the process and posts evEnded
+//	run    its timeout is armed; processEnded, called when the process
+//	       group has ended (by the launcher, or a goroutine that waits),
+//	       posts evEnded once the PIPEs are drained
 //	ended  the attempt's outcome is read (how it ended, see outcome)
 //	end    the observers hear AttemptEnded
 //	again  says whether the job runs again (start), or finishes
@@ -101,11 +102,15 @@ func (l *Loop) mayRun(j *Job) bool {
 	return !l.isStopping() && !j.pool.terminating && !j.cancel && !j.taskTimedOut()
 }
 
-// launch opens j's outputs and starts its process.
+// launch opens j's outputs and starts its process; the file descriptors the
+// attempt holds count from now until it has ended.
 func (l *Loop) launch(j *Job) (*execution, error) {
 	p := j.pool
+	fds := l.fdsOf(j, p.launcher())
+	l.fds.held += fds
 	out, err := l.openOutputs(j, p.PipeLimit)
 	if err != nil {
+		l.fds.held -= fds
 		return nil, err
 	}
 	a := &execution{job: j, out: out, grace: p.KillGrace}
@@ -123,10 +128,14 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	})
 	if err != nil {
 		out.close()
+		l.fds.held -= fds
 		return nil, err
 	}
 	out.started()
-	a.proc, a.start = proc, time.Now()
+	a.proc, a.start, a.fds = proc, time.Now(), fds
+	if t, ok := proc.(TimedProcess); ok {
+		a.start = t.StartTime()
+	}
 	return a, nil
 }
 
@@ -148,15 +157,17 @@ func (l *Loop) begin(j *Job, start time.Time, pid int) {
 }
 
 // run watches the running attempt a: a stop asked for meanwhile, its
-// timeout, its process's end. The pool holds back its next start for j's
-// startdelay. A queued attempt (Slurm's) is timed from its command's start
-// (see started), and holds the pool back until then.
+// timeout, its process's end (which the launcher tells of, or a goroutine
+// waits for). The pool holds back its next start for j's startdelay. A
+// queued attempt (Slurm's) is timed from its command's start (see started),
+// and holds the pool back until then.
 func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
 	_, queued := a.proc.(Queued)
 	if j.Timeout > 0 && !queued {
-		a.armTimeout(j.Timeout)
+		// From the process's start, which may be before now.
+		a.armTimeout(time.Until(a.start.Add(j.Timeout)))
 	}
 	switch {
 	case j.StartDelay > 0 && queued:
@@ -164,7 +175,14 @@ func (l *Loop) run(a *execution) {
 	case j.StartDelay > 0:
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
 	}
-	go a.wait(l)
+	if n, ok := a.proc.(EndNotifier); ok {
+		n.OnEnd(func(e Exit, err error) { a.processEnded(l, e, err) })
+	} else {
+		go func() {
+			e, err := a.proc.Wait()
+			a.processEnded(l, e, err)
+		}()
+	}
 }
 
 // started handles a queued attempt whose command has started running, at t:
@@ -188,10 +206,11 @@ func (l *Loop) started(a *execution, t time.Time) {
 	}
 }
 
-// ended handles the end of a's process, which wait reported: the attempt
-// ends, then its job runs again or finishes.
+// ended handles the end of a's process, which processEnded reported: the
+// attempt ends, then its job runs again or finishes.
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
+	l.fds.held -= a.fds
 	j := a.job
 	if j.pool.heldBy == a {
 		j.pool.heldBy = nil // it never started: no startdelay
@@ -246,6 +265,7 @@ type execution struct {
 	out   *outputs
 	grace time.Duration
 	timer *time.Timer // the job's timeout, once armed
+	fds   int         // file descriptors it holds while it runs (fdsOf)
 
 	mu        sync.Mutex // guards timer, reason, termSent, killTimer and over
 	reason    Status     // why expool stopped it: timeout or terminated
@@ -253,7 +273,7 @@ type execution struct {
 	killTimer *time.Timer
 	over      bool // its process has ended
 
-	// Written by wait before it posts evEnded, read by the loop after.
+	// Written by processEnded before it posts evEnded, read by the loop after.
 	start, stop    time.Time
 	exit           Exit
 	err            error
@@ -312,11 +332,17 @@ func (a *execution) outcome() outcome {
 	return outcome{status: StatusFailed}
 }
 
-// wait waits for the attempt's process group to end, collects its output and
-// posts evEnded. It runs on its own goroutine.
-func (a *execution) wait(l *Loop) {
-	a.exit, a.err = a.proc.Wait()
-	a.stop = time.Now()
+// processEnded records how the attempt's process group ended (Wait's
+// results), stops the attempt's timers and, once its PIPEs are drained,
+// posts evEnded. It runs on the launcher's goroutine, or on one that waited:
+// it does not block, and drains PIPEs, which may take drainDelay, on a
+// goroutine of their own.
+func (a *execution) processEnded(l *Loop, e Exit, err error) {
+	a.exit, a.err = e, err
+	a.stop = a.exit.Stop
+	if a.stop.IsZero() {
+		a.stop = time.Now()
+	}
 	a.mu.Lock()
 	a.over = true
 	if a.timer != nil {
@@ -326,6 +352,12 @@ func (a *execution) wait(l *Loop) {
 		a.killTimer.Stop()
 	}
 	a.mu.Unlock()
-	a.stdout, a.stderr = a.out.finish()
-	l.post(event{kind: evEnded, att: a})
+	if !a.out.pipes() {
+		l.post(event{kind: evEnded, att: a})
+		return
+	}
+	go func() {
+		a.stdout, a.stderr = a.out.finish()
+		l.post(event{kind: evEnded, att: a})
+	}()
 }

@@ -101,7 +101,7 @@ type Attempt struct {
 	Start, Stop       time.Time // Stop is zero while it runs
 	PID               int       // 0 for a stub
 	ReturnCode        int       // exit code, or -N when signal N ended it; once exited
-	Output, ErrOutput []byte    // what a PIPE captured, else nil
+	Output, ErrOutput []byte    // what a PIPE captured, else nil; never changed once set
 	Rusage            Rusage    // once exited
 	// Lost: the launcher could not tell how the process ended (Process.Wait
 	// failed); the attempt ended with status error.

@@ -66,6 +66,28 @@ type Process interface {
 type Exit struct {
 	Code   int // exit status, or -N when signal N ended the process
 	Rusage Rusage
+	// Stop is when the process ended, if the launcher knows (it saw the
+	// exit before reaping the group); zero: when Wait returned.
+	Stop time.Time
+}
+
+// EndNotifier is a Process that calls a function when it has ended, so that
+// no goroutine need block in Wait for each job: thousands of jobs at once
+// then cost no goroutine each.
+type EndNotifier interface {
+	Process
+	// OnEnd has end called once, when Wait would have returned, with what
+	// it would have returned, on any goroutine (the caller's, if that is
+	// now). end must not block.
+	OnEnd(end func(Exit, error))
+}
+
+// TimedProcess is a Process that knows when it started: when its program was
+// exec'd, which may be before Launch returned. The attempt's start, from which
+// its timeout counts, is then that; else it is when Launch returned.
+type TimedProcess interface {
+	Process
+	StartTime() time.Time
 }
 
 // Rusage is the kernel's accounting of a finished process.

@@ -19,6 +19,7 @@ package pool
 
 import (
 	"context"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -49,6 +50,9 @@ type Loop struct {
 	// unless Relay, if set, gives a pipe of its own.
 	Stdout, Stderr *os.File
 	Relay          Relay
+	// Notices is where the loop says, a line at a time, why jobs wait
+	// (file descriptors); nil: Stderr.
+	Notices io.Writer
 	// Observers hear of every job; set them before the first Execute.
 	Observers []Observer
 	// Resume, if set, is asked about every job executed: true means the job
@@ -58,6 +62,7 @@ type Loop struct {
 	Resume func(j *Job) bool
 
 	pools []*Pool
+	fds   fdBudget
 
 	inboxMu sync.Mutex
 	inbox   []event
@@ -83,6 +88,7 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 		Stderr:   os.Stderr,
 		wake:     make(chan struct{}, 1),
 		live:     make(map[*execution]struct{}),
+		fds:      newFDBudget(),
 	}, nil
 }
 

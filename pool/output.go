@@ -5,7 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DestKind says what kind of destination a Dest is.
@@ -135,7 +139,7 @@ func (o *outputs) started() {
 	o.owned = nil
 	for _, c := range []*capture{o.out, o.err} {
 		if c != nil {
-			c.done = make(chan struct{})
+			c.done, c.hurry = make(chan struct{}), make(chan struct{})
 			go c.run()
 		}
 	}
@@ -154,6 +158,12 @@ func (o *outputs) close() {
 	for _, finish := range o.relayed {
 		finish()
 	}
+}
+
+// pipes reports whether the outputs read pipes (PIPEs, or the relay's),
+// which finish drains.
+func (o *outputs) pipes() bool {
+	return o.out != nil || o.err != nil || len(o.relayed) > 0
 }
 
 // finish waits, at most drainDelay, for the captures to read the rest of
@@ -176,60 +186,202 @@ func samePath(a, b string) bool {
 }
 
 // capture reads a job's PIPE while the job runs, so that the job never blocks
-// on a full pipe, and keeps the first limit bytes.
+// on a full pipe, and keeps the first limit bytes. It reads straight into
+// chunks sized by what has come (what the pipe holds when a chunk is made,
+// and no less than twice the last chunk, up to 4 MiB), so that no byte is
+// copied while the job runs; finish joins them once.
+//
+// A pipe wakes its reader at every write: 256 times for a megabyte written
+// by 4 KiB, as most programs write. So once the pipe wakes the capture again
+// less than pipePace after a read, the capture enlarges it and reads at most
+// once per pipePace while the job writes on: a few reads a megabyte.
 type capture struct {
 	r       *os.File
 	limit   int
-	buf     []byte
+	chunks  [][]byte // what was kept, in order; all full but the last
+	kept    int
 	dropped int64
 	done    chan struct{}
+	hurry   chan struct{} // closed by finish: no more pacing
+	big     bool          // the pipe was enlarged
 }
+
+const pipePace = time.Millisecond
+
+// bigPipes counts the pipes enlarged (enlargePipe) and not closed yet.
+var bigPipes atomic.Int32
 
 func (c *capture) run() {
 	defer close(c.done)
-	chunk := make([]byte, 32<<10)
+	rc, err := c.r.SyscallConn()
+	if err != nil {
+		return
+	}
+	var discard []byte
+	var lastRead time.Time
+	paced := false
 	for {
-		n, err := c.r.Read(chunk)
-		keep := min(n, c.limit-len(c.buf))
-		if keep > 0 {
-			c.grow(keep)
-			c.buf = append(c.buf, chunk[:keep]...)
+		over := false
+		err := rc.Read(func(fd uintptr) bool {
+			for {
+				buf := c.room(fd)
+				keep := buf != nil
+				if !keep {
+					if discard == nil {
+						discard = make([]byte, 64<<10)
+					}
+					buf = discard
+				}
+				n, err := unix.Read(int(fd), buf)
+				switch {
+				case err == unix.EINTR:
+					continue
+				case err == unix.EAGAIN:
+					if paced = c.tooSoon(fd, lastRead); paced {
+						return true // to wait out the pace
+					}
+					return false // the poller waits for more
+				case err != nil || n == 0:
+					over = true // the end, or an error: what came is kept
+					return true
+				case keep:
+					last := len(c.chunks) - 1
+					c.chunks[last] = c.chunks[last][:len(c.chunks[last])+n]
+					c.kept += n
+				default:
+					c.dropped += int64(n)
+				}
+				lastRead = time.Now()
+			}
+		})
+		if over || err != nil {
+			return
 		}
-		c.dropped += int64(n - max(keep, 0))
-		if err != nil {
+		if paced {
+			t := time.NewTimer(time.Until(lastRead.Add(pipePace)))
+			select {
+			case <-t.C:
+			case <-c.hurry:
+				t.Stop()
+			}
+		}
+	}
+}
+
+// tooSoon reports whether the capture, which has emptied pipe fd, should wait
+// out pipePace before it reads again, rather than wait for the next write:
+// it is not in a hurry, the last read was less than pipePace ago, and the
+// pipe is big enough to take what comes meanwhile.
+func (c *capture) tooSoon(fd uintptr, lastRead time.Time) bool {
+	select {
+	case <-c.hurry:
+		return false
+	default:
+	}
+	if time.Since(lastRead) >= pipePace {
+		return false
+	}
+	if !c.big {
+		c.big = enlargePipe(fd)
+	}
+	return c.big
+}
+
+// room is where the next bytes of pipe fd go: the free end of the last
+// chunk, or a new chunk, sized by what the pipe holds; nil past the limit.
+func (c *capture) room(fd uintptr) []byte {
+	left := c.limit - c.kept
+	if left <= 0 {
+		return nil
+	}
+	k := len(c.chunks)
+	if k > 0 {
+		if last := c.chunks[k-1]; len(last) < cap(last) {
+			return last[len(last):min(cap(last), len(last)+left)]
+		}
+	}
+	// What the pipe holds; at least 1 byte, to see its end.
+	size, err := unix.IoctlGetInt(int(fd), fionread)
+	if err != nil || size < 1 {
+		size = 1
+	}
+	if k > 0 {
+		size = max(size, 2*cap(c.chunks[k-1]))
+	}
+	chunk := newChunk(min(size, left))
+	c.chunks = append(c.chunks, chunk)
+	return chunk[:min(cap(chunk), left)]
+}
+
+// Chunks are 4 KiB to 4 MiB, powers of two, and reused: a capture's chunks
+// are garbage once finish has joined them, and the garbage of megabytes of
+// output a job would make the Go GC run every few jobs.
+const (
+	minChunkShift = 12
+	chunkClasses  = 11 // 4 KiB << 10 is 4 MiB
+)
+
+var chunks [chunkClasses]sync.Pool // of *[]byte
+
+// newChunk is an empty chunk of at least size bytes, or of 4 MiB.
+func newChunk(size int) []byte {
+	class := 0
+	for class < chunkClasses-1 && 1<<(minChunkShift+class) < size {
+		class++
+	}
+	if b, ok := chunks[class].Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, 1<<(minChunkShift+class))
+}
+
+// freeChunk gives back a chunk that newChunk made.
+func freeChunk(b []byte) {
+	for class := range chunkClasses {
+		if cap(b) == 1<<(minChunkShift+class) {
+			b = b[:0]
+			chunks[class].Put(&b)
 			return
 		}
 	}
 }
 
-// grow makes room for n more bytes, doubling, but never past the limit, so
-// that a flood costs pipelimit bytes and no more.
-func (c *capture) grow(n int) {
-	if len(c.buf)+n <= cap(c.buf) {
-		return
-	}
-	size := min(max(2*cap(c.buf), len(c.buf)+n, 4<<10), c.limit)
-	buf := make([]byte, len(c.buf), size)
-	copy(buf, c.buf)
-	c.buf = buf
-}
-
+// finish waits, at most drainDelay, for the capture to read what is left in
+// its pipe, and returns what it kept, in one slice of its size, with a note
+// of what it discarded.
 func (c *capture) finish() []byte {
 	if c == nil {
 		return nil
 	}
+	close(c.hurry)
 	c.r.SetReadDeadline(time.Now().Add(drainDelay))
 	<-c.done
 	c.r.Close()
+	if c.big {
+		pipeClosed()
+	}
+	var note string
 	if c.dropped > 0 {
-		if len(c.buf) > 0 && c.buf[len(c.buf)-1] != '\n' {
-			c.buf = append(c.buf, '\n')
+		note = "[expool: " + strconv.FormatInt(c.dropped, 10) + " more bytes discarded: pipelimit is " + strconv.Itoa(c.limit) + " bytes]\n"
+		if last := c.lastByte(); last >= 0 && last != '\n' {
+			note = "\n" + note
 		}
-		c.buf = append(c.buf, "[expool: "+strconv.FormatInt(c.dropped, 10)+
-			" more bytes discarded: pipelimit is "+strconv.Itoa(c.limit)+" bytes]\n"...)
 	}
-	if c.buf == nil {
-		c.buf = []byte{}
+	out := make([]byte, 0, c.kept+len(note))
+	for _, chunk := range c.chunks {
+		out = append(out, chunk...)
+		freeChunk(chunk)
 	}
-	return c.buf
+	c.chunks = nil
+	return append(out, note...)
+}
+
+// lastByte is the last byte kept, or -1.
+func (c *capture) lastByte() int {
+	for i := len(c.chunks) - 1; i >= 0; i-- {
+		if n := len(c.chunks[i]); n > 0 {
+			return int(c.chunks[i][n-1])
+		}
+	}
+	return -1
 }

@@ -140,24 +140,22 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 	return true, nil
 }
 
-// schedule starts queued jobs while workers are free and no startdelay holds.
-// It may be re-entered, by a callback of a job it starts: each round reads
-// the pool afresh, and the depth is bounded by the free workers.
+// schedule starts queued jobs while they may start (mayStart). It may be
+// re-entered, by a callback of a job it starts: each round reads the pool
+// afresh, and the depth is bounded by the free workers.
 func (p *Pool) schedule() {
-	for p.busy < p.Workers && p.queued > 0 && p.heldBy == nil {
-		if wait := time.Until(p.holdUntil); wait > 0 {
-			if !p.holdArmed {
-				p.holdArmed = true
-				time.AfterFunc(wait, func() { p.loop.post(event{kind: evResume, pool: p}) })
-			}
-			return
-		}
+	for p.queued > 0 {
 		j := p.queue[0]
-		p.queue[0] = nil
-		p.queue = p.queue[1:]
 		if j.Status != StatusPending {
+			p.queue[0] = nil
+			p.queue = p.queue[1:]
 			continue // cancelled while queued
 		}
+		if !p.mayStart(j) {
+			return
+		}
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
 		p.queued--
 		p.busy++
 		j.slot = true
@@ -166,6 +164,29 @@ func (p *Pool) schedule() {
 	if p.queued == 0 {
 		p.queue = nil // only cancelled jobs are left in it
 	}
+}
+
+// mayStart reports whether j, the first queued job, may start now: a worker
+// is free; no startdelay holds (one that does has the pool scheduled again
+// when it is over, or when the queued attempt that holds it starts); the loop has the file descriptors that j holds while it
+// runs (else it says once why jobs wait, and the end of another job has the
+// pool scheduled again).
+func (p *Pool) mayStart(j *Job) bool {
+	if p.busy >= p.Workers || p.heldBy != nil {
+		return false
+	}
+	if wait := time.Until(p.holdUntil); wait > 0 {
+		if !p.holdArmed {
+			p.holdArmed = true
+			time.AfterFunc(wait, func() { p.loop.post(event{kind: evResume, pool: p}) })
+		}
+		return false
+	}
+	if l := p.loop; !l.fds.fits(l.fdsOf(j, p.launcher())) {
+		l.warnFDs(p)
+		return false
+	}
+	return true
 }
 
 // cancelQueued cancels the queued jobs that match, and finishes them, their

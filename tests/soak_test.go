@@ -16,7 +16,11 @@ import (
 	"expool/pool/local"
 )
 
-var soakJobs = flag.Int("soak.jobs", 2000, "jobs in TestSoak (the full soak: 20000)")
+var (
+	soakJobs       = flag.Int("soak.jobs", 2000, "jobs in TestSoak (the full soak: 20000)")
+	soakConcurrent = flag.Int("soak.concurrent", 2000, "jobs at once in TestSoakConcurrent")
+	soakWaves      = flag.Int("soak.waves", 1, "waves of jobs in TestSoakConcurrent (the full soak: 10)")
+)
 
 // TestSoak runs testdata/soak.lua in this process, so that it can watch
 // expool's goroutines, file descriptors and heap: the script checks that
@@ -31,7 +35,7 @@ func TestSoak(t *testing.T) {
 	}
 	// The jobs are this test binary: under -race, each would sleep 1s at exit.
 	t.Setenv("GORACE", "atexit_sleep_ms=0")
-	// The forker thread lives as long as the process: start it before counting.
+	// The reaper lives as long as the process: start it before counting.
 	launcher := local.New()
 	runtime.GC()
 	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
@@ -98,4 +102,44 @@ func countFDs(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(entries)
+}
+
+// TestSoakConcurrent runs testdata/soak_concurrent.lua in this process:
+// thousands of jobs at once, each ending as its kind says, exactly once; the
+// test checks that goroutines and file descriptors are back to where they
+// started.
+func TestSoakConcurrent(t *testing.T) {
+	src, err := os.ReadFile("testdata/soak_concurrent.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	launcher := local.New()
+	runtime.GC()
+	goroutines, fds := runtime.NumGoroutine(), countFDs(t)
+	var stdout, stderr bytes.Buffer
+	loop, err := pool.NewLoop(launcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := luaapi.New(loop, luaapi.Options{Stdout: &stdout, Stderr: &stderr, Executable: "expool"})
+	code := s.Run("soak_concurrent.lua", src, []string{strconv.Itoa(*soakConcurrent), strconv.Itoa(*soakWaves)})
+	s.Close()
+	loop.Close()
+	launcher.Close()
+	out := stdout.String()
+	t.Logf("%d at once, %d waves: %s", *soakConcurrent, *soakWaves, strings.TrimSpace(out))
+	if code != 0 || stderr.Len() > 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if !strings.HasPrefix(out, "created ") || strings.Contains(out, "PROBLEM") {
+		t.Errorf("the script's checks failed:\n%s", out)
+	}
+	runtime.GC()
+	if g := runtime.NumGoroutine(); g > goroutines {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines after the soak, %d before:\n%s", g, goroutines, buf[:runtime.Stack(buf, true)])
+	}
+	if n := countFDs(t); n > fds {
+		t.Errorf("%d open file descriptors after the soak, %d before", n, fds)
+	}
 }

@@ -35,6 +35,8 @@
 //	close-stdout SECONDS  close stdout, then sleep
 //	env NAME            print the value of an environment variable
 //	pwd                 print the working directory
+//	alloc MIB           touch MIB mebibytes of memory, then exit 0 (a known
+//	                    peak for the tests of maxrss)
 //	waitfile FILE N     wait, at most 30s, until FILE has N lines
 //	append FILE TEXT [SECONDS]  append a line to FILE, then sleep
 //	reap CMD ARGS...    run CMD as a child subreaper: reap every descendant
@@ -181,6 +183,12 @@ func act(action string, args []string) int {
 	case "pwd":
 		wd, _ := os.Getwd()
 		fmt.Println(wd)
+	case "alloc":
+		n, _ := strconv.Atoi(arg(0))
+		held = make([]byte, n<<20)
+		for i := 0; i < len(held); i += 4096 {
+			held[i] = 1
+		}
 	case "waitfile":
 		n, _ := strconv.Atoi(arg(1))
 		if err := WaitLines(arg(0), n, 30*time.Second); err != nil {
@@ -206,6 +214,9 @@ func act(action string, args []string) int {
 	}
 	return 0
 }
+
+// held is what alloc touched, kept until exit.
+var held []byte
 
 // Printed is what the action print N writes: N bytes of "x", a newline
 // every 64.

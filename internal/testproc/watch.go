@@ -153,10 +153,12 @@ func Command(args ...string) []string {
 
 // TestMain runs the tests of a package whose jobs are testproc: it runs as
 // testproc if started as one, and checks that the tests leak no goroutine
-// (but the local launcher's forker, which lives as long as the process).
+// (but the local launcher's reaper and its SIGCHLD forwarder, which live as
+// long as the process).
 func TestMain(m *testing.M) {
 	RunIfChild()
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.forker"))
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("expool/pool/local.(*reaper).run"),
+		goleak.IgnoreTopFunction("expool/pool/local.(*reaper).forward"))
 }
 
 // Job is a job that runs testproc with args.

@@ -3,13 +3,17 @@
 package local
 
 import (
-	"os/exec"
-	"runtime"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"expool/pool"
 )
 
 // Portable reports whether this is the portable launcher, with no more than
@@ -19,9 +23,12 @@ import (
 //     whose parent died are re-parented to expool rather than to init, so that
 //     Wait can reap those of the job's group, and none stays a zombie, even
 //     where init does not reap orphans;
-//   - every job is forked from one OS thread that lives as long as expool, with
-//     Pdeathsig SIGKILL: if expool dies, even of SIGKILL, the kernel kills
-//     each job's main process;
+//   - every job's process is the child of one OS thread that lives as long as
+//     expool, with Pdeathsig SIGKILL: if expool dies, even of SIGKILL, the
+//     kernel kills each job's main process; that thread, the reaper, waits
+//     for all of them (see reaper);
+//   - jobs are started by the spawner, so that their rusage is their own,
+//     expool's memory not counted in their maxrss (see spawner);
 //   - the group of a job is killed while its lead process is a zombie, which
 //     reserves the group id: the kill cannot hit a stranger's group;
 //   - every job's environment holds AttemptEnv, which its descendants
@@ -40,68 +47,111 @@ type sys struct {
 
 	mu         sync.Mutex      // guards the fields below
 	running    map[uint64]bool // attempts whose process group may be alive
-	leaders    map[int]bool    // pids of the lead processes not reaped yet
 	lastSweep  time.Time
 	sweepTimer *time.Timer // a sweep to come
 	closed     bool
+}
+
+// procSys is what Linux adds to a process: the reaper's record of it.
+type procSys struct {
+	child   *child
+	started time.Time
 }
 
 func (l *Launcher) setUp() {
 	// Failure is not fatal: the kernel may be older than 3.4 or forbid it, and
 	// then orphans go to init as they would without expool.
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-	startForker()
+	reaperThread()
+	useSpawner()
 	l.sys = sys{
 		self:    processIDs{pid: l.pid, pgid: unix.Getpgrp(), sid: getsid()},
 		running: map[uint64]bool{},
-		leaders: map[int]bool{},
 	}
 }
 
-// start forks p's process from the forker thread. Its attempt counts as
-// running from before the fork, so that no sweep takes an escapee of it
-// for one of an ended attempt.
+// start starts p's process. Its attempt counts as running from before the
+// start, so that no sweep takes an escapee of it for one of an ended attempt.
 func (l *Launcher) start(p *process) error {
-	p.cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	s := &l.sys
 	s.mu.Lock()
 	s.running[p.attempt] = true
 	s.mu.Unlock()
-	err := fork(p.cmd)
+	cmd := p.cmd
+	spec := &spawnSpec{
+		path: cmd.Path, argv: cmd.Args, env: dedupEnv(cmd.Env), dir: cmd.Dir,
+		files:     [3]*os.File{cmd.Stdin.(*os.File), cmd.Stdout.(*os.File), cmd.Stderr.(*os.File)},
+		setpgid:   true,
+		pdeathsig: syscall.SIGKILL,
+		exiting:   p.endGroupOf,
+	}
+	c, started, err := spawn(spec)
 	s.mu.Lock()
 	if err != nil {
 		delete(s.running, p.attempt)
 	} else {
-		p.pid = p.cmd.Process.Pid
-		s.leaders[p.pid] = true
+		p.pid = c.pid
+		p.sys = procSys{child: c, started: started}
 	}
 	s.mu.Unlock()
+	return startError(cmd.Path, cmd.Dir, err)
+}
+
+// startError says why the process of path, in dir, did not start, as
+// exec.Cmd would.
+func startError(path, dir string, err error) error {
+	var se *spawnError
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &se):
+		return &os.PathError{Op: "fork/exec", Path: path, Err: err}
+	case se.step == stepChdir:
+		return fmt.Errorf("workdir %s: %w", dir, se.err)
+	case se.step == stepExec:
+		return &os.PathError{Op: "fork/exec", Path: path, Err: se.err}
+	}
 	return err
 }
 
-// waitGroup waits for the lead process to exit without reaping it: while it
-// is a zombie its pid, and so the group id, cannot be reused, so killing the
-// group cannot hit a stranger. Then it reaps the lead and the group, and has
-// the escapees of ended attempts swept.
-func (l *Launcher) waitGroup(p *process) error {
-	var info unix.Siginfo
-	for {
-		err := unix.Waitid(unix.P_PID, p.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	p.endGroup()
-	err := p.cmd.Wait()
-	reapGroup(p.pid)
+// waitGroup waits until the reaper has seen the lead process exit (it then
+// killed the group, see endGroup) and reaped it and its group.
+func (l *Launcher) waitGroup(p *process) (pool.Exit, error) {
+	<-p.sys.child.done
+	return l.ended(p), nil
+}
+
+// OnEnd has end called, on the reaper's goroutine, once the reaper has
+// reaped the lead process and its group: the pool needs no goroutine per job.
+func (p *process) OnEnd(end func(pool.Exit, error)) {
+	p.sys.child.then(func() { end(p.launcher.ended(p), nil) })
+}
+
+// ended is how p, reaped with its group, ended; its attempt is over, and the
+// escapees of ended attempts are swept soon.
+func (l *Launcher) ended(p *process) pool.Exit {
+	c := p.sys.child
 	s := &l.sys
 	s.mu.Lock()
-	delete(s.leaders, p.pid)
 	delete(s.running, p.attempt)
 	s.mu.Unlock()
 	l.sweepSoon()
-	return err
+	e := pool.Exit{Stop: c.stop}
+	if c.status.Signaled() {
+		e.Code = -int(c.status.Signal())
+	} else {
+		e.Code = c.status.ExitStatus()
+	}
+	e.Rusage = pool.Rusage{
+		Utime:  time.Duration(c.rusage.Utime.Nano()),
+		Stime:  time.Duration(c.rusage.Stime.Nano()),
+		MaxRSS: c.rusage.Maxrss, // KiB
+	}
+	return e
 }
+
+// startTime is when p's program was exec'd.
+func (p *process) startTime() time.Time { return p.sys.started }
 
 // tearDown kills and reaps every child of expool that carries this
 // launcher's mark, and every zombie child that left expool's process group:
@@ -115,6 +165,7 @@ func (l *Launcher) tearDown() {
 	}
 	s.mu.Unlock()
 	l.sweep(true)
+	releaseSpawner()
 }
 
 // reapGroup reaps every child of expool left in process group pgid, blocking
@@ -132,40 +183,25 @@ func reapGroup(pgid int) {
 	}
 }
 
-// The forker is one goroutine locked to its OS thread for the life of the
-// process: the kernel sends Pdeathsig when the thread that forked a child
-// ends, not the process, and Go may end other threads at any time.
-var (
-	forkerOnce sync.Once
-	forks      chan forkRequest
-)
-
-type forkRequest struct {
-	cmd   *exec.Cmd
-	reply chan error
-}
-
-func startForker() {
-	forkerOnce.Do(func() {
-		forks = make(chan forkRequest)
-		ready := make(chan struct{})
-		go forker(ready)
-		<-ready
-	})
-}
-
-func forker(ready chan<- struct{}) {
-	runtime.LockOSThread() // never unlocked: the thread lives as long as expool
-	close(ready)
-	for req := range forks {
-		req.reply <- req.cmd.Start()
+// dedupEnv keeps the last of the entries with the same name, as exec.Cmd
+// does: a job's env and its mark replace what expool's environment has.
+// Entries that are not NAME=VALUE stay as they are.
+func dedupEnv(env []string) []string {
+	seen := make(map[string]bool, len(env))
+	out := make([]string, len(env))
+	n := len(out)
+	for i := len(env) - 1; i >= 0; i-- {
+		kv := env[i]
+		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+		}
+		n--
+		out[n] = kv
 	}
-}
-
-func fork(cmd *exec.Cmd) error {
-	reply := make(chan error, 1)
-	forks <- forkRequest{cmd, reply}
-	return <-reply
+	return out[n:]
 }
 
 // processIDs are a process's pid, process group id and session id.

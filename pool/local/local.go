@@ -8,12 +8,14 @@
 // groups (a job's group is signalled and, once its lead process has exited,
 // killed), and a watchdog process that cleans up if expool dies without
 // closing the launcher. On Linux it adds the kernel's extras, in the _linux.go
-// files: expool is a child subreaper; jobs are forked from one OS thread with
-// Pdeathsig; a job's group is killed before its lead process is reaped; and
-// descendants that leave their job's group are found through /proc and pidfds
-// and killed (see sweep). Building with the tag expool_portable gives Linux
-// the portable launcher instead, so that the tests run it too. RELIABILITY.md
-// says what each one guarantees.
+// files: expool is a child subreaper; jobs are started by the spawner, so
+// that their rusage is their own (see spawner), as children of one OS thread
+// with Pdeathsig, which waits for all of them (see reaper); a job's group is
+// killed before its lead process is reaped; and descendants that leave their
+// job's group are found through /proc and pidfds and killed (see sweep).
+// Building with the tag expool_portable gives Linux the portable launcher
+// instead, so that the tests run it too. RELIABILITY.md says what each one
+// guarantees.
 //
 // Who calls what: the owner of the pool's loop calls New, Launch and Close;
 // a Process's Wait runs on a goroutine of its own, and its Signal on any. A
@@ -162,6 +164,8 @@ type process struct {
 
 	mu     sync.Mutex // orders Signal against the end of the lead process
 	exited bool
+
+	sys procSys // what the platform adds
 }
 
 func (p *process) Pid() int { return p.pid }
@@ -178,8 +182,32 @@ func (p *process) Signal(sig syscall.Signal) error {
 // Wait waits for the group's end (waitGroup, the platform's), and reports how
 // the lead process ended.
 func (p *process) Wait() (pool.Exit, error) {
-	err := p.launcher.waitGroup(p)
-	state := p.cmd.ProcessState
+	return p.launcher.waitGroup(p)
+}
+
+// StartTime is when the process started: when its program was exec'd.
+func (p *process) StartTime() time.Time { return p.startTime() }
+
+// endGroup is called once the lead process has exited: Signal does nothing
+// from now on, and whatever is left of the group is killed, since a job ends
+// with its lead process.
+func (p *process) endGroup() { p.endGroupOf(p.pid) }
+
+// endGroupOf is endGroup for a process whose pid p may not hold yet: one
+// that exited before its start returned.
+func (p *process) endGroupOf(pid int) {
+	p.mu.Lock()
+	p.exited = true
+	if pid > 0 { // kill(0) would be expool's own group
+		_ = unix.Kill(-pid, unix.SIGKILL)
+	}
+	p.mu.Unlock()
+}
+
+// cmdExit reports how cmd, whose Wait returned err, ended (the portable
+// launcher waits with exec.Cmd).
+func cmdExit(cmd *exec.Cmd, err error) (pool.Exit, error) {
+	state := cmd.ProcessState
 	if state == nil {
 		return pool.Exit{}, fmt.Errorf("wait: %w", err)
 	}
@@ -188,16 +216,6 @@ func (p *process) Wait() (pool.Exit, error) {
 		return pool.Exit{}, fmt.Errorf("wait: %w", err)
 	}
 	return exitOf(state), nil
-}
-
-// endGroup is called once the lead process has exited: Signal does nothing
-// from now on, and whatever is left of the group is killed, since a job ends
-// with its lead process.
-func (p *process) endGroup() {
-	p.mu.Lock()
-	p.exited = true
-	_ = unix.Kill(-p.pid, unix.SIGKILL)
-	p.mu.Unlock()
 }
 
 func exitOf(state *os.ProcessState) pool.Exit {

@@ -4,7 +4,11 @@ package local
 
 import (
 	"io"
+	"runtime"
 	"strconv"
+	"time"
+
+	"expool/pool"
 )
 
 // Portable reports whether this is the portable launcher, with no more than
@@ -28,7 +32,20 @@ const Portable = true
 // sys is what the platform adds to a Launcher: nothing here.
 type sys struct{}
 
+// procSys is what the platform adds to a process: when it started.
+type procSys struct{ started time.Time }
+
 func (l *Launcher) setUp() {}
+
+// FDsPerProcess is what the launcher holds for each running process
+// (pool.FDHolder): on Linux, the pidfd that Go's os.Process keeps (Go 1.23);
+// elsewhere none.
+func (l *Launcher) FDsPerProcess() int {
+	if runtime.GOOS == "linux" {
+		return 1
+	}
+	return 0
+}
 
 // start starts p's process and tells the watchdog of its group.
 func (l *Launcher) start(p *process) error {
@@ -36,18 +53,23 @@ func (l *Launcher) start(p *process) error {
 		return err
 	}
 	p.pid = p.cmd.Process.Pid
+	p.sys.started = time.Now()
 	l.tellWatchdog("+" + strconv.Itoa(p.pid))
 	return nil
 }
 
-// waitGroup reaps the lead process, kills what is left of its group, and
-// tells the watchdog that the group has ended.
-func (l *Launcher) waitGroup(p *process) error {
+// waitGroup reaps the lead process, kills what is left of its group, tells
+// the watchdog that the group has ended, and reports how the lead process
+// ended.
+func (l *Launcher) waitGroup(p *process) (pool.Exit, error) {
 	err := p.cmd.Wait()
 	p.endGroup()
 	l.tellWatchdog("-" + strconv.Itoa(p.pid))
-	return err
+	return cmdExit(p.cmd, err)
 }
+
+// startTime is when Start returned: the process has exec'd its program.
+func (p *process) startTime() time.Time { return p.sys.started }
 
 func (l *Launcher) tearDown() {}
 

@@ -6,26 +6,22 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
 
 // What the sweep and the watchdog read of processes, from /proc.
 
-// children lists the pids of expool's children, from every thread's list.
-func children() []int {
-	files, _ := filepath.Glob("/proc/self/task/*/children")
+// children lists the pids of the children of expool's thread tid.
+func children(tid int) []int {
+	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/children")
+	if err != nil {
+		return nil
+	}
 	var pids []int
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		for _, field := range strings.Fields(string(b)) {
-			if pid, err := strconv.Atoi(field); err == nil {
-				pids = append(pids, pid)
-			}
+	for _, field := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(field); err == nil {
+			pids = append(pids, pid)
 		}
 	}
 	return pids

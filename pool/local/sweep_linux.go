@@ -25,42 +25,38 @@ import (
 // killing an escapee makes its own children expool's.
 const maxSweepRounds = 32
 
-// sweepEvery spaces the sweeps: listing expool's children costs tens of
-// syscalls, too many to pay at every job's end when thousands end a second.
-// An escapee is killed at most this long after its attempt has ended.
+// sweepEvery spaces the sweeps: an escapee is killed at most this long after
+// its attempt has ended.
 const sweepEvery = 100 * time.Millisecond
 
-// sweepSoon sweeps now, or, if the last sweep was less than sweepEvery ago,
-// makes sure one comes when it is over.
+// sweepSoon makes sure that a sweep comes, at once or, if the last one was
+// less than sweepEvery ago, when that is over. It does not wait for it.
 func (l *Launcher) sweepSoon() {
 	s := &l.sys
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed || s.sweepTimer != nil {
-		s.mu.Unlock()
 		return
 	}
-	wait := time.Until(s.lastSweep.Add(sweepEvery))
-	if wait > 0 {
-		s.sweepTimer = time.AfterFunc(wait, func() {
-			s.mu.Lock()
-			s.sweepTimer = nil
-			closed := s.closed
-			s.mu.Unlock()
-			if !closed {
-				l.sweep(false)
-			}
-		})
+	s.sweepTimer = time.AfterFunc(time.Until(s.lastSweep.Add(sweepEvery)), func() {
+		s.mu.Lock()
+		s.sweepTimer = nil
+		closed := s.closed
 		s.mu.Unlock()
-		return
-	}
-	s.lastSweep = time.Now()
-	s.mu.Unlock()
-	l.sweep(false)
+		if !closed {
+			l.sweep(false)
+		}
+	})
 }
 
 // sweep kills and reaps the escapees of ended attempts (all of this
 // launcher's, when final), and reaps zombie children from other sessions
-// (and other process groups, when final).
+// (and other process groups, when final). It reads the children of expool's
+// main thread, to which the kernel re-parents orphans: so it costs what
+// there is to find, whatever the number of jobs running. When final, it also
+// kills what carries this launcher's mark among the children of the reaper's
+// thread that the reaper does not know of (the process of a spawn whose
+// reply was lost), which the reaper then reaps.
 func (l *Launcher) sweep(final bool) {
 	s := &l.sys
 	s.sweepMu.Lock()
@@ -68,20 +64,48 @@ func (l *Launcher) sweep(final bool) {
 	s.mu.Lock()
 	s.lastSweep = time.Now()
 	s.mu.Unlock()
+	r := reaperThread()
 	for range maxSweepRounds {
 		killed := false
-		for _, pid := range children() {
-			s.mu.Lock()
-			leader := s.leaders[pid]
-			s.mu.Unlock()
-			if !leader && l.sweepChild(pid, final) {
+		for _, pid := range children(l.pid) {
+			if l.sweepChild(pid, final) {
 				killed = true
+			}
+		}
+		if final {
+			for _, pid := range children(r.tid) {
+				if !r.watching(pid) && l.killUnwatched(pid) {
+					killed = true
+				}
 			}
 		}
 		if !killed {
 			return
 		}
 	}
+}
+
+// killUnwatched kills pid, a child of the reaper's thread that the reaper
+// does not wait for, if it is alive and carries this launcher's mark, with
+// its process group; it reports whether it did. The reaper reaps it.
+func (l *Launcher) killUnwatched(pid int) bool {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	st, err := readStat(pid)
+	if err != nil || st.ppid != l.sys.self.pid || st.state == 'Z' {
+		return false
+	}
+	if _, ok := l.attemptOf(pid); !ok {
+		return false
+	}
+	if st.pgid == pid {
+		_ = unix.Kill(-pid, unix.SIGKILL) // reserved: the reaper has not reaped pid
+	}
+	_ = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+	return true
 }
 
 // sweepChild handles one child of expool; it reports whether it killed it.

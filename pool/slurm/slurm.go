@@ -170,6 +170,11 @@ func (l *Launcher) argv(c *pool.Command, name, dir string) []string {
 	return append(argv, c.Args...)
 }
 
+// FDsPerProcess is what the launcher holds for each running srun: the read
+// end of its stderr, the job's stderr that the filter writes to, and the
+// pidfd that its end is waited on (pool.FDHolder).
+func (l *Launcher) FDsPerProcess() int { return 3 }
+
 // workdir is the absolute working directory of a job, checked.
 func workdir(dir string) (string, error) {
 	if dir != "" {
