@@ -26,3 +26,5 @@ require (
 	github.com/rogpeppe/go-internal v1.16.0
 	golang.org/x/tools v0.26.0 // indirect
 )
+
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

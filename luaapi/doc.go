@@ -20,11 +20,14 @@
 //	arg                 arg[0] the script, arg[1..n] its arguments (also the main chunk's ...)
 //
 // require("expool") returns a table of the same names. The standard Lua 5.1
-// libraries are there; os.exit(code) terminates every running job first (their
-// onfinish callbacks run) and then exits with code (true is 0, false 1). print
-// writes each line with one write, so lines do not interleave with jobs'
-// output. math.randomseed(x) makes math.random repeat its sequence (each
-// script has a generator of its own).
+// libraries are there, and answer as Lua 5.1.5 does (expool's patched
+// gopher-lua, third_party/gopher-lua); os.exit(code) terminates every running
+// job first (their onfinish callbacks run) and then exits with code (true is
+// 0, false 1). print and io.write write each call with one write, so lines do
+// not interleave with jobs' output, unless io.stdout:setvbuf("full" or
+// "line") asks for a buffer; buffers are written when the script ends and
+// before pool:execute and pool:join. math.randomseed(x) makes math.random
+// repeat its sequence (each script has a generator of its own).
 //
 // While expool draws its progress line (on a terminal, or with --progress),
 // print, io.write, io.stdout:write and io.stderr:write, like the output of the

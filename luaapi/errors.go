@@ -3,11 +3,9 @@ package luaapi
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 )
 
 // How errors reach the user: a Lua error's message, with its traceback when
@@ -26,7 +24,9 @@ func guarded(f lua.LGFunction) lua.LGFunction {
 				if _, ok := r.(*lua.ApiError); ok {
 					panic(r) // a Lua error, raised on purpose
 				}
-				L.RaiseError("%s: %v\n%s", internalError, r, debug.Stack())
+				// Not the script's error: no pcall catches it, and the
+				// script ends with it (describeError).
+				panic(fmt.Sprintf("%s: %v", internalError, r))
 			}
 		}()
 		return f(L)
@@ -46,9 +46,9 @@ func errorText(err error, alwaysTrace bool) string {
 	informative := false
 	for _, line := range strings.Split(apiErr.StackTrace, "\n") {
 		switch {
-		case line == "stack traceback:" || strings.TrimSpace(line) == "[G]: ?":
+		case line == "stack traceback:" || strings.TrimSpace(line) == "[C]: ?":
 			continue
-		case !strings.Contains(line, "[G]:") && !strings.HasSuffix(line, "in main chunk"):
+		case !strings.Contains(line, "[C]:") && !strings.HasSuffix(line, "in main chunk"):
 			informative = true
 		}
 		frames = append(frames, line)
@@ -57,24 +57,4 @@ func errorText(err error, alwaysTrace bool) string {
 		return msg
 	}
 	return msg + "\nstack traceback:\n" + strings.Join(frames, "\n")
-}
-
-// syntaxError formats a load error as "file:LINE: message".
-func syntaxError(err error) string {
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) && apiErr.Cause != nil {
-		var perr *parse.Error
-		if errors.As(apiErr.Cause, &perr) {
-			if perr.Pos.Line == parse.EOF {
-				return fmt.Sprintf("%s: %s at end of file", perr.Pos.Source, perr.Message)
-			}
-			return fmt.Sprintf("%s:%d: %s near '%s'", perr.Pos.Source, perr.Pos.Line, perr.Message, perr.Token)
-		}
-		var cerr *lua.CompileError
-		if errors.As(apiErr.Cause, &cerr) {
-			return strings.TrimSpace(cerr.Error())
-		}
-		return apiErr.Cause.Error()
-	}
-	return err.Error()
 }

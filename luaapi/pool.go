@@ -248,6 +248,7 @@ func (s *Script) poolExecute(L *lua.LState) int {
 	default:
 		L.RaiseError("pool:execute: concur must be a boolean, %s", got(v))
 	}
+	s.flushOutput() // a job sees the files the script wrote, its output comes after the script's
 	var err error
 	if concur {
 		err = p.pool.Execute(o.job)
@@ -296,6 +297,7 @@ func (s *Script) poolJoin(L *lua.LState) int {
 	if msg := setSeconds(&timeout, L.Get(2)); msg != "" {
 		L.RaiseError("pool:join: timeout %s", msg)
 	}
+	s.flushOutput()
 	ok, err := p.pool.Join(L.Context(), timeout)
 	if err != nil {
 		L.RaiseError("pool:join: %v", err)

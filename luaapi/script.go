@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -82,16 +81,11 @@ func New(loop *pool.Loop, opts Options) *Script {
 	if s.workers <= 0 {
 		s.workers = max(runtime.NumCPU()-1, 1)
 	}
-	// gopher-lua's defaults (256 calls deep, a fixed registry) are tight for
-	// recursive research code; these still turn runaway recursion into an error.
 	s.seed = rand.NewPCG(uint64(time.Now().UnixNano()), 0)
 	s.rand = rand.New(s.seed)
-	s.L = lua.NewState(lua.Options{
-		CallStackSize:   4096,
-		RegistrySize:    lua.RegistrySize,
-		RegistryMaxSize: 1 << 22,
-	})
+	s.L = lua.NewState(lua51Options)
 	s.register()
+	s.setupLua51()
 	return s
 }
 
@@ -116,16 +110,17 @@ func (s *Script) Close() {
 // after an error in the script or a callback, 128+N after signal N, 70 after
 // a bug of expool's.
 func (s *Script) Run(name string, src []byte, args []string) (code int) {
+	defer s.flushOutput()
 	defer func() {
 		// A bug outside Lua code; Close still kills what the jobs left.
 		if r := recover(); r != nil {
-			fmt.Fprintf(s.stderr, "expool: %s: %v\n%s", internalError, r, debug.Stack())
+			fmt.Fprintf(s.stderr, "expool: %s: %v\n", internalError, r)
 			code = 70
 		}
 	}()
 	fn, err := s.L.Load(bytes.NewReader(stripShebang(src)), name)
 	if err != nil {
-		fmt.Fprintf(s.stderr, "expool: %s\n", syntaxError(err))
+		fmt.Fprintf(s.stderr, "expool: %s\n", loadErrorText(err))
 		return 1
 	}
 	argt := s.L.CreateTable(len(args), 1)
@@ -144,7 +139,7 @@ func (s *Script) Run(name string, src []byte, args []string) (code int) {
 	}
 	failed := err != nil && !s.stop.stopped()
 	if failed {
-		fmt.Fprintf(s.stderr, "expool: %s\n", errorText(err, false))
+		fmt.Fprintf(s.stderr, "expool: %s\n", errorText(s.describeError(err), false))
 	}
 	why := s.stop.why()
 	if failed {
@@ -204,7 +199,10 @@ func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) err
 		return pool.Cancelled(s.stop.why())
 	}
 	s.callbackFailed = true
-	fmt.Fprintf(s.stderr, "expool: %s: %s\n", what(), errorText(err, true))
+	fmt.Fprintf(s.stderr, "expool: %s: %s\n", what(), errorText(s.describeError(err), true))
+	if isInternal(err) {
+		s.internalFailure()
+	}
 	var apiErr *lua.ApiError
 	if errors.As(err, &apiErr) {
 		return errors.New(apiErr.Object.String())

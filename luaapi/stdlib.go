@@ -1,9 +1,7 @@
 package luaapi
 
 import (
-	"io"
 	mathpkg "math"
-	"os"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -11,9 +9,9 @@ import (
 
 // The standard functions that expool replaces: os.exit, which must stop the
 // script and still let every job be wound up; print, which must write its
-// line in one write; io.write and io.stdout/io.stderr's write, which must go
-// where print goes; math.random and math.randomseed, which must
-// repeat a sequence for a seed.
+// line in one write; math.random and math.randomseed, which must repeat a
+// sequence for a seed. io.write, io.stdout and io.stderr write where print
+// writes, through the io library's SetStdio (setupLua51).
 
 // replaceStdlib installs expool's versions of the standard functions.
 func (s *Script) replaceStdlib() {
@@ -21,7 +19,6 @@ func (s *Script) replaceStdlib() {
 	os := L.GetGlobal("os").(*lua.LTable)
 	os.RawSetString("exit", L.NewFunction(guarded(s.osExit)))
 	L.SetGlobal("print", L.NewFunction(guarded(s.print)))
-	s.redirectStdio()
 	math := L.GetGlobal("math").(*lua.LTable)
 	math.RawSetString("random", L.NewFunction(guarded(s.mathRandom)))
 	math.RawSetString("randomseed", L.NewFunction(guarded(s.mathRandomseed)))
@@ -47,22 +44,17 @@ func (s *Script) osExit(L *lua.LState) int {
 	// All Lua code stops, the callback that called os.exit and those around
 	// it included; the wind-up then runs the remaining callbacks afresh.
 	s.stop.exit(code)
+	s.flushOutput()
 	L.RaiseError("os.exit(%d)", code)
 	return 0
 }
 
-// print writes its line in one write, so that it does not interleave with
-// the output of jobs that share expool's stdout.
+// print writes its line, as Lua 5.1's print makes it, in one write, so that
+// it does not interleave with the output of jobs that share expool's stdout.
 func (s *Script) print(L *lua.LState) int {
 	var b strings.Builder
-	for i := 1; i <= L.GetTop(); i++ {
-		if i > 1 {
-			b.WriteByte('\t')
-		}
-		b.WriteString(L.ToStringMeta(L.Get(i)).String())
-	}
-	b.WriteByte('\n')
-	io.WriteString(s.stdout, b.String())
+	lua.PrintLine(L, &b)
+	lua.WriteStdout(L, b.String())
 	return 0
 }
 
@@ -77,15 +69,17 @@ func (s *Script) mathRandom(L *lua.LState) int {
 	case 1:
 		m := L.CheckInt64(1)
 		if m < 1 {
-			L.RaiseError("bad argument #1 to 'random' (interval is empty)")
+			L.ArgError(1, "interval is empty")
 		}
 		L.Push(lua.LNumber(1 + s.rand.Int64N(m)))
-	default:
+	case 2:
 		m, n := L.CheckInt64(1), L.CheckInt64(2)
 		if m > n {
-			L.RaiseError("bad argument #2 to 'random' (interval is empty)")
+			L.ArgError(2, "interval is empty")
 		}
 		L.Push(lua.LNumber(m + s.rand.Int64N(n-m+1)))
+	default:
+		L.RaiseError("wrong number of arguments")
 	}
 	return 1
 }
@@ -98,76 +92,4 @@ func (s *Script) mathRandomseed(L *lua.LState) int {
 	}
 	s.seed.Seed(seed, 0)
 	return 0
-}
-
-// redirectStdio has io.write, io.stdout:write and io.stderr:write write to
-// the script's Stdout and Stderr when these are not files (gopher-lua's io
-// library writes to os.Stdout and os.Stderr): so that, while the progress
-// line is drawn, they go through the same lines as print.
-func (s *Script) redirectStdio() {
-	L := s.L
-	iolib, ok := L.GetGlobal("io").(*lua.LTable)
-	if !ok {
-		return
-	}
-	redirected := map[*lua.LUserData]io.Writer{}
-	for name, w := range map[string]io.Writer{"stdout": s.stdout, "stderr": s.stderr} {
-		ud, ok := iolib.RawGetString(name).(*lua.LUserData)
-		if _, isFile := w.(*os.File); ok && !isFile {
-			redirected[ud] = w
-		}
-	}
-	if len(redirected) == 0 {
-		return
-	}
-	// write writes the arguments from the first on, as io.write does.
-	write := func(L *lua.LState, w io.Writer, first int) int {
-		for i := first; i <= L.GetTop(); i++ {
-			L.CheckTypes(i, lua.LTNumber, lua.LTString)
-		}
-		for i := first; i <= L.GetTop(); i++ {
-			if _, err := io.WriteString(w, lua.LVAsString(L.Get(i))); err != nil {
-				L.Push(lua.LNil)
-				L.Push(lua.LString(err.Error()))
-				return 2
-			}
-		}
-		L.Push(lua.LTrue)
-		return 1
-	}
-	if mt, ok := L.GetTypeMetatable("FILE*").(*lua.LTable); ok {
-		if fileWrite, ok := mt.RawGetString("write").(*lua.LFunction); ok {
-			mt.RawSetString("write", L.NewFunction(func(L *lua.LState) int {
-				if ud, ok := L.Get(1).(*lua.LUserData); ok && redirected[ud] != nil {
-					return write(L, redirected[ud], 2)
-				}
-				return callThrough(L, fileWrite)
-			}))
-		}
-	}
-	ioWrite, ok1 := iolib.RawGetString("write").(*lua.LFunction)
-	ioOutput, ok2 := iolib.RawGetString("output").(*lua.LFunction)
-	if ok1 && ok2 {
-		iolib.RawSetString("write", L.NewFunction(func(L *lua.LState) int {
-			L.Push(ioOutput)
-			L.Call(0, 1)
-			out := L.Get(-1)
-			L.Pop(1)
-			if ud, ok := out.(*lua.LUserData); ok && redirected[ud] != nil {
-				return write(L, redirected[ud], 1)
-			}
-			return callThrough(L, ioWrite)
-		}))
-	}
-}
-
-// callThrough calls fn with this call's arguments and returns its results.
-func callThrough(L *lua.LState, fn *lua.LFunction) int {
-	top := L.GetTop()
-	L.Push(fn)
-	for i := 1; i <= top; i++ {
-		L.Push(L.Get(i))
-	}
-	L.Call(top, lua.MultRet)
-	return L.GetTop() - top
 }

@@ -1,0 +1,8 @@
+local f = loadstring("return 1 + 2")
+print(f())
+print(loadstring("syntax error here"))
+print(loadstring("return ...", "chunk")(7, 8))
+local g, err = loadstring("x = ", "=mychunk")
+print(g, err)
+local h, err2 = loadstring("error('rt')", "named")
+print(pcall(h))

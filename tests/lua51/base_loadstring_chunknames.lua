@@ -1,0 +1,5 @@
+print(pcall(loadstring("error('e')")))
+print(pcall(loadstring("error('e')", "=custom")))
+print(pcall(loadstring("error('e')", "@file.lua")))
+print(pcall(loadstring("\n\nerror('e')", "a long chunk name that goes on and on and on and on and on")))
+print(pcall(loadstring("local x = 1\nerror('e')")))

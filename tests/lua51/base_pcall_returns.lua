@@ -1,0 +1,6 @@
+print(pcall(function() return 1, 2, 3 end))
+print(pcall(function() end))
+print(select('#', pcall(function() return nil end)))
+print(pcall(print == print and function(...) return select('#', ...) end, nil, nil))
+print(pcall(pcall))
+print(pcall(pcall, error, "x"))

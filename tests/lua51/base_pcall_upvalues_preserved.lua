@@ -1,0 +1,5 @@
+local n = 0
+local function inc() n = n + 1 end
+pcall(function() error("x") end)
+inc()
+print(n)

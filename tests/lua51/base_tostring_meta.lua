@@ -1,0 +1,6 @@
+local t = setmetatable({}, {__tostring = function(self) return "custom" end})
+print(tostring(t), t)
+local u = setmetatable({}, {__tostring = function() return 42 end})
+print(pcall(tostring, u))
+local v = setmetatable({}, {__tostring = function() return nil end})
+print(pcall(tostring, v))

@@ -1,0 +1,7 @@
+local co = coroutine.create(function()
+  coroutine.yield(1)
+  error("after yield")
+end)
+print(coroutine.resume(co))
+print(coroutine.resume(co))
+print(coroutine.status(co))

@@ -1,0 +1,1 @@
+print(coroutine.running() == nil)

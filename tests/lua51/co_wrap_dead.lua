@@ -1,0 +1,3 @@
+local f = coroutine.wrap(function() return "once" end)
+print(f())
+print(pcall(f))

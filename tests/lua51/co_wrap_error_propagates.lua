@@ -1,0 +1,5 @@
+local f = coroutine.wrap(function() error("wrapped error") end)
+print(pcall(f))
+local g = coroutine.wrap(function() error({1}) end)
+local ok, e = pcall(g)
+print(ok, type(e))

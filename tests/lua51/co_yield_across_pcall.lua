@@ -1,0 +1,10 @@
+local co = coroutine.create(function()
+  local ok, err = pcall(function()
+    coroutine.yield("from inside pcall")
+  end)
+  print("pcall returned", ok, err)
+  return "finished"
+end)
+print(coroutine.resume(co))
+print(coroutine.status(co))
+print(coroutine.resume(co))

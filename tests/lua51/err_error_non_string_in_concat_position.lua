@@ -1,0 +1,1 @@
+print(pcall(error, setmetatable({}, {__concat = function() return "cat" end})))

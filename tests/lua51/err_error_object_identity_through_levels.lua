@@ -1,0 +1,5 @@
+local E = {}
+local function thrower() error(E) end
+local function mid() thrower() end
+local ok, got = pcall(mid)
+print(ok, got == E)

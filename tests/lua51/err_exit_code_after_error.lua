@@ -1,0 +1,3 @@
+print("line 1")
+local t = {}
+t.x.y = 1

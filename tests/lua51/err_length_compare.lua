@@ -1,0 +1,8 @@
+print(pcall(function() return #nil end))
+print(pcall(function() local n; return #n end))
+print(pcall(function() return #5 end))
+print(pcall(function() return 1 < {} end))
+print(pcall(function() return {} <= {} end))
+print(pcall(function() return "a" >= 1 end))
+print(pcall(function() return nil < nil end))
+print(pcall(function() return true > false end))

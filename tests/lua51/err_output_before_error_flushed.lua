@@ -1,0 +1,3 @@
+io.write("partial line without newline")
+io.write(" and more")
+error("stop")

@@ -1,0 +1,3 @@
+local function rec() return 1 + rec() end
+print("before")
+rec()

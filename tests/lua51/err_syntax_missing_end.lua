@@ -1,0 +1,5 @@
+print("never")
+local function f()
+  if true then
+    print(1)
+end

@@ -1,0 +1,2 @@
+--! stderr: (error object is not a string)
+error()

@@ -1,0 +1,4 @@
+local t = nil
+print("before")
+print(t.x)
+print("after")

@@ -1,0 +1,2 @@
+--! stderr: custom error object
+error(setmetatable({}, {__tostring = function() return "custom error object" end}))

@@ -1,0 +1,5 @@
+print(1 < 2, 2 <= 2, 3 > 4, 4 >= 4, 1 == 1.0, "a" < "b", "a" < "B", "abc" < "abd")
+print("" < "a", "a" < "aa", "Z" < "a", "10" < "9", 1 ~= "1", "x" == "x")
+print(pcall(function() return 1 < "2" end))
+print(pcall(function() return {} < {} end))
+print(pcall(function() return nil > 1 end))

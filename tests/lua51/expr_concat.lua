@@ -1,0 +1,5 @@
+print("a" .. "b" .. "c", 1 .. 2, 1.5 .. "", -1 .. "", 2^63 .. "", 0.1 + 0.2 .. "")
+print(10 .. 20 == "1020", "x" .. 1e100, "n" .. 1/0, "m" .. -(1/0))
+print(pcall(function() return "a" .. nil end))
+print(pcall(function() return "a" .. {} end))
+print(pcall(function() return true .. "" end))

@@ -1,0 +1,7 @@
+print(0x1p4, 0x1P2, 0xAp0)
+print(loadstring("return 0x10p-1"))
+print(loadstring("return 1e"))
+print(loadstring("return 3x"))
+print(loadstring("return 0x"))
+print(loadstring("return 1..2"))
+print(loadstring("return 1.2.3"))

@@ -1,0 +1,5 @@
+print("10" + 1, "3" * "4", "2" ^ "3", "10" / "4", "7" % "3", " 5 " + 0, "0x10" + 0)
+print("1e2" + 0, "1E2" * 1, ".5" + 0, "5." + 0, "-3" + 0, "+3" ~= nil)
+print(pcall(function() return "5x" + 0 end))
+print(pcall(function() return "" + 0 end))
+print(pcall(function() return "1e" + 0 end))

@@ -1,0 +1,7 @@
+local f = assert(io.open("c.tmp", "w"))
+f:close()
+print(io.type(f), pcall(f.write, f, "x"))
+print(pcall(f.read, f))
+print(pcall(f.close, f))
+print(tostring(f))
+os.remove("c.tmp")

@@ -1,0 +1,5 @@
+local f = assert(io.open("w.tmp", "w"))
+f:write(0.1 + 0.2, " ", 1e100, " ", 1/0, " ", -0.0, "\n")
+f:close()
+print(io.open("w.tmp"):read("*a"))
+os.remove("w.tmp")

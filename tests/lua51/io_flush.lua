@@ -1,0 +1,4 @@
+io.write("before flush")
+io.flush()
+io.stdout:flush()
+print(io.flush() == io.stdout or io.flush())

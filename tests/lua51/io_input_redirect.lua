@@ -1,0 +1,6 @@
+local f = assert(io.open("i.tmp", "w")); f:write("first\nsecond\n"); f:close()
+io.input("i.tmp")
+print(io.read(), io.read("*l"), io.read())
+io.input():close()
+print(pcall(io.read))
+os.remove("i.tmp")

@@ -1,0 +1,7 @@
+local f = assert(io.open("m.tmp", "w")); f:write("one\n"); f:close()
+f = assert(io.open("m.tmp", "a")); f:write("two\n"); f:close()
+f = assert(io.open("m.tmp", "r+")); f:write("ONE"); f:close()
+f = assert(io.open("m.tmp", "rb")); print(f:read("*a")); f:close()
+f = assert(io.open("m.tmp", "w+")); f:write("new"); f:seek("set"); print(f:read("*a")); f:close()
+f = assert(io.open("m.tmp", "a+")); f:write("+"); f:seek("set"); print(f:read("*a")); f:close()
+os.remove("m.tmp")

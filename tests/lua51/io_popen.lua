@@ -1,0 +1,8 @@
+local p = io.popen("echo hello; echo world")
+print(p:read("*l"), p:read("*a"))
+print(p:close())
+local w = io.popen("cat > popen.tmp", "w")
+w:write("written via popen\n")
+w:close()
+print(io.open("popen.tmp"):read("*a"))
+os.remove("popen.tmp")

@@ -1,0 +1,5 @@
+io.write("1 ")
+print("2")
+io.write("3 ")
+io.stdout:write("4 ")
+print("5")

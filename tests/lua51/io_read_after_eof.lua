@@ -1,0 +1,5 @@
+local f = assert(io.open("eof.tmp", "w")); f:close()
+f = assert(io.open("eof.tmp"))
+print(f:read("*a"), f:read("*l"), f:read("*n"), f:read(1))
+f:close()
+os.remove("eof.tmp")

@@ -1,0 +1,7 @@
+local f = assert(io.open("n.tmp", "w"))
+f:write("  12  abc 0.5\n1e3\n-.5\n")
+f:close()
+f = assert(io.open("n.tmp"))
+print(f:read("*n"), f:read("*n"), f:read("*l"), f:read("*n"), f:read("*n"))
+f:close()
+os.remove("n.tmp")

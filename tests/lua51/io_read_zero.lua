@@ -1,0 +1,7 @@
+local f = assert(io.open("z.tmp", "w"))
+f:write("ab")
+f:close()
+f = assert(io.open("z.tmp"))
+print(f:read(0), f:read(2), f:read(0))
+f:close()
+os.remove("z.tmp")

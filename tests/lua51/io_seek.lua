@@ -1,0 +1,6 @@
+local f = assert(io.open("s.tmp", "w+"))
+f:write("0123456789")
+print(f:seek("set", 2), f:read(3), f:seek(), f:seek("cur", 1), f:read(1), f:seek("end"), f:seek("end", -2), f:read("*a"))
+print(pcall(f.seek, f, "bogus"))
+f:close()
+os.remove("s.tmp")

@@ -1,0 +1,3 @@
+io.stdout:setvbuf("full")
+io.write("A\n")
+io.write("B without newline")

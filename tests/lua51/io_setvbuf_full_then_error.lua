@@ -1,0 +1,3 @@
+io.stdout:setvbuf("full")
+io.write("buffered before error\n")
+error("fail after buffering")

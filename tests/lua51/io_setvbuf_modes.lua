@@ -1,0 +1,8 @@
+print(io.stdout:setvbuf("no"))
+io.write("unbuffered\n")
+print(io.stdout:setvbuf("line"))
+io.write("line buffered\n")
+print(io.stdout:setvbuf("full", 1024))
+io.write("fully buffered\n")
+print(io.stdout:setvbuf("full"))
+print(pcall(io.stdout.setvbuf, io.stdout, "bogus"))

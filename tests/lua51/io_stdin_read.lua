@@ -1,0 +1,6 @@
+print(io.read("*l"))
+print(io.read("*n"), io.read("*n"))
+print(io.read("*l"))
+print(io.read(3))
+print(io.read("*a"))
+print(io.read("*l"), io.read("*a"))

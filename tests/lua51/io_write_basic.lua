@@ -1,0 +1,7 @@
+io.write("a", 1, 2.5, "b\n")
+io.write()
+io.write("")
+print(io.write("x") == io.stdout)
+print(pcall(io.write, {}))
+print(pcall(io.write, nil))
+print(pcall(io.write, true))

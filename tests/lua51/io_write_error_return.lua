@@ -1,0 +1,6 @@
+local f = assert(io.open("ro.tmp", "w")); f:close()
+f = assert(io.open("ro.tmp", "r"))
+local ok, err = f:write("x")
+print(ok == f or ok, err ~= nil or err)
+f:close()
+os.remove("ro.tmp")

@@ -1,0 +1,1 @@
+print(math.mod(7, 3), math.mod(-7, 3))

@@ -1,0 +1,6 @@
+local callable = setmetatable({}, {__call = function(self, a, b) return "called", a, b end})
+print(callable(1, 2))
+print(pcall(callable, "x"))
+local obj = setmetatable({n = 0}, {__call = function(self) self.n = self.n + 1; return self.n end})
+obj(); obj()
+print(obj())

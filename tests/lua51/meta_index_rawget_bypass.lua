@@ -1,0 +1,2 @@
+local t = setmetatable({present = 1}, {__index = function() return "default" end})
+print(t.present, t.absent, rawget(t, "absent"))

@@ -1,0 +1,3 @@
+local p = newproxy(true)
+getmetatable(p).__len = function() return 7 end
+print(#p)

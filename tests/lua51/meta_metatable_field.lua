@@ -1,0 +1,3 @@
+local t = setmetatable({}, {__metatable = false})
+print(getmetatable(t))
+print(pcall(setmetatable, t, {}))

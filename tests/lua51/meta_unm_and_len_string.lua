@@ -1,0 +1,2 @@
+local mt = {__unm = function(x) return "negated" end}
+print(-setmetatable({}, mt))

@@ -1,0 +1,6 @@
+print(pcall(string.rep, "ab", "x"))
+print(pcall(string.rep, "ab"))
+print(pcall(string.sub))
+print(pcall(string.char, "a"))
+print(pcall(string.format, "%d", "x"))
+print(pcall(string.format, "%d", {}))

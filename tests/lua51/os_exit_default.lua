@@ -1,0 +1,2 @@
+io.write("no newline before exit")
+os.exit()

@@ -1,0 +1,3 @@
+io.stdout:setvbuf("full")
+io.write("buffered text\n")
+os.exit(0)

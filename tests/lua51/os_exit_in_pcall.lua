@@ -1,0 +1,2 @@
+print(pcall(function() os.exit(4) end))
+print("not reached")

@@ -1,0 +1,8 @@
+local f = assert(io.open("a.tmp", "w")); f:write("x"); f:close()
+print(os.rename("a.tmp", "b.tmp"))
+print(io.open("a.tmp"), io.open("b.tmp") ~= nil)
+print(os.remove("b.tmp"))
+local ok, msg, code = os.remove("b.tmp")
+print(ok, msg, code)
+local ok2, msg2 = os.rename("nope.tmp", "x.tmp")
+print(ok2, msg2)

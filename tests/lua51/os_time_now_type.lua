@@ -1,0 +1,2 @@
+local now = os.time()
+print(type(now), now > 1e9, now == math.floor(now))

@@ -1,0 +1,2 @@
+local t = {continue = 1}
+print(t.continue)

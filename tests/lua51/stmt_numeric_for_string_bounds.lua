@@ -1,0 +1,5 @@
+for i = "1", "3" do io.write(i, " ") end print()
+for i = 1, 6, "2" do io.write(i, " ") end print()
+print(pcall(function() for i = 1, "x" do end end))
+print(pcall(function() for i = nil, 2 do end end))
+print(pcall(function() for i = 1, 2, {} do end end))

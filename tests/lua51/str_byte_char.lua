@@ -1,0 +1,5 @@
+print(string.byte("ABC"), string.byte("ABC", 2), string.byte("ABC", 1, 3), string.byte("ABC", -1))
+print(string.byte("ABC", 10), string.byte("", 1), string.byte("ABC", 0), string.byte("ABC", 2, 1))
+print(string.char(), string.char(72, 105), string.char(0, 255):byte(1, 2))
+print(pcall(string.char, 256))
+print(pcall(string.char, -1))

@@ -1,0 +1,2 @@
+print(type(string.dump), type(string.dump(function() end)))
+print(pcall(string.dump, print))

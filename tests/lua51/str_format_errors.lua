@@ -1,0 +1,8 @@
+print(pcall(string.format, "%d"))
+print(pcall(string.format, "%y", 1))
+print(pcall(string.format, "%", 1))
+print(pcall(string.format, "%123d", 1))
+print(pcall(string.format, "%1.123f", 1))
+print(pcall(string.format, "%-----5d", 1))
+print(pcall(string.format, "%d", "1.5"))
+print(pcall(string.format, "%5%"))

@@ -1,0 +1,1 @@
+print(pcall(string.format, "%*d", 5, 1))

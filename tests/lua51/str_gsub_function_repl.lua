@@ -1,0 +1,5 @@
+print(("hello world"):gsub("%w+", function(w) return w:upper() end))
+print(("a b c"):gsub("%w", function(c) if c == "b" then return nil end return c .. c end))
+print(("1 2 3"):gsub("%d", function(d) return d * 2 end))
+print(("x=1 y=2"):gsub("(%w)=(%w)", function(k, v) return v .. "=" .. k end))
+print(("abc"):gsub("", function() return "-" end))

@@ -1,0 +1,8 @@
+print(("hello world"):gsub("o", "0"))
+print(("hello world"):gsub("o", "0", 1))
+print(("hello"):gsub("", "-"))
+print(("abc"):gsub("%w", "%0%0"))
+print(("hello world"):gsub("(%w+) (%w+)", "%2 %1"))
+print(("50%"):gsub("%%", " percent"))
+print(("a.b"):gsub("%.", "%%"))
+print(("x"):gsub("x", "%1"))

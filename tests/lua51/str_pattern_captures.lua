@@ -1,0 +1,5 @@
+print(("hello world from lua"):match("(%w+) (%w+)"))
+print(("key = val"):match("^(%w+)%s*=%s*(%w+)$"))
+print(("abcabc"):match("(a)(b)(c)%1%2%3"))
+print(("aa"):find("(a)%1"), ("x"):match("()"))
+print(string.match("date: 2024", "(d(a)(t)e)"))

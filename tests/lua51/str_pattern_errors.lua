@@ -1,0 +1,6 @@
+print(pcall(string.find, "a", "(a"))
+print(pcall(string.find, "a", "a)"))
+print(pcall(string.find, "a", "[a"))
+print(pcall(string.find, "a", "%"))
+print(pcall(string.match, "a", "%1"))
+print(pcall(string.gsub, "a", "(a)", "%2"))

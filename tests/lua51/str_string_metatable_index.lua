@@ -1,0 +1,3 @@
+print(getmetatable("").__index == string, ("x").upper == string.upper)
+string.shout = function(s) return s:upper() .. "!" end
+print(("hey"):shout())

@@ -1,0 +1,8 @@
+print(select(1, "a", "b", "c"))
+print(select(2, "a", "b", "c"))
+print(select(-1, "a", "b", "c"))
+print(select(-2, "a", "b", "c"))
+print(select('#'), select('#', nil, nil), select('#', 1, nil))
+print(pcall(select, 0, "a"))
+print(pcall(select, -5, "a"))
+print(select(5, "a"))

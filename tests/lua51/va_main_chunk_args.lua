@@ -1,0 +1,2 @@
+print(select('#', ...), ...)
+print(arg[0] ~= nil, #arg)

@@ -1,0 +1,3 @@
+local function fmt(...) return string.format(...) end
+print(fmt("%d-%s", 1, "a"))
+print(pcall(fmt))

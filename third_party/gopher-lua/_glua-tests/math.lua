@@ -1,0 +1,13 @@
+assert(math.fmod(13.5, 2) == 1.5)
+assert(math.pow(7, 2) == 49)
+
+-- expool: Lua 5.1's messages
+local ok, msg = pcall(function()
+  math.max()
+end)
+assert(not ok and string.find(msg, "number expected, got no value"))
+
+local ok, msg = pcall(function()
+  math.min()
+end)
+assert(not ok and string.find(msg, "number expected, got no value"))
