@@ -317,6 +317,29 @@ func getSeconds(d time.Duration) lua.LValue {
 	return lua.LNumber(d.Seconds())
 }
 
+// maxGiB keeps bytes within an int64.
+const maxGiB = float64(1<<33) - 1
+
+// setGiB converts GiB, as the Lua API counts memory, to bytes; nil is 0.
+func setGiB(dst *int64, v lua.LValue) string {
+	switch v := v.(type) {
+	case lua.LNumber:
+		f := float64(v)
+		if math.IsNaN(f) || f < 0 || f > maxGiB {
+			return "must be a number of GiB ≥ 0, " + got(v)
+		}
+		*dst = int64(f * (1 << 30))
+		return ""
+	case *lua.LNilType:
+		*dst = 0
+		return ""
+	}
+	return "must be a number of GiB, " + got(v)
+}
+
+// getGiB is bytes in GiB.
+func getGiB(b int64) lua.LValue { return lua.LNumber(float64(b) / (1 << 30)) }
+
 // toInt converts an integral Lua number within [lo, hi].
 func toInt(v lua.LValue, lo, hi int) (int, bool) {
 	n, ok := v.(lua.LNumber)

@@ -12,7 +12,8 @@
 //
 //	Job{...}            a job: one OS process (or a stub) to run
 //	Task{...}           a group of jobs and subtasks
-//	ExecPool(n)         a pool of n workers; ExecPool{workers=, killgrace=, name=, pipelimit=, launcher=, slurm=}
+//	ExecPool(n)         a pool of n workers; ExecPool{workers=, killgrace=, name=, pipelimit=,
+//	                    memlimit=, memsample=, affinity=, launcher=, slurm=}
 //	PIPE, STDOUT, DEVNULL   output destinations
 //	cpu_count()         CPUs usable by expool
 //	EXPOOL              absolute path of expool, so a job can run Lua: {EXPOOL, "-e", code, args...}
@@ -37,13 +38,20 @@
 // # ExecPool
 //
 // ExecPool(workers) or ExecPool{workers=N, killgrace=S, name=STR, pipelimit=BYTES,
-// launcher="local"|"slurm", slurm={partition=STR, account=STR, args={...}}}.
-// workers defaults to max(cpu_count()-1, 1), killgrace (seconds between SIGTERM
-// and SIGKILL) to 1, pipelimit (bytes kept per PIPE stream) to 16 MiB, name to
-// "ExecPool", launcher to expool's --launcher, else "local" (see Slurm).
-// Fields, read-only: workers, name, killgrace, pipelimit, launcher, running
-// (jobs running, synchronous ones included), pending (queued), failures (the
-// pool's finished jobs whose status is not "done", kept after join).
+// memlimit=GiB, memsample=S, affinity=N, launcher="local"|"slurm",
+// slurm={partition=STR, account=STR, args={...}}}. workers defaults to
+// max(cpu_count()-1, 1), killgrace (seconds between SIGTERM and SIGKILL) to 1,
+// pipelimit (bytes kept per PIPE stream) to 16 MiB, name to "ExecPool",
+// launcher to expool's --launcher, else "local" (see Slurm); memlimit (GiB its
+// running jobs may use together), memsample (seconds between samples of each
+// running job's memory: 0, or from 0.01 to 3600) and affinity (CPUs of its own
+// for each running job) are described under Memory and CPUs: memlimit defaults
+// to 0, none, memsample to 0.1, affinity to none. Fields, read-only: workers
+// (capped by affinity), name, killgrace, pipelimit, memlimit, memsample,
+// affinity (nil if none), launcher, running (jobs running, synchronous ones
+// included), pending (queued), failures (the pool's finished jobs whose status
+// is not "done", kept after join), memory (GiB its running jobs use, as last
+// sampled).
 //
 // pool:execute(job) queues the job (first in, first out) and returns 0; the job
 // starts at once if a worker is free, so its onstart may run inside execute.
@@ -89,6 +97,12 @@
 //	stdout       where stdout goes (see Output); default: inherited
 //	stderr       where stderr goes; default: inherited
 //	env          table name -> value, added to (or replacing in) expool's environment
+//	memlimit     GiB: over it the job is terminated and ends "memory"; 0, the default, is none
+//	mem          GiB the job is expected to use, for its pool's memlimit; default: learnt
+//	category     string: related jobs (see Memory and CPUs)
+//	size         number ≥ 0, its size within its category; 0, the default, is none
+//	slowdown     number > 0, default 1: for timeouts, size × slowdown is compared
+//	affinity     false: not pinned to CPUs even if its pool pins jobs; default true
 //	retries      times the job starts again after it ended "failed"; default 0. Each retry
 //	             is an attempt (a job log line, onstart before it), counted in restarts;
 //	             maxrestarts does not count them
@@ -99,7 +113,7 @@
 // as does reading or writing a field that does not exist (job.retcode). The
 // pool fills these, read-only:
 //
-//	status       "pending", "running", "done", "failed", "timeout", "terminated", "cancelled", "error"
+//	status       "pending", "running", "done", "failed", "timeout", "memory", "terminated", "cancelled", "error"
 //	returncode   exit code; -N when signal N killed it; nil if it never ran
 //	tstart       start of the last attempt, seconds since the epoch (float, sub-millisecond)
 //	tstop        end of the last attempt, set before ondone/onfinish run; nil while it runs
@@ -109,8 +123,11 @@
 //	resumed      true if the job was done in an earlier run (expool --resume) and did not run
 //	output       captured stdout when stdout is PIPE, else nil (the last attempt's)
 //	erroutput    captured stderr when stderr is PIPE, else nil
-//	error        why the job could not start (status "error"), else nil
+//	error        why the job could not start (status "error"), or what ended it (status
+//	             "memory", "terminated" or "cancelled"), else nil
 //	rusage       {utime=s, stime=s, maxrss=KiB} of the last attempt, from the kernel; nil for a stub
+//	peakmem      GiB, the largest memory sampled of the last attempt; nil if none was
+//	cpus         array of the CPUs the last attempt was pinned to; nil if it was not
 //
 // maxrestarts reads nil when unlimited.
 //
@@ -128,11 +145,68 @@
 //	done        exit 0 and not terminated by expool
 //	failed      non-zero exit, or killed by a signal expool did not send
 //	timeout     killed by expool because its own timeout expired and no restart is left
+//	memory      killed by expool: over its memlimit, or alone over its pool's; never restarted
 //	terminated  killed by expool for any other reason: task timeout, join timeout,
-//	            pool:terminate(), os.exit, an error in the main chunk, a signal to expool
-//	cancelled   never started: its pool or task ended first
+//	            pool:terminate(), os.exit, an error in the main chunk, a signal to
+//	            expool, a related job that hit a wall
+//	cancelled   never started: its pool or task ended first, or a related job hit a wall
 //	error       could not start: executable not found or not executable, workdir
 //	            missing, output file not writable, onstart raised
+//
+// For "terminated" and "cancelled" jobs, job.error says in one line what
+// ended them: `task "t" timed out`, `pool join timed out`, `pool:terminate()`,
+// `os.exit`, `error in the main chunk`, `SIGINT` (the signal's name), `job
+// "big-5" (category "louvain") timed out` or `... went over its memory limit`.
+//
+// # Memory and CPUs
+//
+// A job's memory is the resident memory (RSS) of its processes, summed: its
+// process group and its descendants, those that left the group included
+// while they carry its EXPOOL_ATTEMPT mark (pages they share count in each).
+// expool samples it every memsample seconds, from /proc, off the event loop;
+// peakmem is the largest sample of the last attempt, and the job log has it
+// (peakmem_kib).
+//
+// Job{memlimit=GiB}: a job whose memory goes over it is terminated (SIGTERM,
+// SIGKILL after killgrace) and ends "memory"; it is never restarted.
+//
+// ExecPool{memlimit=GiB}: the pool's running jobs together stay under it. A
+// queued job starts only if its expected memory fits beside what the running
+// jobs hold (each the larger of its last sample and its own expected memory);
+// one job always runs, and the queue is first come, first served. A job's
+// expected memory: its mem, else the peak of its own earlier attempt, else the
+// largest peak among the pool's finished jobs of its category whose size is
+// not larger, else 0. When the running jobs go over the limit, the one
+// started last is terminated and requeued at the head of the queue (its
+// attempt ends "requeued" in the job log, restarts grows by one, its onstart
+// runs again when it restarts; it is not a failure), and so on until the pool
+// is under its limit, but never the last one running, nor a synchronous one.
+// A job alone over the pool's limit ends "memory".
+//
+// ExecPool{affinity=N}: each running job is pinned to N CPUs of its own, out
+// of those expool may use, before its program runs; its children inherit
+// them. The CPUs go whole cores first (hyperthread siblings together), then
+// cores of one package, from /sys/devices/system/cpu; workers is capped at the
+// number of such groups, and N more than the CPUs expool may use is an error.
+// job.cpus and the job's EXPOOL_CPUS ("0,8") say which. A synchronous job gets
+// a group if one is free. Job{affinity=false} leaves a job unpinned.
+//
+// Related jobs, Job{category=STR, size=NUMBER}: when a job of a category with
+// a size > 0 ends "timeout" or "memory", the other jobs of its pool in that
+// category whose size is not smaller are cancelled if they wait, and
+// terminated if they run and started after it (and do not run again if they
+// are requeued later); for a timeout, size × slowdown is compared. Jobs
+// without a size are never chained.
+//
+// Memory limits and affinity need Linux, its /proc and sched_setaffinity:
+// elsewhere, or where /proc cannot be read, memlimit and affinity are
+// errors at ExecPool{} and Job{}, rather than limits that do nothing.
+//
+// On Slurm the cluster places and enforces: a pool's affinity=N is each
+// job's srun --cpus-per-task=N (none for a job with affinity=false), a job's
+// memlimit its --mem; job.peakmem and job.cpus are nil, pool.memory is 0,
+// workers is not capped, and a pool's memlimit, which needs samples, is an
+// error.
 //
 // # Callback order
 //
@@ -177,7 +251,8 @@
 // "[expool: N more bytes discarded: pipelimit is L bytes]"; DEVNULL; and, for
 // stderr only, STDOUT: the same destination as stdout, PIPE included. A job's
 // stdin is /dev/null; its environment is expool's, plus env, plus
-// EXPOOL_ATTEMPT (an id of the attempt).
+// EXPOOL_ATTEMPT (an id of the attempt), plus EXPOOL_CPUS when its pool pins
+// it to CPUs.
 //
 // # Jobs that end without running
 //
@@ -212,7 +287,7 @@
 // the time it waited in Slurm's queue; SIGTERM reaches the task through
 // scancel, and SIGKILL, after killgrace, is srun's end; pid is srun's;
 // rusage is nil (srun is not told the task's usage); what Slurm refuses (a
-// partition, an account, resources) or a command the node cannot execute
+// partition, an account, resources, such as a memlimit no node has) or a command the node cannot execute
 // ends the job "error" with Slurm's message in job.error. A missing workdir
 // is an error before srun runs. When expool ends, nothing of the run is left
 // in squeue. README.md, "Running on a Slurm cluster", says more.
@@ -231,7 +306,8 @@
 // processes die with it (Pdeathsig) and a watchdog process kills the rest.
 // The subreaper, the following of escapees and Pdeathsig are Linux's: on macOS
 // and FreeBSD, a job's orphans are init's to reap, escapees outlive their job,
-// and the watchdog kills the process groups of the jobs that had not ended.
+// and the watchdog kills the process groups of the jobs that had not ended;
+// memory limits and affinity are errors there (see Memory and CPUs).
 //
 // On SIGINT, SIGTERM, SIGHUP or SIGQUIT expool terminates every job of every
 // pool, cancels the pending ones, runs their callbacks and exits with 128 + the

@@ -49,6 +49,7 @@ var constructorKeys = []string{
 	"name", "args", "workdir", "timeout", "ontimeout", "maxrestarts", "task", "startdelay",
 	"onstart", "ondone", "onfinish", "params", "stdout", "stderr", "env", "workers",
 	"killgrace", "pipelimit", "status", "returncode", "timout", "Name", "", "name\x00",
+	"memlimit", "mem", "category", "size", "slowdown", "affinity", "memsample", "peakmem", "memory", "cpus",
 }
 
 // value makes a Lua value of any kind, nested up to depth.
@@ -216,6 +217,10 @@ func (g *snippet) newJob(depth int) string {
 	}
 	if g.c.chance(40) {
 		fields = append(fields, "task="+g.task())
+	}
+	if g.c.chance(30) {
+		// related jobs: a timeout ends the bigger ones
+		fields = append(fields, fmt.Sprintf("category=%q, size=%d", []string{"a", "b"}[g.c.pick(2)], g.c.pick(4)))
 	}
 	if g.c.chance(40) {
 		fields = append(fields, "onstart="+g.callback(depth, false))

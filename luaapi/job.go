@@ -134,6 +134,111 @@ var jobType = specType("Job", "once the job is executed", (*jobObj).executed, ma
 			}
 			return msg
 		}},
+	"memlimit": {spec: true,
+		get: func(o *jobObj) lua.LValue { return getGiB(o.job.MemLimit()) },
+		set: func(o *jobObj, v lua.LValue) string {
+			var b int64
+			if msg := setGiB(&b, v); msg != "" {
+				return msg
+			}
+			if b > 0 && o.s.launcher != "slurm" { // Slurm enforces it (srun --mem)
+				if err := o.s.loop.MemoryError(); err != nil {
+					return "cannot be enforced: " + err.Error()
+				}
+			}
+			if b != 0 || o.job.Extra != nil {
+				extra(o.job).MemLimit = b
+			}
+			return ""
+		}},
+	"mem": {spec: true,
+		get: func(o *jobObj) lua.LValue {
+			if o.job.Extra == nil || o.job.Extra.Mem == 0 {
+				return lua.LNil
+			}
+			return getGiB(o.job.Extra.Mem)
+		},
+		set: func(o *jobObj, v lua.LValue) string {
+			var b int64
+			if msg := setGiB(&b, v); msg != "" {
+				return msg
+			}
+			if b != 0 || o.job.Extra != nil {
+				extra(o.job).Mem = b
+			}
+			return ""
+		}},
+	"category": {spec: true,
+		get: func(o *jobObj) lua.LValue { return getString(o.job.Category()) },
+		set: func(o *jobObj, v lua.LValue) string {
+			var cat string
+			if msg := setString(&cat, v, false); msg != "" {
+				return msg
+			}
+			if cat != "" || o.job.Extra != nil {
+				extra(o.job).Category = cat
+			}
+			return ""
+		}},
+	"size": {spec: true,
+		get: func(o *jobObj) lua.LValue { return lua.LNumber(o.job.Size()) },
+		set: func(o *jobObj, v lua.LValue) string {
+			var size float64
+			switch v := v.(type) {
+			case lua.LNumber:
+				size = float64(v)
+				if math.IsNaN(size) || math.IsInf(size, 0) || size < 0 {
+					return "must be a number ≥ 0, " + got(v)
+				}
+			case *lua.LNilType:
+			default:
+				return "must be a number, " + got(v)
+			}
+			if size != 0 || o.job.Extra != nil {
+				extra(o.job).Size = size
+			}
+			return ""
+		}},
+	"slowdown": {spec: true,
+		get: func(o *jobObj) lua.LValue {
+			if o.job.Extra == nil || o.job.Extra.Slowdown == 0 {
+				return lua.LNumber(1)
+			}
+			return lua.LNumber(o.job.Extra.Slowdown)
+		},
+		set: func(o *jobObj, v lua.LValue) string {
+			var slowdown float64
+			switch v := v.(type) {
+			case lua.LNumber:
+				slowdown = float64(v)
+				if math.IsNaN(slowdown) || math.IsInf(slowdown, 0) || slowdown <= 0 {
+					return "must be a number > 0, " + got(v)
+				}
+			case *lua.LNilType:
+			default:
+				return "must be a number, " + got(v)
+			}
+			if slowdown != 0 || o.job.Extra != nil {
+				extra(o.job).Slowdown = slowdown
+			}
+			return ""
+		}},
+	"affinity": {spec: true,
+		get: func(o *jobObj) lua.LValue { return lua.LBool(o.job.Extra == nil || !o.job.Extra.Unpinned) },
+		set: func(o *jobObj, v lua.LValue) string {
+			pinned := true
+			switch v := v.(type) {
+			case lua.LBool:
+				pinned = bool(v)
+			case *lua.LNilType:
+			default:
+				return "must be a boolean (false: not pinned to CPUs), " + got(v)
+			}
+			if !pinned || o.job.Extra != nil {
+				extra(o.job).Unpinned = !pinned
+			}
+			return ""
+		}},
 
 	"returncode": {get: func(o *jobObj) lua.LValue {
 		if code, ok := o.job.ReturnCode(); ok {
@@ -186,6 +291,26 @@ var jobType = specType("Job", "once the job is executed", (*jobObj).executed, ma
 			return t
 		})
 	}},
+	"peakmem": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
+			if _, b, ok := a.Memory(); ok {
+				return getGiB(b)
+			}
+			return lua.LNil
+		})
+	}},
+	"cpus": {get: func(o *jobObj) lua.LValue {
+		return lastAttempt(o, func(a *pool.Attempt) lua.LValue {
+			if a.CPUs == nil {
+				return lua.LNil
+			}
+			t := o.s.L.CreateTable(len(a.CPUs), 0)
+			for _, c := range a.CPUs {
+				t.Append(lua.LNumber(c))
+			}
+			return t
+		})
+	}},
 })
 
 // newJob is Job{...}.
@@ -201,6 +326,14 @@ func (o *jobObj) spec() spec {
 }
 
 func (o *jobObj) executed() bool { return o.job.Executed() }
+
+// extra is j.Extra, made if nil.
+func extra(j *pool.Job) *pool.JobExtra {
+	if j.Extra == nil {
+		j.Extra = &pool.JobExtra{}
+	}
+	return j.Extra
+}
 
 // bind hands the job's Lua callbacks to the pool. (Closures of generic code
 // carry a dictionary: 8 bytes more per callback, so each kind has its own.)

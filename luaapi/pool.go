@@ -32,9 +32,18 @@ var poolType = &object[*poolObj]{
 		"name":      {get: func(o *poolObj) lua.LValue { return lua.LString(o.pool.Name) }},
 		"killgrace": {get: func(o *poolObj) lua.LValue { return getSeconds(o.pool.KillGrace) }},
 		"pipelimit": {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.PipeLimit) }},
-		"launcher":  {get: func(o *poolObj) lua.LValue { return lua.LString(o.launcher) }},
-		"running":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Running()) }},
-		"pending":   {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Pending()) }},
+		"memlimit":  {get: func(o *poolObj) lua.LValue { return getGiB(o.pool.MemLimit) }},
+		"memsample": {get: func(o *poolObj) lua.LValue { return getSeconds(o.pool.MemSample) }},
+		"affinity": {get: func(o *poolObj) lua.LValue {
+			if o.pool.Affinity == 0 {
+				return lua.LNil
+			}
+			return lua.LNumber(o.pool.Affinity)
+		}},
+		"memory":   {get: func(o *poolObj) lua.LValue { return getGiB(o.pool.Memory()) }},
+		"launcher": {get: func(o *poolObj) lua.LValue { return lua.LString(o.launcher) }},
+		"running":  {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Running()) }},
+		"pending":  {get: func(o *poolObj) lua.LValue { return lua.LNumber(o.pool.Pending()) }},
 		"failures": {get: func(o *poolObj) lua.LValue {
 			t := o.s.L.CreateTable(len(o.pool.Failures), 0)
 			for _, j := range o.pool.Failures {
@@ -59,13 +68,14 @@ func (s *Script) registerPool() {
 }
 
 // newPool is ExecPool(workers) or ExecPool{workers=, killgrace=, name=,
-// pipelimit=, launcher=, slurm=}.
+// pipelimit=, memlimit=, memsample=, affinity=, launcher=, slurm=}.
 func (s *Script) newPool(L *lua.LState) int {
 	c := poolSpec{Config: pool.Config{
 		Name:      "ExecPool",
 		Workers:   s.workers,
 		KillGrace: pool.DefaultKillGrace,
 		PipeLimit: pool.DefaultPipeLimit,
+		MemSample: pool.DefaultMemSample,
 	}}
 	switch v := L.Get(1).(type) {
 	case *lua.LNilType:
@@ -93,7 +103,11 @@ func (s *Script) newPool(L *lua.LState) int {
 		}
 		c.Launcher, c.LauncherArgs = l, c.slurm.args()
 	}
-	o := &poolObj{s: s, pool: s.loop.NewPool(c.Config), launcher: c.launcher}
+	p, err := s.loop.NewPool(c.Config)
+	if err != nil {
+		L.RaiseError("ExecPool: %v", err)
+	}
+	o := &poolObj{s: s, pool: p, launcher: c.launcher}
 	s.pools = append(s.pools, o.pool)
 	o.ud = poolType.wrap(L, o)
 	L.Push(o.ud)
@@ -174,8 +188,36 @@ var poolConfigFields = &object[*poolSpec]{
 		"pipelimit": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string {
 			return setInt(&c.PipeLimit, v, 0, math.MaxInt, "must be an integer number of bytes ≥ 0")
 		})},
+		"memlimit": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string { return setGiB(&c.MemLimit, v) })},
+		"memsample": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string {
+			n, ok := v.(lua.LNumber)
+			if !ok {
+				return "must be a number of seconds, " + got(v)
+			}
+			f := float64(n)
+			if !(f == 0 || f >= minMemSample.Seconds() && f <= maxMemSample.Seconds()) {
+				return fmt.Sprintf("must be 0 (no sampling) or a number of seconds from %g to %g, %s", minMemSample.Seconds(), maxMemSample.Seconds(), got(v))
+			}
+			c.MemSample = time.Duration(f * float64(time.Second))
+			return ""
+		})},
+		"affinity": {set: nilKeepsDefault(func(c *poolSpec, v lua.LValue) string {
+			n, ok := toInt(v, 1, math.MaxInt32)
+			if !ok {
+				return "must be a number of CPUs per job, an integer ≥ 1, " + got(v)
+			}
+			c.Affinity = n
+			return ""
+		})},
 	},
 }
+
+// minMemSample and maxMemSample bound how often memory is sampled: every
+// sample of a process costs a few microseconds.
+const (
+	minMemSample = 10 * time.Millisecond
+	maxMemSample = time.Hour
+)
 
 // nilKeepsDefault makes a setter that leaves the default for nil.
 func nilKeepsDefault(set func(*poolSpec, lua.LValue) string) func(*poolSpec, lua.LValue) string {
@@ -267,7 +309,7 @@ func (s *Script) poolJoin(L *lua.LState) int {
 // poolTerminate is pool:terminate().
 func (s *Script) poolTerminate(L *lua.LState) int {
 	p := poolType.check(L)
-	if err := p.pool.Terminate(L.Context()); err != nil {
+	if err := p.pool.Terminate(L.Context(), "pool:terminate()"); err != nil {
 		L.RaiseError("pool:terminate: %v", err)
 	}
 	return 0

@@ -141,7 +141,11 @@ func (s *Script) Run(name string, src []byte, args []string) (code int) {
 	if failed {
 		fmt.Fprintf(s.stderr, "expool: %s\n", errorText(s.describeError(err), false))
 	}
-	s.windUp()
+	why := s.stop.why()
+	if failed {
+		why = "error in the main chunk"
+	}
+	s.windUp(why)
 	return s.stop.status(failed || s.callbackFailed)
 }
 
@@ -155,13 +159,14 @@ func (s *Script) joinAll() error {
 	return nil
 }
 
-// windUp terminates whatever still runs and waits for all of it. The
-// callbacks of the jobs that end meanwhile run with a fresh context, unless a
-// third signal or an os.exit in one of them turns them off.
-func (s *Script) windUp() {
+// windUp terminates whatever still runs, why being what their job.error
+// says, and waits for all of it. The callbacks of the jobs that end meanwhile
+// run with a fresh context, unless a third signal or an os.exit in one of
+// them turns them off.
+func (s *Script) windUp(why string) {
 	s.L.SetContext(s.stop.windUp())
 	// Processes must be reaped whatever happens, so this waits unconditionally.
-	s.loop.Shutdown(context.Background())
+	s.loop.Shutdown(context.Background(), why)
 }
 
 // Signal handles SIGINT, SIGTERM, SIGHUP or SIGQUIT received by expool. The
@@ -171,17 +176,17 @@ func (s *Script) windUp() {
 // hangs. Safe from any goroutine.
 func (s *Script) Signal(sig os.Signal) {
 	s.stop.signal(sig)
-	s.loop.Interrupt()
+	s.loop.Interrupt(signalName(sig))
 }
 
 // call runs a callback, protected, with the callbacks' context. An error is
 // printed with its traceback and makes the exit status 1; one caused by
-// os.exit or a third signal is not printed and is returned as
-// context.Canceled.
+// os.exit or a third signal is not printed and is returned as a
+// context.Canceled that says which (pool.Cancelled).
 func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) error {
 	ctx, ok := s.stop.callbackContext()
 	if !ok {
-		return context.Canceled
+		return pool.Cancelled(s.stop.why())
 	}
 	outer := s.L.Context()
 	s.L.SetContext(ctx)
@@ -191,7 +196,7 @@ func (s *Script) call(fn *lua.LFunction, arg lua.LValue, what func() string) err
 		return nil
 	}
 	if ctx.Err() != nil {
-		return context.Canceled
+		return pool.Cancelled(s.stop.why())
 	}
 	s.callbackFailed = true
 	fmt.Fprintf(s.stderr, "expool: %s: %s\n", what(), errorText(s.describeError(err), true))

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // stop is how far a script has been stopped, by signals and os.exit, and the
@@ -129,6 +131,30 @@ func (st *stop) cancelLocked(callbacks bool) {
 	if callbacks && st.cancelCallbacks != nil {
 		st.cancelCallbacks()
 	}
+}
+
+// why says what stopped the script, as a job's error says it: "os.exit", or
+// the first signal's name; "the script ended" if nothing did.
+func (st *stop) why() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch {
+	case st.exitCode != nil:
+		return "os.exit"
+	case st.signals > 0:
+		return signalName(st.signum)
+	}
+	return "the script ended"
+}
+
+// signalName is a signal's name, as "SIGINT".
+func signalName(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		if name := unix.SignalName(s); name != "" {
+			return name
+		}
+	}
+	return sig.String()
 }
 
 // stopped reports whether a signal or os.exit has stopped the script.

@@ -11,6 +11,7 @@
 ---| "done"       # exit 0, not terminated by expool
 ---| "failed"     # non-zero exit, or killed by a signal expool did not send
 ---| "timeout"    # killed by expool: its own timeout expired, no restart left
+---| "memory"     # killed by expool: over its memlimit, or alone over its pool's
 ---| "terminated" # killed by expool for any other reason
 ---| "cancelled"  # never started: its pool or task ended first
 ---| "error"      # could not start
@@ -46,6 +47,12 @@
 ---@field stdout? expool.Output where stdout goes; default: the task's, else expool's
 ---@field stderr? expool.Output where stderr goes; STDOUT: with stdout
 ---@field env? table<string, string|number> variables added to, or replacing in, expool's environment
+---@field memlimit? number GiB: over it the job is terminated and ends "memory"; 0: none
+---@field mem? number GiB the job is expected to use, for its pool's memlimit; default: what its own or its category's earlier peaks say
+---@field category? string related jobs: when one with a size ends "timeout" or "memory", those of its category not smaller end too
+---@field size? number its size within its category (>= 0); 0: never chained
+---@field slowdown? number > 0, default 1: for timeouts, size × slowdown is compared
+---@field affinity? boolean false: not pinned to CPUs even if its pool pins jobs (default true)
 ---@field slurm? (string|number)[] srun options for this job, after its pool's (ignored by the local launcher)
 ---@field retries? integer times the job starts again after it ended "failed"; default 0
 
@@ -61,8 +68,10 @@
 ---@field resumed boolean done in an earlier run (--resume), so it did not run; it has that run's times, rusage and output
 ---@field output string? captured stdout when stdout is PIPE
 ---@field erroutput string? captured stderr when stderr is PIPE
----@field error string? why the job could not start
+---@field error string? why the job could not start, or what ended it (terminated, cancelled, memory)
 ---@field rusage expool.Rusage? of the last attempt
+---@field peakmem number? GiB, the largest memory sampled of the last attempt (RSS of its processes, summed)
+---@field cpus integer[]? the CPUs the last attempt was pinned to (ExecPool's affinity)
 
 ---The fields Task{...} takes; they may change until the task has members, params always.
 ---@class expool.TaskSpec
@@ -91,6 +100,9 @@
 ---@field killgrace? number seconds between SIGTERM and SIGKILL; default 1; math.huge: never SIGKILL
 ---@field name? string default "ExecPool"
 ---@field pipelimit? integer bytes kept per PIPE stream; default 16 MiB
+---@field memlimit? number GiB its running jobs may use together; 0 (default): none
+---@field memsample? number seconds between samples of each running job's memory; default 0.1; 0: none
+---@field affinity? integer CPUs of its own for each running job; workers is capped at the groups there are
 ---@field launcher? "local"|"slurm" where jobs run; default: expool --launcher, else "local"
 ---@field slurm? expool.SlurmSpec srun options for every job (ignored by the local launcher)
 
@@ -106,6 +118,10 @@
 ---@field name string
 ---@field killgrace number
 ---@field pipelimit integer
+---@field memlimit number GiB
+---@field memsample number seconds
+---@field affinity integer? CPUs per job, nil if jobs are not pinned
+---@field memory number GiB that its running jobs use, as last sampled
 ---@field launcher "local"|"slurm"
 ---@field running integer jobs running, synchronous ones included
 ---@field pending integer jobs waiting for a worker

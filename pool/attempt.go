@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"syscall"
 	"time"
@@ -48,9 +49,8 @@ func (l *Loop) start(j *Job) {
 	if len(j.Args) == 0 {
 		// A stub: an attempt without a process, which ends at once, done,
 		// and never runs again.
-		now := time.Now()
-		l.begin(j, now, 0)
-		j.Last.Stop = now
+		l.begin(j, &Attempt{Start: time.Now()})
+		j.Last.Stop = j.Last.Start
 		l.end(j, outcome{status: StatusDone})
 		l.finishLater(j, outcome{status: StatusDone})
 		return
@@ -60,7 +60,7 @@ func (l *Loop) start(j *Job) {
 		l.finishLater(j, outcome{status: StatusError, err: err.Error()})
 		return
 	}
-	l.begin(j, a.start, a.proc.Pid())
+	l.begin(j, a.rec)
 	l.run(a)
 }
 
@@ -86,24 +86,65 @@ func (l *Loop) prepare(j *Job) (refused outcome, ok bool) {
 	p.starting = p.starting[:len(p.starting)-1]
 	switch {
 	case errors.Is(err, context.Canceled):
-		return outcome{status: StatusCancelled}, false
+		why := l.whyNot(j)
+		var c *cancelled
+		if errors.As(err, &c) {
+			why = c.why
+		}
+		return outcome{status: StatusCancelled, err: why}, false
 	case err != nil:
 		return outcome{status: StatusError, err: "onstart: " + err.Error()}, false
 	case !l.mayRun(j):
-		return outcome{status: StatusCancelled}, false
+		return outcome{status: StatusCancelled, err: l.whyNot(j)}, false
 	}
 	return outcome{}, true
 }
+
+// Cancelled is an error an OnStart returns to cancel its job (status
+// cancelled), saying why: what Job.Error then says. It is a
+// context.Canceled.
+func Cancelled(why string) error { return &cancelled{why} }
+
+type cancelled struct{ why string }
+
+func (c *cancelled) Error() string        { return "cancelled: " + c.why }
+func (c *cancelled) Is(target error) bool { return target == context.Canceled }
 
 // mayRun reports whether j may still run: expool is not stopping, j's pool is
 // not terminating (and was not terminated while j's onstart ran), and no task
 // of j's has timed out.
 func (l *Loop) mayRun(j *Job) bool {
-	return !l.isStopping() && !j.pool.terminating && !j.cancel && !j.taskTimedOut()
+	return !l.isStopping() && !j.pool.terminating && !j.cancel && j.timedOutTask() == nil
 }
 
-// launch opens j's outputs and starts its process; the file descriptors the
-// attempt holds count from now until it has ended.
+// whyNot says why mayRun says no, in the words of Job.Error.
+func (l *Loop) whyNot(j *Job) string {
+	if why := l.stopWhy(); why != "" {
+		return why
+	}
+	switch {
+	case j.pool.terminating:
+		return j.pool.stopWhy
+	case j.cancel:
+		return j.Error
+	}
+	if t := j.timedOutTask(); t != nil {
+		return fmt.Sprintf("task %q timed out", t.Name)
+	}
+	return ""
+}
+
+// cancelStarting keeps j, whose onstart is running, from starting once it
+// returns: it ends cancelled, for the reason why.
+func (l *Loop) cancelStarting(j *Job, why string) {
+	if !j.cancel {
+		j.cancel = true
+		j.Error = why
+	}
+}
+
+// launch opens j's outputs, gives it its CPUs, and starts its process; the
+// file descriptors the attempt holds count from now until it has ended.
 func (l *Loop) launch(j *Job) (*execution, error) {
 	p := j.pool
 	fds := l.fdsOf(j, p.launcher())
@@ -113,21 +154,37 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 		l.fds.held -= fds
 		return nil, err
 	}
-	a := &execution{job: j, out: out, grace: p.KillGrace}
-	proc, err := p.launcher().Launch(&Command{
+	cpus := l.takeCPUs(j)
+	a := &execution{job: j, pool: p, out: out, grace: p.KillGrace, rec: &Attempt{CPUs: cpus},
+		memLimit: j.MemLimit(), requeueable: j.slot}
+	a.memory = &execMemory{index: -1, mu: &p.mem.mu}
+	a.rec.mem = a.memory
+	if p.MemLimit > 0 {
+		a.memory.expected = p.expected(j)
+	}
+	c := &Command{
 		Name:         j.Name,
 		Args:         j.Args,
 		Dir:          j.Workdir,
-		Env:          j.environ(),
+		Env:          j.environ(cpus),
 		Stdin:        l.devnull,
 		Stdout:       out.stdout,
 		Stderr:       out.stderr,
 		Timeout:      j.Timeout,
+		CPUs:         cpusPerJob(p, j),
+		MemLimit:     a.memLimit,
 		LauncherArgs: launcherArgs(p, j),
+		Affinity:     cpus,
 		Started:      func(t time.Time) { l.post(event{kind: evStarted, att: a, at: t}) },
-	})
+	}
+	if p.sampled {
+		c.MemSample = p.MemSample
+		c.OnMemory = func(b int64) { l.sampled(a, b) }
+	}
+	proc, err := p.launcher().Launch(c)
 	if err != nil {
 		out.close()
+		l.releaseCPUs(cpus)
 		l.fds.held -= fds
 		return nil, err
 	}
@@ -136,7 +193,17 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	if t, ok := proc.(TimedProcess); ok {
 		a.start = t.StartTime()
 	}
+	a.rec.Start, a.rec.PID = a.start, proc.Pid()
 	return a, nil
+}
+
+// cpusPerJob is how many CPUs j asks a scheduler for: its pool's affinity,
+// unless j is not pinned.
+func cpusPerJob(p *Pool, j *Job) int {
+	if !j.pinned() {
+		return 0
+	}
+	return p.Affinity
 }
 
 // launcherArgs are the pool's launcher arguments, then the job's.
@@ -147,23 +214,26 @@ func launcherArgs(p *Pool, j *Job) []string {
 	return append(append([]string(nil), p.LauncherArgs...), j.Extra.LauncherArgs...)
 }
 
-// begin makes j's new attempt, started at start by process pid (0 for a
+// begin makes rec, j's new attempt (its Start and PID set, PID 0 for a
 // stub), its last, and tells the observers.
-func (l *Loop) begin(j *Job, start time.Time, pid int) {
-	j.Last = &Attempt{Start: start, PID: pid}
+func (l *Loop) begin(j *Job, rec *Attempt) {
+	j.Last = rec
 	for _, o := range l.Observers {
 		o.AttemptStarted(j)
 	}
 }
 
 // run watches the running attempt a: a stop asked for meanwhile, its
-// timeout, its process's end (which the launcher tells of, or a goroutine
-// waits for). The pool holds back its next start for j's startdelay. A
-// queued attempt (Slurm's) is timed from its command's start (see started),
-// and holds the pool back until then.
+// timeout, its memory, its process's end (which the launcher tells of, or a
+// goroutine waits for). The pool holds back its next start for j's
+// startdelay. A queued attempt (Slurm's) is timed from its command's start
+// (see started), and holds the pool back until then.
 func (l *Loop) run(a *execution) {
 	j := a.job
 	l.register(a)
+	if a.pool.sampled {
+		a.pool.track(a)
+	}
 	_, queued := a.proc.(Queued)
 	if j.Timeout > 0 && !queued {
 		// From the process's start, which may be before now.
@@ -207,7 +277,8 @@ func (l *Loop) started(a *execution, t time.Time) {
 }
 
 // ended handles the end of a's process, which processEnded reported: the
-// attempt ends, then its job runs again or finishes.
+// attempt ends, then its job is requeued, runs again or finishes. A job that
+// ends timeout or memory ends the jobs related to it first (see chain).
 func (l *Loop) ended(a *execution) {
 	l.unregister(a)
 	l.fds.held -= a.fds
@@ -219,15 +290,32 @@ func (l *Loop) ended(a *execution) {
 	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
 	rec.Output, rec.ErrOutput = a.stdout, a.stderr
 	rec.Lost = a.err != nil
+	_, rec.PeakMem, _ = rec.Memory()
+	l.releaseCPUs(rec.CPUs)
 	o := a.outcome()
+	if o.status == StatusRequeued {
+		// It does not run again if it may not, or if it would hit a wall
+		// that a related job hit since it started.
+		if !l.mayRun(j) {
+			o = outcome{status: StatusTerminated, err: l.whyNot(j)}
+		} else if why := j.pool.wallFor(j); why != "" {
+			o = outcome{status: StatusTerminated, err: why}
+		}
+	}
 	l.end(j, o)
-	if l.again(j, o) {
+	switch {
+	case o.status == StatusRequeued:
+		j.pool.requeue(j)
+		return
+	case l.again(j, o):
 		j.Restarts++
 		if o.status == StatusFailed {
 			j.Extra.retried++
 		}
 		l.start(j)
 		return
+	case o.status == StatusTimeout, o.status == StatusMemory:
+		l.chain(j, o.status)
 	}
 	l.finish(j, o.status)
 }
@@ -245,36 +333,50 @@ func (l *Loop) end(j *Job, o outcome) {
 }
 
 // again reports whether j, whose attempt ended with o, runs again: after a
-// timeout, while it has restarts left; after a failure, while it has retries
-// left. It never does once mayRun says no.
+// timeout, while it has restarts left (requeues and retries do not count);
+// after a failure, while it has retries left. It never does once mayRun says
+// no.
 func (l *Loop) again(j *Job, o outcome) bool {
 	switch o.status {
 	case StatusTimeout:
-		return j.RestartOnTimeout && (j.MaxRestarts < 0 || j.Restarts-j.retried() < j.MaxRestarts) && l.mayRun(j)
+		restarts := j.Restarts - j.retried()
+		if j.Extra != nil {
+			restarts -= j.Extra.requeues
+		}
+		return j.RestartOnTimeout && (j.MaxRestarts < 0 || restarts < j.MaxRestarts) && l.mayRun(j)
 	case StatusFailed:
 		return j.Extra != nil && j.Extra.retried < j.Extra.Retries && l.mayRun(j)
 	}
 	return false
 }
 
-// execution is a running attempt of a job: its process, its output and the
-// timers that may stop it.
+// execution is a running attempt of a job: its process, its output, its
+// memory and the timers that may stop it. What the sampler's goroutine reads
+// of it is set before it is tracked, and never changes.
 type execution struct {
 	job   *Job
+	pool  *Pool
+	rec   *Attempt // its record, the job's Last once begun
 	proc  Process
 	out   *outputs
 	grace time.Duration
 	timer *time.Timer // the job's timeout, once armed
-	fds   int         // file descriptors it holds while it runs (fdsOf)
+	start time.Time
+	fds   int // file descriptors it holds while it runs (fdsOf)
 
-	mu        sync.Mutex // guards timer, reason, termSent, killTimer and over
-	reason    Status     // why expool stopped it: timeout or terminated
+	memLimit    int64       // the job's, bytes
+	requeueable bool        // it holds a worker slot: the pool can requeue it
+	memory      *execMemory // guarded by the pool's memory mutex; the record's too
+
+	mu        sync.Mutex // guards timer, reason, why, termSent, killTimer and over
+	reason    Status     // why expool stopped it: timeout, terminated, memory or requeued
+	why       string     // what Job.Error then says
 	termSent  bool
 	killTimer *time.Timer
 	over      bool // its process has ended
 
 	// Written by processEnded before it posts evEnded, read by the loop after.
-	start, stop    time.Time
+	stop           time.Time
 	exit           Exit
 	err            error
 	stdout, stderr []byte
@@ -282,8 +384,8 @@ type execution struct {
 
 // terminate sends SIGTERM to the attempt's process group, and SIGKILL after
 // the grace period, or at once when hurried. The first reason given stands:
-// it is the status the attempt ends with.
-func (a *execution) terminate(reason Status, hurry bool) {
+// it is the status the attempt ends with, and why what Job.Error says.
+func (a *execution) terminate(reason Status, why string, hurry bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.termSent {
@@ -296,12 +398,19 @@ func (a *execution) terminate(reason Status, hurry bool) {
 		return // it has exited already: its own exit status stands
 	}
 	a.termSent = true
-	a.reason = reason
+	a.reason, a.why = reason, why
 	if hurry || a.grace <= 0 {
 		a.proc.Signal(syscall.SIGKILL)
 		return
 	}
 	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
+}
+
+// stopping reports whether expool has begun to terminate the attempt.
+func (a *execution) stopping() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.termSent
 }
 
 // armTimeout terminates the attempt with status timeout in d, unless it has
@@ -312,20 +421,20 @@ func (a *execution) armTimeout(d time.Duration) {
 	if a.over || a.termSent || a.timer != nil {
 		return
 	}
-	a.timer = time.AfterFunc(d, func() { a.terminate(StatusTimeout, false) })
+	a.timer = time.AfterFunc(d, func() { a.terminate(StatusTimeout, "", false) })
 }
 
 // outcome is how the ended attempt ended: error if its end is unknown (Wait
 // failed), else as expool stopped it, else by its exit status.
 func (a *execution) outcome() outcome {
 	a.mu.Lock()
-	reason := a.reason
+	reason, why := a.reason, a.why
 	a.mu.Unlock()
 	switch {
 	case a.err != nil:
 		return outcome{status: StatusError, err: a.err.Error()}
 	case reason != "":
-		return outcome{status: reason}
+		return outcome{status: reason, err: why}
 	case a.exit.Code == 0:
 		return outcome{status: StatusDone}
 	}
@@ -336,12 +445,15 @@ func (a *execution) outcome() outcome {
 // results), stops the attempt's timers and, once its PIPEs are drained,
 // posts evEnded. It runs on the launcher's goroutine, or on one that waited:
 // it does not block, and drains PIPEs, which may take drainDelay, on a
-// goroutine of their own.
+// goroutine of their own. The attempt's memory is sampled no more.
 func (a *execution) processEnded(l *Loop, e Exit, err error) {
 	a.exit, a.err = e, err
 	a.stop = a.exit.Stop
 	if a.stop.IsZero() {
 		a.stop = time.Now()
+	}
+	if a.pool.sampled {
+		a.pool.untrack(a)
 	}
 	a.mu.Lock()
 	a.over = true

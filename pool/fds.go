@@ -23,6 +23,14 @@ type FDHolder interface {
 	FDsPerProcess() int
 }
 
+// FDReserver is a Launcher that may hold up to FDsReserved file descriptors
+// besides those of its processes (the local launcher's memory sampler,
+// which keeps files of /proc open): the budget leaves them out.
+type FDReserver interface {
+	Launcher
+	FDsReserved() int
+}
+
 // fdReserve is what the budget leaves for the rest of expool: the files of
 // Lua's io library, the job log, and what a start opens for a moment (its
 // outputs' pipes and files, before the process has its copies).
@@ -35,7 +43,7 @@ type fdBudget struct {
 	warned bool
 }
 
-func newFDBudget() fdBudget {
+func newFDBudget(launcher Launcher) fdBudget {
 	var rl syscall.Rlimit
 	limit := 1 << 20
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && uint64(rl.Cur) < uint64(limit) {
@@ -45,7 +53,11 @@ func newFDBudget() fdBudget {
 	if fds, err := os.ReadDir("/dev/fd"); err == nil {
 		open = len(fds)
 	}
-	return fdBudget{limit: limit - open - fdReserve}
+	reserved := fdReserve
+	if r, ok := launcher.(FDReserver); ok {
+		reserved += r.FDsReserved()
+	}
+	return fdBudget{limit: limit - open - reserved}
 }
 
 // fits reports whether an attempt that holds need more may start. When none

@@ -3,6 +3,8 @@ package pool
 import (
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -10,7 +12,8 @@ import (
 type Status string
 
 // Statuses of jobs and tasks. A task is only ever pending, running, done,
-// failed or timeout.
+// failed or timeout. Requeued is only ever an attempt's: one that the pool
+// ended to keep its memory under its limit, and that runs again.
 const (
 	StatusPending    Status = "pending"    // executed, waiting for a worker
 	StatusRunning    Status = "running"    // its process is running
@@ -20,6 +23,8 @@ const (
 	StatusTerminated Status = "terminated" // killed by expool for any other reason
 	StatusCancelled  Status = "cancelled"  // never started: its pool or task ended first
 	StatusError      Status = "error"      // could not start
+	StatusMemory     Status = "memory"     // killed by expool: over its memory limit, or alone over its pool's
+	StatusRequeued   Status = "requeued"   // an attempt ended to keep its pool under its memory limit
 )
 
 // Job is one OS process to run in a pool, with a timeout. Its spec fields
@@ -37,7 +42,7 @@ type Job struct {
 	// run. (The booleans sit together, so that a Job stays 256 bytes.)
 	Resumed  bool
 	slot     bool // holds one of its pool's worker slots
-	cancel   bool // its pool was terminated while its onstart ran
+	cancel   bool // cancelled while its onstart ran (Error says why)
 	finished bool // ended and its callbacks have run
 
 	StartDelay     time.Duration // the pool starts no other job this long after this one
@@ -54,7 +59,9 @@ type Job struct {
 
 	Status   Status
 	Restarts int
-	Error    string // why the job could not start
+	// Error says why the job could not start (status error), or what ended
+	// it (terminated, cancelled, memory).
+	Error string
 	// Last is the job's last attempt: set when it starts, nil before.
 	Last *Attempt
 
@@ -67,7 +74,8 @@ type Job struct {
 	Extra *JobExtra
 }
 
-// JobExtra are the spec fields of a job that few jobs set.
+// JobExtra are the spec fields of a job that few jobs set: its launcher's
+// arguments, its retries, its resources and its relation to other jobs.
 type JobExtra struct {
 	// LauncherArgs are arguments for the launcher itself (srun's options,
 	// after the pool's); the local launcher ignores them.
@@ -76,7 +84,19 @@ type JobExtra struct {
 	// that ended "failed"; each retry counts in Job.Restarts.
 	Retries int
 
-	retried int // retries so far
+	MemLimit int64 // bytes: over it the job is killed, status memory; 0: none
+	Mem      int64 // bytes the job is expected to use, for its pool's admission; 0: not given
+	// Category and Size relate jobs of one pool: when a job of a category
+	// with a size > 0 ends timeout or memory, the jobs of its category whose
+	// size is not smaller are cancelled, or terminated if they started after
+	// it (for a timeout, Size × Slowdown is compared).
+	Category string
+	Size     float64
+	Slowdown float64 // 0 is 1
+	Unpinned bool    // not pinned to CPUs even if its pool pins jobs
+
+	retried  int // retries so far
+	requeues int // attempts the pool requeued for memory
 }
 
 // More returns j.Extra, made if it is nil.
@@ -95,6 +115,44 @@ func (j *Job) retried() int {
 	return j.Extra.retried
 }
 
+// MemLimit is the job's memory limit in bytes; 0: none.
+func (j *Job) MemLimit() int64 {
+	if j.Extra == nil {
+		return 0
+	}
+	return j.Extra.MemLimit
+}
+
+// Category is the job's category, "" for none.
+func (j *Job) Category() string {
+	if j.Extra == nil {
+		return ""
+	}
+	return j.Extra.Category
+}
+
+// Size is the job's size within its category; 0: none.
+func (j *Job) Size() float64 {
+	if j.Extra == nil {
+		return 0
+	}
+	return j.Extra.Size
+}
+
+// weight is what chains on a timeout compare: Size × Slowdown.
+func (j *Job) weight() float64 {
+	if j.Extra == nil {
+		return 0
+	}
+	if j.Extra.Slowdown > 0 {
+		return j.Extra.Size * j.Extra.Slowdown
+	}
+	return j.Extra.Size
+}
+
+// pinned reports whether the job is pinned to CPUs when its pool pins jobs.
+func (j *Job) pinned() bool { return j.Extra == nil || !j.Extra.Unpinned }
+
 // Attempt is what the pool records of one run of a job's process, or of a
 // stub job.
 type Attempt struct {
@@ -106,6 +164,39 @@ type Attempt struct {
 	// Lost: the launcher could not tell how the process ended (Process.Wait
 	// failed); the attempt ended with status error.
 	Lost bool
+	// CPUs are the CPUs the attempt's processes were pinned to; nil: none.
+	CPUs []int
+	// PeakMem is the largest memory sampled of the ended attempt: the
+	// resident memory of its processes, summed (bytes); 0: none sampled.
+	PeakMem int64
+
+	mem *execMemory // its samples; nil for a stub, or one resumed
+}
+
+// Memory is the attempt's memory as sampled (bytes): the last sample while
+// it runs (0 once it has ended), and the largest so far; ok is false if none
+// was taken. It is safe to call from any goroutine (a view's, say): a
+// running attempt's samples are read under its pool's lock.
+func (a *Attempt) Memory() (last, peak int64, ok bool) {
+	m := a.mem
+	if m == nil {
+		return 0, a.PeakMem, a.PeakMem > 0
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.gone {
+		last = m.mem
+	}
+	return last, m.peak, m.peak > 0
+}
+
+// CPUList writes CPUs as EXPOOL_CPUS has them: "0,1,4".
+func CPUList(cpus []int) string {
+	s := make([]string, len(cpus))
+	for i, c := range cpus {
+		s[i] = strconv.Itoa(c)
+	}
+	return strings.Join(s, ",")
 }
 
 // Ended reports whether the attempt has ended.
@@ -147,9 +238,13 @@ func (j *Job) OutputDests() (stdout, stderr Dest) {
 	return stdout, stderr
 }
 
-// environ is the process environment: nil, expool's own, when Env is empty.
-func (j *Job) environ() []string {
-	if len(j.Env) == 0 {
+// CPUsEnv is the environment variable that tells a pinned job its CPUs.
+const CPUsEnv = "EXPOOL_CPUS"
+
+// environ is the process environment: nil, expool's own, when Env is empty
+// and the job is not pinned to cpus.
+func (j *Job) environ(cpus []int) []string {
+	if len(j.Env) == 0 && cpus == nil {
 		return nil
 	}
 	keys := make([]string, 0, len(j.Env))
@@ -160,6 +255,9 @@ func (j *Job) environ() []string {
 	env := os.Environ()
 	for _, k := range keys {
 		env = append(env, k+"="+j.Env[k]) // os/exec keeps the last of duplicates
+	}
+	if cpus != nil {
+		env = append(env, CPUsEnv+"="+CPUList(cpus))
 	}
 	return env
 }
@@ -174,12 +272,12 @@ func (j *Job) inTask(t *Task) bool {
 	return false
 }
 
-// taskTimedOut reports whether the timeout of a task j is in expired.
-func (j *Job) taskTimedOut() bool {
+// timedOutTask is the innermost task j is in whose timeout expired, or nil.
+func (j *Job) timedOutTask() *Task {
 	for x := j.Task; x != nil; x = x.Parent {
 		if x.timedOut {
-			return true
+			return x
 		}
 	}
-	return false
+	return nil
 }

@@ -25,12 +25,24 @@ type Command struct {
 	// Stdin, Stdout and Stderr are the files the process gets as fds 0, 1 and 2.
 	Stdin, Stdout, Stderr *os.File
 
-	// What a launcher that hands the job to a scheduler (Slurm) asks it
-	// for; the local launcher ignores them.
+	// Resources. Timeout, CPUs, MemLimit and LauncherArgs are what the job
+	// asks for, for a launcher that hands it to a scheduler (Slurm's --time,
+	// --cpus-per-task, --mem and its own options; the local launcher ignores
+	// them); Affinity and MemSample are what the pool asks the launcher to
+	// do itself.
 	Timeout      time.Duration // the job's timeout; 0: none
-	CPUs         int           // CPUs the job needs; 0: unspecified
-	MemLimit     int64         // bytes of memory the job may use; 0: unspecified
+	CPUs         int           // CPUs per job (ExecPool's affinity); 0: unspecified
+	MemLimit     int64         // bytes the job may use (Job's memlimit); 0: unspecified
 	LauncherArgs []string      // arguments for the launcher itself: the pool's, then the job's
+	// Affinity, if not empty, are the CPUs the process and its children are
+	// pinned to (a CPUPinner's groups).
+	Affinity []int
+	// MemSample, if positive, asks a MemorySampler to sample the memory of
+	// the process's attempt this often, and to call OnMemory with each
+	// sample (bytes), from a goroutine of its own, never after Wait has
+	// returned.
+	MemSample time.Duration
+	OnMemory  func(bytes int64)
 
 	// Started, set by the loop, is called by a launcher whose process waits
 	// (in a scheduler's queue) before the job's command runs, with the moment
@@ -46,6 +58,36 @@ type Command struct {
 type Queued interface {
 	Process
 	Queued()
+}
+
+// MemorySampler is implemented by a Launcher that samples the memory of the
+// attempts it starts (Command.MemSample): the resident memory of their
+// processes, summed.
+type MemorySampler interface {
+	// MemoryError says why the launcher cannot sample memory here (no
+	// /proc, say), or is nil.
+	MemoryError() error
+}
+
+// ResourceScheduler is implemented by a Launcher that hands what a job asks
+// for (Command.CPUs and Command.MemLimit) to a scheduler that grants and
+// enforces it (Slurm's --cpus-per-task and --mem). With such a launcher, a
+// pool's Affinity is the CPUs each job asks for, not CPUs that expool pins it
+// to, and a job's MemLimit is the memory it asks for, not a limit that expool
+// samples; a pool's MemLimit, which needs samples, is an error.
+type ResourceScheduler interface {
+	Launcher
+	// SchedulesResources marks the launcher; it does nothing.
+	SchedulesResources()
+}
+
+// CPUPinner is implemented by a Launcher that pins processes to CPUs
+// (Command.Affinity).
+type CPUPinner interface {
+	// CPUGroups returns the disjoint sets of n CPUs each that the pool hands
+	// out to its running jobs, best first; an error says why there are
+	// none (n is more than the CPUs expool may use).
+	CPUGroups(n int) ([][]int, error)
 }
 
 // Process is a started job process and its process group.

@@ -19,6 +19,7 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"sync"
@@ -69,10 +70,13 @@ type Loop struct {
 	ready   []event // taken from inbox, dispatched in order
 	wake    chan struct{}
 
-	mu       sync.Mutex // guards live, stopping and hurry
+	mu       sync.Mutex // guards live, stopping, why and hurry
 	live     map[*execution]struct{}
-	stopping bool // Interrupt was called: no job starts any more
-	hurry    bool // and a second time: SIGKILL at once
+	stopping bool   // Interrupt was called: no job starts any more
+	why      string // why, for Job.Error
+	hurry    bool   // and a second time: SIGKILL at once
+
+	cpusInUse map[int]bool // the CPUs pinned jobs hold, across pools
 }
 
 // NewLoop returns a loop that starts processes with launcher.
@@ -88,8 +92,18 @@ func NewLoop(launcher Launcher) (*Loop, error) {
 		Stderr:   os.Stderr,
 		wake:     make(chan struct{}, 1),
 		live:     make(map[*execution]struct{}),
-		fds:      newFDBudget(),
+		fds:      newFDBudget(launcher),
 	}, nil
+}
+
+// MemoryError says why the loop's launcher cannot sample its jobs' memory,
+// so that a memory limit cannot be enforced; nil if it can.
+func (l *Loop) MemoryError() error {
+	sampler, ok := l.launcher.(MemorySampler)
+	if !ok {
+		return errors.New("the launcher cannot sample its jobs' memory")
+	}
+	return sampler.MemoryError()
 }
 
 // Close releases the loop's files. Call it after Shutdown. The launchers
@@ -105,6 +119,7 @@ const (
 	evFinish                       // a job ended without a process: stub, cancelled, or failed to start
 	evTaskTimeout                  // a task's timeout expired
 	evResume                       // a pool's startdelay is over
+	evSchedule                     // a pool's memory went down: try its queue again
 	evStarted                      // a queued attempt's command started running
 )
 
@@ -190,6 +205,8 @@ func (l *Loop) dispatch(ev event) {
 	case evResume:
 		ev.pool.holdArmed = false
 		ev.pool.schedule()
+	case evSchedule:
+		ev.pool.schedule()
 	case evStarted:
 		l.started(ev.att, ev.at)
 	}
@@ -220,6 +237,7 @@ func (l *Loop) finish(j *Job, st Status) {
 	if st != StatusDone {
 		p.Failures = append(p.Failures, j)
 	}
+	p.notePeak(j)
 	if st == StatusDone && j.OnDone != nil {
 		j.OnDone(j)
 	}
@@ -240,16 +258,16 @@ func (l *Loop) finish(j *Job, st Status) {
 // loop, not inside Execute.
 func (l *Loop) cancel(j *Job) {
 	j.Status = StatusCancelled
-	l.finishLater(j, outcome{status: StatusCancelled})
+	l.finishLater(j, outcome{status: StatusCancelled, err: l.whyNot(j)})
 }
 
 func (l *Loop) register(a *execution) {
 	l.mu.Lock()
 	l.live[a] = struct{}{}
-	stopping, hurry := l.stopping, l.hurry
+	stopping, why, hurry := l.stopping, l.why, l.hurry
 	l.mu.Unlock()
 	if stopping {
-		a.terminate(StatusTerminated, hurry)
+		a.terminate(StatusTerminated, why, hurry)
 	}
 }
 
@@ -265,43 +283,57 @@ func (l *Loop) isStopping() bool {
 	return l.stopping
 }
 
-// terminateLive terminates the running attempts whose job matches.
-func (l *Loop) terminateLive(match func(*Job) bool, hurry bool) {
+// stopWhy is why the loop is stopping, "" if it is not.
+func (l *Loop) stopWhy() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.why
+}
+
+// terminateLive terminates the running attempts that match (status
+// terminated), for the reason why.
+func (l *Loop) terminateLive(match func(*execution) bool, why string, hurry bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for a := range l.live {
-		if match(a.job) {
-			a.terminate(StatusTerminated, hurry)
+		if match(a) {
+			a.terminate(StatusTerminated, why, hurry)
 		}
 	}
 }
 
-// Interrupt terminates every running job of every pool (status terminated)
-// and keeps any job from starting from now on; called again, it sends SIGKILL
-// at once rather than after the grace period. It is safe from any goroutine:
-// a signal handler calls it, then makes the owner of the loop call Shutdown.
-func (l *Loop) Interrupt() {
+// Interrupt terminates every running job of every pool (status terminated,
+// and why, as "SIGINT", is what their Job.Error says) and keeps any job from
+// starting from now on; called again, it sends SIGKILL at once rather than
+// after the grace period. It is safe from any goroutine: a signal handler
+// calls it, then makes the owner of the loop call Shutdown.
+func (l *Loop) Interrupt(why string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.hurry = l.stopping
+	if !l.stopping {
+		l.why = why
+	}
 	l.stopping = true
 	for a := range l.live {
-		a.terminate(StatusTerminated, l.hurry)
+		a.terminate(StatusTerminated, l.why, l.hurry)
 	}
 }
 
-// Shutdown interrupts every job, cancels the pending ones, and runs the loop
-// until all of them have finished and their callbacks have run. No process of
-// theirs is left when it returns, unless ctx was cancelled first.
-func (l *Loop) Shutdown(ctx context.Context) error {
+// Shutdown interrupts every job (unless Interrupt did, why is what their
+// Job.Error says), cancels the pending ones, and runs the loop until all of
+// them have finished and their callbacks have run. No process of theirs is
+// left when it returns, unless ctx was cancelled first.
+func (l *Loop) Shutdown(ctx context.Context, why string) error {
 	l.mu.Lock()
 	stopping := l.stopping
 	l.mu.Unlock()
 	if !stopping {
-		l.Interrupt()
+		l.Interrupt(why)
 	}
+	why = l.stopWhy()
 	for _, p := range l.pools {
-		p.cancelQueued(func(*Job) bool { return true })
+		p.cancelQueued(func(*Job) bool { return true }, why)
 	}
 	_, err := l.runUntil(ctx, l.idle, nil)
 	return err

@@ -54,7 +54,7 @@ func TestWaitErrorEndsAttempt(t *testing.T) {
 	}
 	defer joblog.Close()
 	l.Observers = []pool.Observer{rec, tally, joblog}
-	p := l.NewPool(pool.Config{Name: "lost", Workers: 1})
+	p := newPoolOf(t, l, pool.Config{Name: "lost", Workers: 1})
 	j := &pool.Job{Name: "j", Args: []string{"anything"}}
 	execute(t, p, j)
 	join(t, p)
@@ -88,7 +88,7 @@ func TestWaitErrorEndsAttempt(t *testing.T) {
 // A pool's own launcher starts its jobs rather than the loop's.
 func TestPoolLauncher(t *testing.T) {
 	l := newLoop(t)
-	p := l.NewPool(pool.Config{Name: "lost", Workers: 1, Launcher: lostLauncher{}})
+	p := newPoolOf(t, l, pool.Config{Name: "lost", Workers: 1, Launcher: lostLauncher{}})
 	j := &pool.Job{Name: "j", Args: []string{"anything"}}
 	execute(t, p, j)
 	join(t, p)

@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -16,6 +17,17 @@ type Config struct {
 	KillGrace time.Duration // between SIGTERM and SIGKILL
 	PipeLimit int           // bytes kept per PIPE stream
 	Launcher  Launcher      // starts the pool's processes; nil: the loop's
+
+	// MemSample is how often the memory of each running job is sampled, if
+	// the launcher can (MemorySampler); 0: never.
+	MemSample time.Duration
+	// MemLimit bounds the memory of the pool's running jobs together
+	// (bytes); 0: none. See mayStart and enforce.
+	MemLimit int64
+	// Affinity pins each running job to this many CPUs of its own (the
+	// launcher's CPUGroups); Workers is capped at the number of groups. 0:
+	// no pinning.
+	Affinity int
 	// LauncherArgs are arguments for the launcher itself (srun's options)
 	// given to each of the pool's jobs, before the job's own.
 	LauncherArgs []string
@@ -25,6 +37,7 @@ type Config struct {
 const (
 	DefaultKillGrace = time.Second
 	DefaultPipeLimit = 16 << 20
+	DefaultMemSample = 100 * time.Millisecond
 )
 
 // Pool runs at most Workers jobs at once, in the order they were executed.
@@ -34,28 +47,72 @@ type Pool struct {
 	Failures []*Job
 
 	loop        *Loop
-	queue       []*Job // executed jobs waiting for a worker, and cancelled ones to skip
-	queued      int    // pending jobs in queue
-	busy        int    // worker slots taken
-	running     int    // jobs whose status is running, synchronous ones included
-	unfinished  int    // executed jobs that have not finished
-	starting    []*Job // jobs whose onstart (or their task's) is running, innermost last
-	terminating bool   // Terminate, or Join after its timeout, is under way
-	scheduling  bool
+	queue       []*Job     // executed jobs waiting for a worker, and cancelled ones to skip
+	requeued    []*Job     // jobs requeued for memory, ahead of queue, the last first
+	queued      int        // pending jobs in queue and requeued
+	busy        int        // worker slots taken
+	running     int        // jobs whose status is running, synchronous ones included
+	unfinished  int        // executed jobs that have not finished
+	starting    []*Job     // jobs whose onstart (or their task's) is running, innermost last
+	terminating bool       // Terminate, or Join after its timeout, is under way
+	stopWhy     string     // why it is terminating, for Job.Error
 	holdUntil   time.Time  // startdelay: no start before
 	heldBy      *execution // startdelay: no start until this queued attempt's command starts
 	holdArmed   bool
 	since       time.Time // first Execute since the last Join
+	sampled     bool      // its launcher samples its jobs' memory (MemSample)
+
+	mem    poolMemory                   // the running jobs' memory, as sampled
+	peaks  map[string]map[float64]int64 // category -> size -> the largest peak of its finished jobs
+	groups [][]int                      // the CPU groups its jobs are pinned to (Affinity)
+	walls  map[string]*walls            // category -> the walls its jobs hit (see chain)
 }
 
-// NewPool returns a new pool run by l.
-func (l *Loop) NewPool(c Config) *Pool {
+// NewPool returns a new pool run by l. It is an error to ask for a memory
+// limit that the launcher cannot enforce, or for more CPUs per job than
+// expool may use.
+func (l *Loop) NewPool(c Config) (*Pool, error) {
 	if c.Workers < 1 {
 		c.Workers = 1
 	}
 	p := &Pool{Config: c, loop: l}
+	p.sampled = p.samplesMemory() == nil
+	if c.MemLimit > 0 {
+		if err := p.samplesMemory(); err != nil {
+			return nil, fmt.Errorf("memlimit: %w", err)
+		}
+	}
+	_, scheduler := p.launcher().(ResourceScheduler)
+	if c.Affinity > 0 && !scheduler {
+		pinner, ok := p.launcher().(CPUPinner)
+		if !ok {
+			return nil, fmt.Errorf("affinity: the launcher cannot pin jobs to CPUs")
+		}
+		groups, err := pinner.CPUGroups(c.Affinity)
+		if err != nil {
+			return nil, fmt.Errorf("affinity %d: %w", c.Affinity, err)
+		}
+		p.groups = groups
+		p.Workers = min(p.Workers, max(len(groups), 1))
+	}
 	l.pools = append(l.pools, p)
-	return p
+	return p, nil
+}
+
+// samplesMemory says why the pool's jobs' memory is not sampled, if it is
+// not.
+func (p *Pool) samplesMemory() error {
+	if p.MemSample <= 0 {
+		return errors.New("memory is not sampled (memsample is 0)")
+	}
+	sampler, ok := p.launcher().(MemorySampler)
+	if _, scheduler := p.launcher().(ResourceScheduler); !ok && scheduler {
+		return errors.New("the scheduler's jobs' memory is not sampled from here: give each job a memlimit, which the scheduler enforces")
+	}
+	if !ok {
+		return errors.New("the launcher cannot sample its jobs' memory")
+	}
+	return sampler.MemoryError()
 }
 
 // launcher is what starts the pool's processes.
@@ -66,15 +123,29 @@ func (p *Pool) launcher() Launcher {
 	return p.loop.launcher
 }
 
+// SamplesMemory reports whether the pool's launcher samples its jobs'
+// memory (Config.MemSample): whether Memory and Attempt.Memory say anything.
+// It is safe to call from any goroutine.
+func (p *Pool) SamplesMemory() bool { return p.sampled }
+
 // Running is the number of the pool's jobs whose process is running.
 func (p *Pool) Running() int { return p.running }
 
 // Pending is the number of the pool's jobs waiting for a worker.
 func (p *Pool) Pending() int { return p.queued }
 
+// Memory is the memory of the pool's running jobs, as last sampled (bytes).
+// It is safe to call from any goroutine.
+func (p *Pool) Memory() int64 {
+	p.mem.mu.Lock()
+	defer p.mem.mu.Unlock()
+	return p.mem.total
+}
+
 // Execute queues j: it starts as soon as a worker is free, at once if one is.
 // j is cancelled at once if the pool is terminating, expool is stopping, or
-// its task's timeout has expired.
+// its task's timeout has expired. A memory limit that the pool cannot
+// enforce is an error.
 func (p *Pool) Execute(j *Job) error {
 	run, err := p.admit(j)
 	if err != nil || !run {
@@ -105,6 +176,11 @@ func (p *Pool) ExecuteWait(ctx context.Context, j *Job) error {
 func (p *Pool) admit(j *Job) (run bool, err error) {
 	if j.pool != nil {
 		return false, ErrExecuted
+	}
+	if _, scheduler := p.launcher().(ResourceScheduler); j.MemLimit() > 0 && !scheduler {
+		if err := p.samplesMemory(); err != nil {
+			return false, fmt.Errorf("job %q: memlimit: %w", j.Name, err)
+		}
 	}
 	if j.Task != nil {
 		if err := j.Task.checkOpen(); err != nil {
@@ -140,22 +216,17 @@ func (p *Pool) admit(j *Job) (run bool, err error) {
 	return true, nil
 }
 
-// schedule starts queued jobs while they may start (mayStart). It may be
+// schedule starts queued jobs, first come first served (a job requeued for
+// memory first), while the first one may start (mayStart). It may be
 // re-entered, by a callback of a job it starts: each round reads the pool
 // afresh, and the depth is bounded by the free workers.
 func (p *Pool) schedule() {
 	for p.queued > 0 {
-		j := p.queue[0]
-		if j.Status != StatusPending {
-			p.queue[0] = nil
-			p.queue = p.queue[1:]
-			continue // cancelled while queued
-		}
+		j := p.head()
 		if !p.mayStart(j) {
 			return
 		}
-		p.queue[0] = nil
-		p.queue = p.queue[1:]
+		p.pop()
 		p.queued--
 		p.busy++
 		j.slot = true
@@ -166,13 +237,56 @@ func (p *Pool) schedule() {
 	}
 }
 
-// mayStart reports whether j, the first queued job, may start now: a worker
-// is free; no startdelay holds (one that does has the pool scheduled again
-// when it is over, or when the queued attempt that holds it starts); the loop has the file descriptors that j holds while it
-// runs (else it says once why jobs wait, and the end of another job has the
-// pool scheduled again).
+// head is the first pending job of the queue: the last requeued one, else the
+// first executed; cancelled ones are dropped on the way. The queue holds one.
+func (p *Pool) head() *Job {
+	for {
+		if n := len(p.requeued); n > 0 {
+			if j := p.requeued[n-1]; j.Status == StatusPending {
+				return j
+			}
+			p.requeued = p.requeued[:n-1]
+			continue
+		}
+		if j := p.queue[0]; j.Status == StatusPending {
+			return j
+		}
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+	}
+}
+
+// pop takes head's job off the queue.
+func (p *Pool) pop() {
+	if n := len(p.requeued); n > 0 {
+		p.requeued[n-1] = nil
+		p.requeued = p.requeued[:n-1]
+		return
+	}
+	p.queue[0] = nil
+	p.queue = p.queue[1:]
+}
+
+// mayStart reports whether j, the first of the queue, may start now. Every
+// constraint on starting a job is here:
+//
+//   - a worker is free;
+//   - no startdelay holds (one that does has the pool scheduled again when it
+//     is over, or when the queued attempt that holds it starts);
+//   - with a memory limit, the job's expected memory fits beside what the
+//     running jobs use or are expected to use, unless none runs (see
+//     memoryFits; the next sample has the pool scheduled again);
+//   - with affinity, a group of CPUs is free for it;
+//   - the loop has the file descriptors that j holds while it runs (else it
+//     says once why jobs wait, and the end of another job has the pool
+//     scheduled again).
 func (p *Pool) mayStart(j *Job) bool {
-	if p.busy >= p.Workers || p.heldBy != nil {
+	switch {
+	case p.busy >= p.Workers || p.heldBy != nil:
+		return false
+	case p.MemLimit > 0 && !p.memoryFits(j):
+		return false
+	case p.groups != nil && j.pinned() && p.freeGroup() == nil:
 		return false
 	}
 	if wait := time.Until(p.holdUntil); wait > 0 {
@@ -189,24 +303,51 @@ func (p *Pool) mayStart(j *Job) bool {
 	return true
 }
 
-// cancelQueued cancels the queued jobs that match, and finishes them, their
-// callbacks included: it is called by the loop (Terminate, Shutdown, a task's
-// timeout), never inside Execute. The queue is taken first, so that jobs the
-// callbacks execute meanwhile do not disturb the walk.
-func (p *Pool) cancelQueued(match func(*Job) bool) {
-	queue := p.queue
-	p.queue, p.queued = nil, 0
+// requeue puts j, whose attempt the pool ended to keep under its memory
+// limit, back at the head of the queue: it is pending again, and starts
+// again (its onstart first) once admitted.
+func (p *Pool) requeue(j *Job) {
+	j.Restarts++
+	j.More().requeues++
+	j.Status = StatusPending
+	p.running--
+	j.slot = false
+	p.busy--
+	p.requeued = append(p.requeued, j)
+	p.queued++
+	p.schedule()
+}
+
+// cancelQueued cancels the queued jobs that match, for the reason why (what
+// Job.Error then says), and finishes them, their callbacks included: it is
+// called by the loop (Terminate, Shutdown, a task's timeout, a chain), never
+// inside Execute. The queue is taken first, so that jobs the callbacks
+// execute meanwhile do not disturb the walk.
+func (p *Pool) cancelQueued(match func(*Job) bool, why string) {
+	queue, requeued := p.queue, p.requeued
+	p.queue, p.requeued, p.queued = nil, nil, 0
 	var cancelled []*Job
-	for _, j := range queue {
+	keep := func(j *Job) bool {
 		switch {
 		case j == nil || j.Status != StatusPending:
-			// started, or cancelled already
+			return false // started, or cancelled already
 		case match(j):
 			j.Status = StatusCancelled
+			j.Error = why
 			cancelled = append(cancelled, j)
-		default:
+			return false
+		}
+		p.queued++
+		return true
+	}
+	for _, j := range requeued {
+		if keep(j) {
+			p.requeued = append(p.requeued, j)
+		}
+	}
+	for _, j := range queue {
+		if keep(j) {
 			p.queue = append(p.queue, j)
-			p.queued++
 		}
 	}
 	for _, j := range cancelled {
@@ -234,24 +375,25 @@ func (p *Pool) Join(ctx context.Context, timeout time.Duration) (bool, error) {
 	if err != nil || !expired {
 		return err == nil, err
 	}
-	return false, p.Terminate(ctx)
+	return false, p.Terminate(ctx, "pool join timed out")
 }
 
 // Terminate terminates the pool's running jobs, cancels its pending ones, and
 // runs the loop until they have finished and their callbacks have run. Jobs
-// executed meanwhile are cancelled. The pool can be used again afterwards.
-func (p *Pool) Terminate(ctx context.Context) error {
+// executed meanwhile are cancelled. why is what their Job.Error says (as
+// "pool:terminate()"). The pool can be used again afterwards.
+func (p *Pool) Terminate(ctx context.Context, why string) error {
 	if p.terminating {
 		_, err := p.loop.runUntil(ctx, p.idle, nil)
 		return err
 	}
-	p.terminating = true
-	defer func() { p.terminating = false }()
+	p.terminating, p.stopWhy = true, why
+	defer func() { p.terminating, p.stopWhy = false, "" }()
 	for _, j := range p.starting {
-		j.cancel = true // it does not start once its onstart returns
+		p.loop.cancelStarting(j, why)
 	}
-	p.cancelQueued(func(*Job) bool { return true })
-	p.loop.terminateLive(func(j *Job) bool { return j.pool == p }, false)
+	p.cancelQueued(func(*Job) bool { return true }, why)
+	p.loop.terminateLive(func(a *execution) bool { return a.job.pool == p }, why, false)
 	_, err := p.loop.runUntil(ctx, p.idle, nil)
 	return err
 }

@@ -24,8 +24,11 @@ func child(name string, args ...string) *pool.Job { return testproc.Job(name, ar
 func newLoop(t *testing.T) *pool.Loop { return testproc.Loop(t) }
 
 func newPool(t *testing.T, workers int) *pool.Pool {
-	return newLoop(t).NewPool(pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
+	return newPoolOf(t, newLoop(t), pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
 }
+
+// newPoolOf is l.NewPool, which must succeed.
+func newPoolOf(t testing.TB, l *pool.Loop, c pool.Config) *pool.Pool { return testproc.Pool(t, l, c) }
 
 func join(t *testing.T, p *pool.Pool) bool {
 	t.Helper()
@@ -177,7 +180,7 @@ func TestTimeout(t *testing.T) {
 
 func TestKillGrace(t *testing.T) {
 	l := newLoop(t)
-	p := l.NewPool(pool.Config{Workers: 1, KillGrace: 200 * time.Millisecond, PipeLimit: 1 << 10})
+	p := newPoolOf(t, l, pool.Config{Workers: 1, KillGrace: 200 * time.Millisecond, PipeLimit: 1 << 10})
 	pidfile := filepath.Join(t.TempDir(), "pids")
 	j := child("stubborn", "-pidfile", pidfile, "-ignore-term", "-grandchild", "sleep", "30")
 	j.Timeout = setUpMargin
@@ -225,7 +228,7 @@ func TestOnStartError(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	dir := t.TempDir()
 	l := newLoop(t)
-	p := l.NewPool(pool.Config{Workers: 4, KillGrace: time.Second, PipeLimit: 1000})
+	p := newPoolOf(t, l, pool.Config{Workers: 4, KillGrace: time.Second, PipeLimit: 1000})
 	piped := child("piped", "print", "100")
 	piped.Stdout, piped.Stderr = pool.Pipe, pool.Pipe
 	capped := child("capped", "print", "5000")
@@ -404,16 +407,16 @@ func TestStartDelay(t *testing.T) {
 
 func TestInterrupt(t *testing.T) {
 	l := newLoop(t)
-	p := l.NewPool(pool.Config{Workers: 1, KillGrace: 10 * time.Second})
+	p := newPoolOf(t, l, pool.Config{Workers: 1, KillGrace: 10 * time.Second})
 	pidfile := filepath.Join(t.TempDir(), "pids")
 	running := child("running", "-pidfile", pidfile, "-ignore-term", "-grandchild", "sleep", "30")
 	queued := child("queued", "sleep", "30")
 	execute(t, p, running, queued)
 	waitLines(t, pidfile, 2)
-	l.Interrupt()
-	l.Interrupt() // a second time: no grace period
+	l.Interrupt("SIGINT")
+	l.Interrupt("SIGINT") // a second time: no grace period
 	begin := time.Now()
-	if err := l.Shutdown(context.Background()); err != nil {
+	if err := l.Shutdown(context.Background(), "the test ended"); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(begin); d > 5*time.Second {
@@ -438,7 +441,7 @@ func TestTerminate(t *testing.T) {
 	running := child("running", "sleep", "30")
 	queued := child("queued", "sleep", "30")
 	execute(t, p, running, queued)
-	if err := p.Terminate(context.Background()); err != nil {
+	if err := p.Terminate(context.Background(), "pool:terminate()"); err != nil {
 		t.Fatal(err)
 	}
 	wantStatus(t, running, pool.StatusTerminated, -int(syscall.SIGTERM))
@@ -498,7 +501,7 @@ func TestJoinAndTerminateInOnStart(t *testing.T) {
 
 	other := child("other", "sleep", "30")
 	k := child("terminator", "exit", "0")
-	k.OnStart = func(*pool.Job) error { return p.Terminate(context.Background()) }
+	k.OnStart = func(*pool.Job) error { return p.Terminate(context.Background(), "pool:terminate()") }
 	execute(t, p, other, k)
 	join(t, p)
 	if other.Status != pool.StatusTerminated || k.Status != pool.StatusCancelled || ran(k) {

@@ -31,7 +31,7 @@ func TestRetries(t *testing.T) {
 	l := newLoop(t)
 	rec := &recorder{}
 	l.Observers = []pool.Observer{rec}
-	p := l.NewPool(pool.Config{Name: "retries", Workers: 4, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
+	p := newPoolOf(t, l, pool.Config{Name: "retries", Workers: 4, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
 	third := countdown(t, "third", 3, "exit 1", "exit 2", "exit 0", "exit 4")
 	starts := 0
 	third.OnStart = func(*pool.Job) error { starts++; return nil }
@@ -77,7 +77,7 @@ func TestNoRetryAfterTerminateOrError(t *testing.T) {
 	missing.More().Retries = 3
 	execute(t, p, long, missing)
 	waitLines(t, long.Owner.(string), 1) // long is running
-	if err := p.Terminate(t.Context()); err != nil {
+	if err := p.Terminate(t.Context(), "pool:terminate()"); err != nil {
 		t.Fatal(err)
 	}
 	if long.Status != pool.StatusTerminated || long.Restarts != 0 || missing.Status != pool.StatusError || missing.Restarts != 0 {

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -121,8 +122,14 @@ func (l *Loop) taskTimeout(t *Task) {
 		return
 	}
 	t.timedOut = true
+	why := fmt.Sprintf("task %q timed out", t.Name)
 	for _, p := range l.pools {
-		p.cancelQueued(func(j *Job) bool { return j.inTask(t) })
+		for _, j := range p.starting {
+			if j.inTask(t) {
+				l.cancelStarting(j, why)
+			}
+		}
+		p.cancelQueued(func(j *Job) bool { return j.inTask(t) }, why)
 	}
-	l.terminateLive(func(j *Job) bool { return j.inTask(t) }, false)
+	l.terminateLive(func(a *execution) bool { return a.job.inTask(t) }, why, false)
 }

@@ -20,14 +20,24 @@ import (
 )
 
 // JobLogHeader is the first line of a new job log.
-const JobLogHeader = "name\ttask\tattempt\tstart\truntime\texitcode\tsignal\tstatus\tutime\tstime\tmaxrss_kib\tcommand"
+const JobLogHeader = "name\ttask\tattempt\tstart\truntime\texitcode\tsignal\tstatus\tutime\tstime\tmaxrss_kib\tpeakmem_kib\tcommand"
 
-var jobLogFields = strings.Split(JobLogHeader, "\t")
+// oldJobLogHeader is the header of job logs written before peakmem_kib was
+// added; --resume reads them, and their lines, too.
+const oldJobLogHeader = "name\ttask\tattempt\tstart\truntime\texitcode\tsignal\tstatus\tutime\tstime\tmaxrss_kib\tcommand"
+
+var (
+	jobLogFields    = strings.Split(JobLogHeader, "\t")
+	oldJobLogFields = strings.Split(oldJobLogHeader, "\t")
+)
 
 // JobLog writes one tab-separated line per attempt, each with one write as the
 // attempt ends, so that a run killed even with SIGKILL loses no line of an
 // attempt that had ended. A job that could not start gets a line too (status
-// error); a cancelled or resumed one does not, as it had no attempt.
+// error); a cancelled or resumed one does not, as it had no attempt. An
+// attempt that its pool requeued to keep under its memory limit has the
+// status "requeued". peakmem_kib is the largest memory sampled of the
+// attempt, "-" if none was.
 //
 // What an attempt captured (PIPE) is saved before its line is written, in a
 // file of its own in the directory FILE.out beside the job log (see
@@ -101,7 +111,7 @@ func (l *JobLog) mend() (regular bool, err error) {
 		return true, fmt.Errorf("%s: the last line is longer than 64 KiB: not a job log", l.path)
 	}
 	last := string(tail[i+1:])
-	if _, err := parseLine(last); err == nil || last == JobLogHeader {
+	if _, err := parseLine(last); err == nil || last == JobLogHeader || last == oldJobLogHeader {
 		return true, l.append([]byte("\n"))
 	}
 	l.size -= int64(len(last))
@@ -136,7 +146,7 @@ func (l *JobLog) AttemptEnded(j *pool.Job, st pool.Status) {
 	default:
 		signal = -a.ReturnCode
 	}
-	line := l.line(j, a.Start, a.Stop.Sub(a.Start), exit, signal, st, a.Rusage)
+	line := l.line(j, a.Start, a.Stop.Sub(a.Start), exit, signal, st, a.Rusage, a.PeakMem)
 	if l.saved != nil && (a.Output != nil || a.ErrOutput != nil) {
 		err := l.saved.save(l.size, savedHeader{name: j.Name, attempt: j.Restarts + 1, start: startField(a.Start)}, a.Output, a.ErrOutput)
 		if err != nil {
@@ -153,11 +163,11 @@ func (l *JobLog) AttemptEnded(j *pool.Job, st pool.Status) {
 // "error", and not because its last attempt was lost (that one has its line).
 func (l *JobLog) JobFinished(j *pool.Job) {
 	if j.Status == pool.StatusError && (j.Last == nil || !j.Last.Lost) {
-		l.write(j, l.line(j, time.Now(), 0, "-", 0, pool.StatusError, pool.Rusage{}))
+		l.write(j, l.line(j, time.Now(), 0, "-", 0, pool.StatusError, pool.Rusage{}, 0))
 	}
 }
 
-func (l *JobLog) line(j *pool.Job, start time.Time, runtime time.Duration, exit string, signal int, st pool.Status, ru pool.Rusage) []byte {
+func (l *JobLog) line(j *pool.Job, start time.Time, runtime time.Duration, exit string, signal int, st pool.Status, ru pool.Rusage, peak int64) []byte {
 	task := "-"
 	if j.Task != nil {
 		task = escape(j.Task.Name)
@@ -166,13 +176,17 @@ func (l *JobLog) line(j *pool.Job, start time.Time, runtime time.Duration, exit 
 	// start + runtime is the end to the millisecond.
 	ms := func(t time.Time) int64 { return (t.UnixNano() + 5e5) / 1e6 }
 	runtimeMs := ms(start.Add(runtime)) - ms(start)
+	peakKiB := "-"
+	if peak > 0 {
+		peakKiB = strconv.FormatInt(peak>>10, 10)
+	}
 	usage := fmt.Sprintf("%.3f\t%.3f\t%d", ru.Utime.Seconds(), ru.Stime.Seconds(), ru.MaxRSS)
 	if ru.Unknown { // on Slurm: srun is not told the job's usage
 		usage = "-\t-\t-"
 	}
-	return fmt.Appendf(nil, "%s\t%s\t%d\t%s\t%d.%03d\t%s\t%d\t%s\t%s\t%s\n",
+	return fmt.Appendf(nil, "%s\t%s\t%d\t%s\t%d.%03d\t%s\t%d\t%s\t%s\t%s\t%s\n",
 		escape(j.Name), task, j.Restarts+1, startField(start), runtimeMs/1000, runtimeMs%1000, exit, signal, st,
-		usage, ShellQuote(j.Args))
+		usage, peakKiB, ShellQuote(j.Args))
 }
 
 func (l *JobLog) write(j *pool.Job, line []byte) {

@@ -54,8 +54,36 @@ func TestReadResume(t *testing.T) {
 	}
 	binary := filepath.Join(dir, "binary")
 	os.WriteFile(binary, bytes.Repeat([]byte{0, 1, 2, '\n'}, 100), 0o666)
-	if _, err := ReadResume(binary, io.Discard); err == nil || !strings.Contains(err.Error(), "binary:1: expected 12") {
+	if _, err := ReadResume(binary, io.Discard); err == nil || !strings.Contains(err.Error(), "binary:1: expected 13") {
 		t.Errorf("a file that is no job log: %v", err)
+	}
+
+	// Lines of 13 fields, peakmem_kib "-" or a number, and the statuses
+	// memory and requeued; lines of 12 fields, and the old header, before
+	// and after them, as in a job log written before peakmem_kib was added
+	// and appended to since.
+	mixed := filepath.Join(dir, "mixed.tsv")
+	os.WriteFile(mixed, []byte(oldJobLogHeader+"\n"+
+		"old\t-\t1\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\ttrue\n"+
+		"oldfail\t-\t1\t1.000\t0.100\t1\t0\tfailed\t0\t0\t0\tfalse\n"+
+		"new\t-\t1\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\t1024\ttrue\n"+
+		"unsampled\t-\t1\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\t-\ttrue\n"+
+		"m\t-\t1\t1.000\t0.100\t-\t15\trequeued\t0\t0\t0\t2048\tgrow\n"+
+		"m\t-\t2\t1.000\t0.100\t-\t15\tmemory\t0\t0\t0\t4096\tgrow\n"), 0o666)
+	r, err = ReadResume(mixed, io.Discard)
+	if err != nil || len(r.done) != 3 || r.done["old"] == nil || r.done["new"] == nil || r.done["unsampled"] == nil {
+		t.Fatalf("ReadResume of a job log of both kinds: %v, %v", r, err)
+	}
+	if got := r.done["new"][0].last.PeakMem; got != 1024<<10 {
+		t.Errorf("a resumed job's peakmem: %d bytes, want 1 MiB", got)
+	}
+	if r.done["old"][0].last.PeakMem != 0 || r.done["unsampled"][0].last.PeakMem != 0 {
+		t.Errorf("a resumed job with no peakmem_kib has one")
+	}
+	badPeak := filepath.Join(dir, "badpeak.tsv")
+	os.WriteFile(badPeak, []byte("a\t-\t1\t1.000\t0.100\t0\t0\tdone\t0\t0\t0\tlots\ttrue\n"), 0o666)
+	if _, err := ReadResume(badPeak, io.Discard); err == nil || !strings.Contains(err.Error(), `badpeak.tsv:1: peakmem_kib "lots" is not a number`) {
+		t.Errorf("a bad peakmem_kib: %v", err)
 	}
 }
 
@@ -67,12 +95,13 @@ func ranJob(name string, restarts int, stdout, stderr []byte) *pool.Job {
 		j.Stderr = pool.Inherit
 	}
 	j.Last = &pool.Attempt{Start: start, Stop: start.Add(1500 * time.Millisecond), PID: 42,
-		Output: stdout, ErrOutput: stderr, Rusage: pool.Rusage{Utime: 700 * time.Millisecond, Stime: 20 * time.Millisecond, MaxRSS: 1234}}
+		Output: stdout, ErrOutput: stderr, Rusage: pool.Rusage{Utime: 700 * time.Millisecond, Stime: 20 * time.Millisecond, MaxRSS: 1234},
+		PeakMem: 5 << 20}
 	return j
 }
 
-// A resumed job gets what it had: its times, rusage, restarts and output;
-// each "done" line once.
+// A resumed job gets what it had: its times, rusage, peak memory, restarts
+// and output; each "done" line once.
 func TestResumeGivesBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.tsv")
 	l, err := OpenJobLog(path)
@@ -105,7 +134,7 @@ func TestResumeGivesBack(t *testing.T) {
 			t.Errorf("%s: output %q, erroutput %q; want %q, %q", c.name, a.Output, a.ErrOutput, c.stdout, c.stderr)
 		}
 		if a.Start.UnixMilli() != 1700000000123 || a.Stop.Sub(a.Start) != 1500*time.Millisecond ||
-			a.Rusage != (pool.Rusage{Utime: 700 * time.Millisecond, Stime: 20 * time.Millisecond, MaxRSS: 1234}) || j.Restarts != c.restarts {
+			a.Rusage != (pool.Rusage{Utime: 700 * time.Millisecond, Stime: 20 * time.Millisecond, MaxRSS: 1234}) || a.PeakMem != 5<<20 || j.Restarts != c.restarts {
 			t.Errorf("%s: %+v, restarts %d", c.name, a, j.Restarts)
 		}
 	}
@@ -154,7 +183,7 @@ func TestJobLogAfterACrash(t *testing.T) {
 	l.AttemptEnded(b, pool.StatusDone)
 	l.Close()
 	data, _ := os.ReadFile(path)
-	if bytes.Contains(data, []byte("c\t-")) || !bytes.HasSuffix(data, []byte("\tdone\t0.700\t0.020\t1234\tprog arg\n")) || bytes.Count(data, []byte("\n")) != 3 {
+	if bytes.Contains(data, []byte("c\t-")) || !bytes.HasSuffix(data, []byte("\tdone\t0.700\t0.020\t1234\t5120\tprog arg\n")) || bytes.Count(data, []byte("\n")) != 3 {
 		t.Errorf("the job log after a crash and a line:\n%s", data)
 	}
 	r, _ = ReadResume(path, io.Discard)

@@ -106,6 +106,9 @@ func describe(c Counts) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
 	}
+	if c.Requeued > 0 {
+		parts = append(parts, fmt.Sprintf("%d requeued", c.Requeued))
+	}
 	parts = append(parts, fmt.Sprintf("%d running", c.Running), fmt.Sprintf("%d pending", c.Pending),
 		Clock(c.Elapsed)+" elapsed")
 	if eta, ok := c.ETA(); ok {

@@ -35,3 +35,13 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("describe: %q, want %q", got, want)
 	}
 }
+
+// Jobs that went over a memory limit have their count; attempts requeued to
+// keep a pool under its limit have theirs.
+func TestDescribeMemory(t *testing.T) {
+	c := Counts{Executed: 10, Finished: 4, Running: 2, Pending: 4, Elapsed: 8 * time.Second, Requeued: 3,
+		ByStatus: map[pool.Status]int{pool.StatusDone: 2, pool.StatusMemory: 1, pool.StatusCancelled: 1}}
+	if got, want := describe(c), "2 done, 1 memory, 1 cancelled, 3 requeued, 2 running, 4 pending, 0:08 elapsed, ETA 0:12"; got != want {
+		t.Errorf("describe: %q, want %q", got, want)
+	}
+}

@@ -63,7 +63,7 @@ func ReadResume(path string, warn io.Writer) (*Resume, error) {
 		at := offset
 		offset += int64(len(raw))
 		line, whole := strings.CutSuffix(string(raw), "\n")
-		if line == JobLogHeader || line == "" {
+		if line == JobLogHeader || line == oldJobLogHeader || line == "" {
 			continue
 		}
 		d, err := parseLine(line)
@@ -105,10 +105,11 @@ type logLine struct {
 	doneLine
 }
 
-// parseLine reads a line of a job log, without its newline.
+// parseLine reads a line of a job log, without its newline: of 13 fields,
+// or of 12, as they were before peakmem_kib.
 func parseLine(line string) (logLine, error) {
 	f := strings.Split(line, "\t")
-	if len(f) != len(jobLogFields) {
+	if len(f) != len(jobLogFields) && len(f) != len(oldJobLogFields) {
 		return logLine{}, fmt.Errorf("expected %d tab-separated fields (%s), got %d", len(jobLogFields), JobLogHeader, len(f))
 	}
 	d := logLine{name: unescape(f[0]), status: pool.Status(f[7])}
@@ -139,11 +140,19 @@ func parseLine(line string) (logLine, error) {
 			err = fmt.Errorf("maxrss_kib %q is not a number", f[10])
 		}
 	}
+	var peak int64
+	if len(f) == len(jobLogFields) && f[11] != "-" {
+		var e error
+		peak, e = strconv.ParseInt(f[11], 10, 64)
+		if (e != nil || peak < 0) && err == nil {
+			err = fmt.Errorf("peakmem_kib %q is not a number", f[11])
+		}
+	}
 	if err != nil {
 		return logLine{}, err
 	}
 	begin := time.Unix(0, int64(start))
-	d.last = pool.Attempt{Start: begin, Stop: begin.Add(runtime), Rusage: usage}
+	d.last = pool.Attempt{Start: begin, Stop: begin.Add(runtime), Rusage: usage, PeakMem: peak << 10}
 	return d, nil
 }
 
@@ -162,7 +171,7 @@ func decimalSeconds(s string) (time.Duration, bool) {
 func knownStatus(st pool.Status) bool {
 	switch st {
 	case pool.StatusDone, pool.StatusFailed, pool.StatusTimeout, pool.StatusTerminated,
-		pool.StatusCancelled, pool.StatusError:
+		pool.StatusCancelled, pool.StatusError, pool.StatusMemory, pool.StatusRequeued:
 		return true
 	}
 	return false

@@ -19,12 +19,12 @@ func TestJobLogUnknownUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := ranJob("remote", 0, []byte("out\n"), nil)
-	j.Last.Rusage = pool.Rusage{Unknown: true}
+	j.Last.Rusage, j.Last.PeakMem = pool.Rusage{Unknown: true}, 0 // nor its memory sampled
 	l.AttemptEnded(j, pool.StatusDone)
 	l.Close()
 	b, _ := os.ReadFile(path)
-	if !strings.Contains(string(b), "\tdone\t-\t-\t-\tprog arg\n") {
-		t.Errorf("the job log says %q; want - for utime, stime and maxrss_kib", b)
+	if !strings.Contains(string(b), "\tdone\t-\t-\t-\t-\tprog arg\n") {
+		t.Errorf("the job log says %q; want - for utime, stime, maxrss_kib and peakmem_kib", b)
 	}
 	r, err := ReadResume(path, io.Discard)
 	if err != nil {

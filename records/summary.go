@@ -27,6 +27,9 @@ func (t *Tally) WriteSummary(w io.Writer) {
 			fmt.Fprintf(&b, " %d %s", n, st)
 		}
 	}
+	if c.Requeued > 0 {
+		fmt.Fprintf(&b, " (%d %s requeued for memory)", c.Requeued, plural(c.Requeued, "attempt"))
+	}
 	b.WriteString("\n")
 	if len(failures) > 0 {
 		fmt.Fprintf(&b, "failures:\n")

@@ -22,6 +22,7 @@ type Tally struct {
 	byStatus map[pool.Status]int
 	failures []Failure               // the first failuresShown
 	failed   int                     // failures in all
+	requeued int                     // attempts requeued for memory
 	slowest  []Slow                  // the slowest jobs, slowest first
 	started  map[*pool.Job]time.Time // the first attempt's start of each job running
 
@@ -146,6 +147,9 @@ func (t *Tally) AttemptEnded(j *pool.Job, st pool.Status) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.running--
+	if st == pool.StatusRequeued {
+		t.requeued++
+	}
 	if t.keep {
 		t.attempts = append(t.attempts, EndedBar(j, t.lanes.End(j), st))
 	}
@@ -212,6 +216,7 @@ func (t *Tally) noteSlow(s Slow) {
 type Counts struct {
 	Executed, Finished, Running, Pending int
 	ByStatus                             map[pool.Status]int
+	Requeued                             int // attempts requeued for memory
 	Elapsed                              time.Duration
 }
 
@@ -219,7 +224,7 @@ type Counts struct {
 func (t *Tally) Counts() Counts {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c := Counts{Executed: t.executed, Finished: t.finished, Running: t.running,
+	c := Counts{Executed: t.executed, Finished: t.finished, Running: t.running, Requeued: t.requeued,
 		ByStatus: make(map[pool.Status]int, len(t.byStatus)), Elapsed: time.Since(t.Start)}
 	c.Pending = max(t.executed-t.finished-t.running, 0)
 	for st, n := range t.byStatus {
@@ -234,4 +239,4 @@ func StatusOrder() []pool.Status { return slices.Clone(statusOrder) }
 
 // statusOrder is the order in which records list statuses.
 var statusOrder = []pool.Status{pool.StatusDone, pool.StatusFailed, pool.StatusTimeout,
-	pool.StatusTerminated, pool.StatusCancelled, pool.StatusError}
+	pool.StatusMemory, pool.StatusTerminated, pool.StatusCancelled, pool.StatusError}

@@ -36,6 +36,8 @@ var statusColors = map[pool.Status]string{
 	pool.StatusTerminated: "#8e24aa",
 	pool.StatusCancelled:  "#9e9e9e",
 	pool.StatusError:      "#6d4c41",
+	pool.StatusMemory:     "#1e88e5",
+	pool.StatusRequeued:   "#80deea",
 }
 
 // StatusColor is the colour the timeline draws a status in (CSS), "" for a
@@ -234,6 +236,12 @@ func (tl *Timeline) layout() *timelinePage {
 			count = fmt.Sprint(n) // resumed, not listed
 		}
 		page.Legend = append(page.Legend, legendItem{Status: string(st), Color: statusColors[st], Count: count})
+	}
+	// Attempts that the pool requeued to keep under its memory limit: bars
+	// only, their jobs ran again.
+	if n := counts[pool.StatusRequeued]; n > 0 {
+		page.Legend = append(page.Legend, legendItem{Status: string(pool.StatusRequeued), Color: statusColors[pool.StatusRequeued],
+			Count: fmt.Sprintf("%d %s", n, plural(n, "bar"))})
 	}
 	step := tickStep(span)
 	for s := 0.0; s <= span+1e-9; s += step {

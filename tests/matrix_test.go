@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,13 +15,14 @@ import (
 
 	"expool/internal/slurmtest"
 	"expool/internal/testproc"
+	"expool/pool/local"
 )
 
 // The termination matrix: every way a job can be stopped, against every kind
 // of job that makes stopping hard. Each cell runs expool on a script with one
-// job and checks the job's status and returncode, that onfinish ran exactly
-// once, that the pool's counters add up, and that no process of the job's
-// process groups, zombies included, is left once expool has exited.
+// job and checks the job's status, returncode and error, that onfinish ran
+// exactly once, that the pool's counters add up, and that no process of the
+// job's process groups, zombies included, is left once expool has exited.
 
 type jobKind struct {
 	name  string
@@ -41,35 +43,40 @@ var jobKinds = []jobKind{
 
 type stopPath struct {
 	name string
-	// job adds Job fields; before runs before execute; after runs once the
-	// job is set up (its pid file complete). TIMEOUT in them is the timer's
-	// seconds.
-	job, before, after string
+	// job adds Job fields; flags, testproc flags; before runs before
+	// execute; after runs once the job is set up (its pid file complete).
+	// TIMEOUT in them is the timer's seconds.
+	job, flags, before, after string
 	// timer: a timer from the job's (or its task's) start stops it, which
 	// may fire before the job is set up on a loaded machine; the cell is
 	// then run again with a longer timer.
 	timer     bool
 	signals   []syscall.Signal // sent to expool once the job is set up
 	status    string           // the job's final status
+	err       string           // job.error: a regular expression, "nil" for none
 	exit      int              // expool's exit status
+	linux     bool             // needs Linux's local launcher (memory sampled)
 	restarts  int
 	killgrace string
 }
 
 var stopPaths = []stopPath{
-	{name: "job-timeout", job: "timeout=TIMEOUT,", timer: true, status: "timeout"},
-	{name: "restart-then-timeout", job: "timeout=TIMEOUT, ontimeout=true, maxrestarts=1,", timer: true, status: "timeout", restarts: 1},
-	{name: "task-timeout", before: `local task = Task{name="t", timeout=TIMEOUT}`, job: "task=task,", timer: true, status: "terminated"},
-	{name: "join-timeout", after: "pool:join(TIMEOUT)", status: "terminated"},
-	{name: "terminate", after: "pool:terminate()", status: "terminated"},
-	{name: "os.exit", after: "os.exit(3)", status: "terminated", exit: 3},
-	{name: "main-chunk-error", after: `error("boom")`, status: "terminated", exit: 1},
-	{name: "SIGINT", signals: []syscall.Signal{syscall.SIGINT}, status: "terminated", exit: 130},
-	{name: "SIGTERM", signals: []syscall.Signal{syscall.SIGTERM}, status: "terminated", exit: 143},
-	{name: "SIGHUP", signals: []syscall.Signal{syscall.SIGHUP}, status: "terminated", exit: 129},
-	{name: "SIGQUIT", signals: []syscall.Signal{syscall.SIGQUIT}, status: "terminated", exit: 131},
+	{name: "job-timeout", job: "timeout=TIMEOUT,", timer: true, status: "timeout", err: "nil"},
+	{name: "restart-then-timeout", job: "timeout=TIMEOUT, ontimeout=true, maxrestarts=1,", timer: true, status: "timeout", err: "nil", restarts: 1},
+	// Once set up, the job grows by 5 MiB steps past its memlimit of 100 MiB.
+	{name: "memlimit", job: "memlimit=100/1024,", flags: `"-grow", "5:0.01:2000", `, status: "memory", linux: true,
+		err: `memory 0\.\d+ GiB over the job's memlimit of 0\.0977 GiB`},
+	{name: "task-timeout", before: `local task = Task{name="t", timeout=TIMEOUT}`, job: "task=task,", timer: true, status: "terminated", err: `task "t" timed out`},
+	{name: "join-timeout", after: "pool:join(TIMEOUT)", status: "terminated", err: "pool join timed out"},
+	{name: "terminate", after: "pool:terminate()", status: "terminated", err: `pool:terminate\(\)`},
+	{name: "os.exit", after: "os.exit(3)", status: "terminated", err: `os\.exit`, exit: 3},
+	{name: "main-chunk-error", after: `error("boom")`, status: "terminated", err: "error in the main chunk", exit: 1},
+	{name: "SIGINT", signals: []syscall.Signal{syscall.SIGINT}, status: "terminated", err: "SIGINT", exit: 130},
+	{name: "SIGTERM", signals: []syscall.Signal{syscall.SIGTERM}, status: "terminated", err: "SIGTERM", exit: 143},
+	{name: "SIGHUP", signals: []syscall.Signal{syscall.SIGHUP}, status: "terminated", err: "SIGHUP", exit: 129},
+	{name: "SIGQUIT", signals: []syscall.Signal{syscall.SIGQUIT}, status: "terminated", err: "SIGQUIT", exit: 131},
 	{name: "second-signal-in-grace", signals: []syscall.Signal{syscall.SIGINT, syscall.SIGINT},
-		status: "terminated", exit: 130, killgrace: "60"},
+		status: "terminated", err: "SIGINT", exit: 130, killgrace: "60"},
 }
 
 const matrixScript = `
@@ -82,7 +89,7 @@ local job = Job{name=%q, args=%s, %s %s
   onfinish=function(j)
     local f = assert(io.open("finished", "a"))
     f:write(table.concat({j.status, tostring(j.returncode), j.restarts, starts,
-      pool.running, pool.pending, #pool.failures, tostring(pool.failures[1] == j)}, " "), "\n")
+      pool.running, pool.pending, #pool.failures, tostring(pool.failures[1] == j), tostring(j.error)}, " "), "\n")
     f:close()
   end}
 pool:execute(job)
@@ -106,6 +113,9 @@ func TestTerminationMatrix(t *testing.T) {
 		var wg sync.WaitGroup
 		cells := make(chan struct{}, slurmCells)
 		for _, path := range stopPaths {
+			if path.linux {
+				continue // memory is sampled by the local launcher alone (on Slurm, memlimit is srun's --mem)
+			}
 			for _, kind := range jobKinds {
 				wg.Add(1)
 				cells <- struct{}{}
@@ -120,6 +130,9 @@ func TestTerminationMatrix(t *testing.T) {
 	for _, path := range stopPaths {
 		for _, kind := range jobKinds {
 			t.Run("local/"+path.name+"/"+kind.name, func(t *testing.T) {
+				if path.linux && local.Portable {
+					t.Skip("memory limits need Linux's launcher")
+				}
 				t.Parallel()
 				runCell(t, "local", path, kind)
 			})
@@ -167,7 +180,8 @@ func runCellOnce(t *testing.T, launcher string, path stopPath, kind jobKind, tim
 	// A name of its own, to find the cell's job in squeue.
 	name := fmt.Sprintf("cell-%s-%s-%d", path.name, kind.name, time.Now().UnixNano())
 	seconds := strings.NewReplacer("TIMEOUT", fmt.Sprint(timeout))
-	script := fmt.Sprintf(matrixScript, killgrace, seconds.Replace(path.before), name, kind.args, kind.extra,
+	args := strings.Replace(kind.args, `"testproc", `, `"testproc", `+path.flags, 1)
+	script := fmt.Sprintf(matrixScript, killgrace, seconds.Replace(path.before), name, args, kind.extra,
 		seconds.Replace(path.job), ready, seconds.Replace(path.after))
 	if err := os.WriteFile(filepath.Join(dir, "cell.lua"), []byte(script), 0o666); err != nil {
 		t.Fatal(err)
@@ -217,15 +231,16 @@ func runCellOnce(t *testing.T, launcher string, path stopPath, kind jobKind, tim
 		t.Errorf("took %v: the second signal did not skip the %ss grace period", elapsed, path.killgrace)
 	}
 
-	// onfinish ran exactly once, with the status, returncode and counters expected.
+	// onfinish ran exactly once, with the status, returncode, counters and
+	// error expected.
 	code := -15
 	if kind.ignoresTerm {
 		code = -9
 	}
 	finished, _ := os.ReadFile(filepath.Join(dir, "finished"))
-	want := fmt.Sprintf("%s %d %d %d 0 0 1 true\n", path.status, code, path.restarts, path.restarts+1)
-	if string(finished) != want {
-		t.Errorf("onfinish recorded %q, want once %q (status returncode restarts starts running pending #failures failures[1]==job)", finished, want)
+	want := fmt.Sprintf("%s %d %d %d 0 0 1 true ", path.status, code, path.restarts, path.restarts+1)
+	if !regexp.MustCompile("^" + regexp.QuoteMeta(want) + "(" + path.err + ")\n$").Match(finished) {
+		t.Errorf("onfinish recorded %q, want once %q (status returncode restarts starts running pending #failures failures[1]==job error)", finished, want+path.err)
 	}
 
 	// No process of any of the job's groups is left, zombies included.

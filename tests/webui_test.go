@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"expool/internal/testproc"
+	"expool/pool/local"
 )
 
 // expoolWithWebUI runs expool --webui 0 with args in dir, and returns it
@@ -153,7 +154,7 @@ func TestWebUIInBrowsers(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "run.lua"), []byte(`local pool = ExecPool(3)
 local t = Task{name="sweep"}
-pool:execute(Job{name="long", task=t, args={"testproc", "-pidfile", "long.pid", "waitfile", "go.txt", "1"}, timeout=600})
+pool:execute(Job{name="long", task=t, args={"testproc", "-alloc", "64", "-pidfile", "long.pid", "waitfile", "go.txt", "1"}, timeout=600})
 pool:execute(Job{name="bad", task=t, args={"sh", "-c", "echo 'reading input'; echo 'solver diverged at step 42' >&2; exit 3"},
   stdout=PIPE, stderr=PIPE})
 pool:execute(Job{name="hold", args={"testproc", "waitfile", "end.txt", "1"}})
@@ -194,7 +195,7 @@ func readInW3m(t *testing.T, url string) {
 	}
 	page := strings.Join(strings.Fields(string(out)), " ")
 	for _, want := range []string{"Failures (1) name status returncode error last lines of output bad failed 3 reading input solver diverged at step 42",
-		"Running jobs (2) name task pid running for timeout left long sweep", "Tasks (1) name in task status numadded numdone numterm started duration sweep running 2 0 1",
+		"Running jobs (2) name task pid running for timeout left memory peak cpus long sweep", "Tasks (1) name in task status numadded numdone numterm started duration sweep running 2 0 1",
 		"Jobs (3, 1 to 3)"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("w3m -dump does not show %q:\n%s", want, out)
@@ -217,6 +218,22 @@ func readInChromium(t *testing.T, dir, url string) {
 	)
 	if err != nil {
 		t.Fatalf("the page does not show the running job: %v", err)
+	}
+	// long's memory (64 MiB it allocated and touched, and the rest of
+	// testproc), its peak, and its pool's, sampled as it runs.
+	longRow := `[...document.querySelectorAll("#running tr")].find(r => r.textContent.startsWith("long"))`
+	if local.Portable {
+		if cells := eval[string](ctx, t, longRow+`.textContent`); !strings.HasSuffix(cells, "---") {
+			t.Errorf("the portable launcher samples no memory, yet long's row says %q", cells)
+		}
+	} else {
+		mib := `(c => { const m = /^(\d+) MiB$/.exec(c.textContent); return m ? Number(m[1]) : 0; })`
+		err := chromedp.Do(ctx, poll(fmt.Sprintf(`%s(%s.cells[5]) >= 64 && %s(%s.cells[6]) >= 64 && %s.cells[7].textContent === "-" && /memory \d+ MiB\./.test(%s)`,
+			mib, longRow, mib, longRow, longRow, textOf("#times"))))
+		if err != nil {
+			t.Errorf("the page does not show long's memory: %v; its row: %q, the pools: %q", err,
+				eval[string](ctx, t, longRow+`.textContent`), eval[string](ctx, t, textOf("#times")))
+		}
 	}
 	eval[int](ctx, t, `window.expoolNotReloaded = 42`)
 	// long finishes: the page shows it, without a reload.

@@ -24,7 +24,7 @@ func benchView(b *testing.B, n int) *Server {
 	b.Cleanup(func() { srv.Close() })
 	loop, _ := pool.NewLoop(fl)
 	loop.Observers = []pool.Observer{v}
-	p := loop.NewPool(pool.Config{Name: "bench", Workers: 4})
+	p, _ := loop.NewPool(pool.Config{Name: "bench", Workers: 4})
 	task := &pool.Task{Name: "sweep"}
 	for i := 0; i < n; i++ {
 		j := &pool.Job{Name: fmt.Sprintf("trial-%05d", i), Task: task, MaxRestarts: -1, Timeout: time.Minute}
@@ -90,7 +90,7 @@ func BenchmarkLoopStubs(b *testing.B) {
 				defer v.Close()
 				loop.Observers = []pool.Observer{v}
 			}
-			p := loop.NewPool(pool.Config{Name: "bench", Workers: 2})
+			p, _ := loop.NewPool(pool.Config{Name: "bench", Workers: 2})
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

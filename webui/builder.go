@@ -8,6 +8,13 @@ import (
 	"expool/records"
 )
 
+// runState is what the builder keeps of a running job.
+type runState struct {
+	lane    int           // in the timeline
+	att     *pool.Attempt // its attempt, whose samples a snapshot reads
+	sampled bool          // its pool samples memory
+}
+
 // builder keeps the records the snapshots are made of. Only the loop's
 // goroutine writes it (under View.mu), and the publisher reads it (under
 // View.mu) to make a snapshot.
@@ -24,8 +31,9 @@ type builder struct {
 	tids  map[*pool.Task]int32
 	pools []poolRec
 	pids  map[*pool.Pool]uint16
+	pptrs []*pool.Pool // by id: whose memory a snapshot reads
 
-	running    map[int32]int         // the jobs whose attempt runs: their lane
+	running    map[int32]runState    // the jobs whose attempt runs
 	lanes      records.Lanes         // for the timeline
 	lastStatus map[int32]pool.Status // how the last attempt of an unfinished job ended
 	bars       barLog                // the latest ended attempts
@@ -49,7 +57,7 @@ func (b *builder) init() {
 	}
 	b.tids = map[*pool.Task]int32{}
 	b.pids = map[*pool.Pool]uint16{}
-	b.running = map[int32]int{}
+	b.running = map[int32]runState{}
 	b.lastStatus = map[int32]pool.Status{}
 	b.ids = map[*pool.Job]int32{}
 	b.byStatus = map[pool.Status]int{}
@@ -102,7 +110,8 @@ func (b *builder) poolID(p *pool.Pool) uint16 {
 	}
 	id := uint16(min(len(b.pools), 1<<16-1))
 	if int(id) == len(b.pools) {
-		b.pools = append(b.pools, poolRec{name: p.Name, workers: p.Workers})
+		b.pools = append(b.pools, poolRec{name: p.Name, workers: p.Workers, sampled: p.SamplesMemory(), memlimit: p.MemLimit})
+		b.pptrs = append(b.pptrs, p)
 	}
 	b.pids[p] = id
 	return id
@@ -178,7 +187,7 @@ func (b *builder) attemptStarted(j *pool.Job) {
 		m.attempts = append(m.attempts, a)
 	}
 	delete(b.lastStatus, id)
-	b.running[id] = b.lanes.Start(j)
+	b.running[id] = runState{lane: b.lanes.Start(j), att: j.Last, sampled: j.Pool().SamplesMemory()}
 	b.pools[b.jobs.get(int(id)).pool].running++
 	b.sync(id, j)
 	b.syncTasks(j)
@@ -250,6 +259,8 @@ func (b *builder) sync(id int32, j *pool.Job) {
 	r.tstart, r.tstop, r.pid, r.rc = 0, 0, 0, 0
 	var use pool.Rusage
 	hasUse := false
+	var peak int64
+	var cpus string
 	if a := j.Last; a != nil {
 		r.tstart, r.tstop, r.pid = unixNano(a.Start), unixNano(a.Stop), int32(a.PID)
 		if code, ok := j.ReturnCode(); ok {
@@ -260,10 +271,18 @@ func (b *builder) sync(id int32, j *pool.Job) {
 		if a.Exited() && (a.PID != 0 || j.Resumed && len(j.Args) > 0) {
 			use, hasUse = a.Rusage, true
 		}
+		if a.Ended() { // while it runs, a snapshot reads its samples
+			_, peak, _ = a.Memory()
+		}
+		if a.CPUs != nil {
+			cpus = pool.CPUList(a.CPUs)
+		}
 	}
-	if m := r.more; m == nil && (hasUse || j.Error != "") || m != nil && (m.hasRusage != hasUse || m.rusage != use || m.err != j.Error) {
+	if m := r.more; m == nil && (hasUse || j.Error != "" || peak != 0 || cpus != "") ||
+		m != nil && (m.hasRusage != hasUse || m.rusage != use || m.err != j.Error || m.peakmem != peak || m.cpus != cpus) {
 		r.more = b.writable(m)
 		r.more.rusage, r.more.hasRusage, r.more.err = use, hasUse, j.Error
+		r.more.peakmem, r.more.cpus = peak, cpus
 	}
 	if r != *old {
 		*b.jobs.set(int(id), b.gen) = r
@@ -313,8 +332,22 @@ func (b *builder) snapshot(prev *Snapshot) *Snapshot {
 	for st, n := range b.byStatus {
 		s.byStatus[st] = n
 	}
-	for id, lane := range b.running {
-		s.running = append(s.running, runRec{job: id, lane: lane})
+	// What the samplers' goroutines write, read now: Attempt.Memory and
+	// Pool.Memory lock their pool's samples.
+	for id, run := range b.running {
+		s.running = append(s.running, runRec{job: id, lane: run.lane})
+		if run.sampled {
+			if s.live == nil {
+				s.live = map[int32]liveMemory{}
+			}
+			last, peak, _ := run.att.Memory()
+			s.live[id] = liveMemory{last: last, peak: peak}
+		}
+	}
+	for i := range s.pools {
+		if s.pools[i].sampled {
+			s.pools[i].memory = b.pptrs[i].Memory()
+		}
 	}
 	sort.Slice(s.running, func(i, k int) bool {
 		a, c := s.jobs.at(int(s.running[i].job)), s.jobs.at(int(s.running[k].job))
@@ -353,8 +386,11 @@ func (b *builder) snapshot(prev *Snapshot) *Snapshot {
 // attemptOf is the record of the last attempt of r, which ended with st.
 func attemptOf(r *jobRec, st pool.Status) attemptRec {
 	a := attemptRec{tstart: r.tstart, tstop: r.tstop, pid: r.pid, rc: r.rc, hasRC: r.flags&flagRC != 0, status: st}
-	if r.more != nil && r.more.hasRusage {
-		a.rusage, a.hasRusage = r.more.rusage, true
+	if r.more != nil {
+		if r.more.hasRusage {
+			a.rusage, a.hasRusage = r.more.rusage, true
+		}
+		a.peakmem = r.more.peakmem
 	}
 	return a
 }

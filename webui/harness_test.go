@@ -35,10 +35,12 @@ type fakeLauncher struct {
 }
 
 type fakeProc struct {
-	pid  int
-	end  chan pool.Exit
-	once sync.Once
-	done chan struct{}
+	pid    int
+	report func(bytes int64) // the pool's, if it samples memory (Command.OnMemory)
+	cpus   []int             // Command.Affinity
+	end    chan pool.Exit
+	once   sync.Once
+	done   chan struct{}
 }
 
 func newFakeLauncher() *fakeLauncher {
@@ -55,7 +57,7 @@ func (l *fakeLauncher) Launch(c *pool.Command) (pool.Process, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.pid++
-	p := &fakeProc{pid: l.pid, end: make(chan pool.Exit, 1), done: make(chan struct{})}
+	p := &fakeProc{pid: l.pid, end: make(chan pool.Exit, 1), done: make(chan struct{}), report: c.OnMemory, cpus: c.Affinity}
 	l.procs[c.Args[1]] = p
 	select {
 	case l.started <- struct{}{}:
@@ -127,9 +129,38 @@ type run struct {
 	done chan struct{}
 }
 
+// memLauncher is a fakeLauncher that samples memory (the test reports each
+// sample, with sample) and pins jobs to CPUs: groups of two, 0-1 and 2-3.
+type memLauncher struct{ *fakeLauncher }
+
+func (memLauncher) MemoryError() error { return nil }
+
+func (memLauncher) CPUGroups(n int) ([][]int, error) { return [][]int{{0, 1}, {2, 3}}, nil }
+
+// sample reports a sample of b bytes of the process of key, as the local
+// launcher's sampler would, from the caller's goroutine.
+func (l memLauncher) sample(t *testing.T, key string, b int64) {
+	t.Helper()
+	l.mu.Lock()
+	p := l.procs[key]
+	l.mu.Unlock()
+	if p == nil || p.report == nil {
+		t.Fatalf("no process %q started, or it is not sampled", key)
+	}
+	p.report(b)
+}
+
 func startRun(t *testing.T, addr string, script func(l *pool.Loop, p *pool.Pool)) *run {
 	t.Helper()
-	r := &run{t: t, fl: newFakeLauncher(), done: make(chan struct{})}
+	fl := newFakeLauncher()
+	return startRunOf(t, addr, fl, fl, pool.Config{Name: "test", Workers: 2, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit}, script)
+}
+
+// startRunOf is startRun with a pool of config c, whose processes launcher
+// starts (fl, or a launcher around it).
+func startRunOf(t *testing.T, addr string, fl *fakeLauncher, launcher pool.Launcher, c pool.Config, script func(l *pool.Loop, p *pool.Pool)) *run {
+	t.Helper()
+	r := &run{t: t, fl: fl, done: make(chan struct{})}
 	r.view = NewView("test.lua")
 	srv, err := Listen(addr, r.view)
 	if err != nil {
@@ -137,19 +168,22 @@ func startRun(t *testing.T, addr string, script func(l *pool.Loop, p *pool.Pool)
 		t.Fatal(err)
 	}
 	r.srv = srv
-	loop, err := pool.NewLoop(r.fl)
+	loop, err := pool.NewLoop(launcher)
 	if err != nil {
 		t.Fatal(err)
 	}
 	loop.Observers = []pool.Observer{r.view}
-	p := loop.NewPool(pool.Config{Name: "test", Workers: 2, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
+	p, err := loop.NewPool(c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() {
 		defer close(r.done)
 		script(loop, p)
 		if _, err := p.Join(context.Background(), 0); err != nil {
 			t.Error(err)
 		}
-		loop.Shutdown(context.Background())
+		loop.Shutdown(context.Background(), "the test ended")
 		loop.Close()
 	}()
 	t.Cleanup(func() {

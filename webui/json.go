@@ -85,6 +85,12 @@ func (o *obj) num(k string, v float64) {
 	o.b = appendNum(o.b, v)
 }
 
+// gib writes b bytes in GiB, as Lua's job.peakmem and pool.memory.
+func (o *obj) gib(k string, b int64) {
+	o.key(k)
+	o.b = strconv.AppendFloat(o.b, float64(b)/(1<<30), 'g', -1, 64)
+}
+
 // time writes a time as seconds since the epoch, as Lua's tstart; null for
 // none (0).
 func (o *obj) time(k string, ns int64) {
@@ -236,6 +242,25 @@ func (s *Snapshot) writeJob(o *obj, id int32, detail bool) {
 	} else {
 		o.null("rusage")
 	}
+	last, peak, live := s.memory(id)
+	if live {
+		o.gib("memory", last)
+	} else {
+		o.null("memory")
+	}
+	if peak > 0 {
+		o.gib("peakmem", peak)
+	} else {
+		o.null("peakmem")
+	}
+	if m != nil && m.cpus != "" {
+		o.key("cpus")
+		o.b = append(o.b, '[')
+		o.b = append(o.b, m.cpus...)
+		o.b = append(o.b, ']')
+	} else {
+		o.null("cpus")
+	}
 	if detail {
 		o.array("attempts")
 		if m != nil {
@@ -244,7 +269,7 @@ func (s *Snapshot) writeJob(o *obj, id int32, detail bool) {
 				o.open('{')
 				o.int("attempt", int64(i+1))
 				o.str("status", string(a.status))
-				writeAttempt(o, a.tstart, a.tstop, a.pid, a.rc, a.hasRC, a.rusage, a.hasRusage)
+				writeAttempt(o, a.tstart, a.tstop, a.pid, a.rc, a.hasRC, a.rusage, a.hasRusage, a.peakmem)
 				o.close('}')
 			}
 		}
@@ -261,7 +286,7 @@ func (s *Snapshot) writeJob(o *obj, id int32, detail bool) {
 		if hasUse {
 			use = m.rusage
 		}
-		writeAttempt(o, r.tstart, r.tstop, r.pid, r.rc, r.flags&flagRC != 0, use, hasUse)
+		writeAttempt(o, r.tstart, r.tstop, r.pid, r.rc, r.flags&flagRC != 0, use, hasUse, peak)
 		o.close('}')
 		o.close(']')
 		if m != nil {
@@ -275,7 +300,7 @@ func (s *Snapshot) writeJob(o *obj, id int32, detail bool) {
 	o.close('}')
 }
 
-func writeAttempt(o *obj, tstart, tstop int64, pid, rc int32, hasRC bool, use pool.Rusage, hasUse bool) {
+func writeAttempt(o *obj, tstart, tstop int64, pid, rc int32, hasRC bool, use pool.Rusage, hasUse bool, peak int64) {
 	if hasRC {
 		o.int("returncode", int64(rc))
 	} else {
@@ -297,6 +322,11 @@ func writeAttempt(o *obj, tstart, tstop int64, pid, rc int32, hasRC bool, use po
 		writeRusage(o, use)
 	} else {
 		o.null("rusage")
+	}
+	if peak > 0 {
+		o.gib("peakmem", peak)
+	} else {
+		o.null("peakmem")
 	}
 }
 
@@ -364,6 +394,12 @@ func (s *Snapshot) writeSummary(o *obj, now time.Time) {
 		o.int("workers", int64(p.workers))
 		o.int("running", int64(p.running))
 		o.int("pending", int64(max(p.executed-p.finished-p.running, 0)))
+		o.gib("memory", p.memory)
+		if p.memlimit > 0 {
+			o.gib("memlimit", p.memlimit)
+		} else {
+			o.null("memlimit")
+		}
 		o.close('}')
 	}
 	o.close(']')

@@ -85,6 +85,7 @@ type liveData struct {
 type poolRow struct {
 	Name                      string
 	Workers, Running, Pending int
+	Memory, MemLimit          string // "" where it is not sampled, or has none
 }
 
 type countItem struct {
@@ -94,7 +95,8 @@ type countItem struct {
 
 type runRow struct {
 	Name, Link, Task, PID, RunningFor, TimeoutLeft string
-	Since, Deadline                                int64 // ms since the epoch; 0: none
+	Memory, PeakMem, CPUs                          string // "-": none
+	Since, Deadline                                int64  // ms since the epoch; 0: none
 }
 
 type failRow struct {
@@ -102,8 +104,8 @@ type failRow struct {
 }
 
 type jobRow struct {
-	Name, Link, Task, Status, ReturnCode, Start, Duration, Error string
-	Restarts                                                     int32
+	Name, Link, Task, Status, ReturnCode, Start, Duration, Error, PeakMem string
+	Restarts                                                              int32
 }
 
 type taskRow struct {
@@ -187,7 +189,14 @@ func (s *Server) live(snap *Snapshot, q url.Values, f *filter, now time.Time) *l
 		Started: snap.Start.Format("2006-01-02 15:04:05"), Elapsed: records.Clock(c.Elapsed), StartMs: snap.Start.UnixMilli(),
 		Executed: c.Executed, Finished: c.Finished, Running: c.Running, Pending: c.Pending, Filtered: f.any()}
 	for _, p := range snap.pools {
-		d.Pools = append(d.Pools, poolRow{Name: p.name, Workers: p.workers, Running: p.running, Pending: max(p.executed-p.finished-p.running, 0)})
+		row := poolRow{Name: p.name, Workers: p.workers, Running: p.running, Pending: max(p.executed-p.finished-p.running, 0)}
+		if p.sampled {
+			row.Memory = memText(p.memory)
+		}
+		if p.memlimit > 0 {
+			row.MemLimit = memText(p.memlimit)
+		}
+		d.Pools = append(d.Pools, row)
 	}
 	if eta, ok := c.ETA(); ok {
 		d.ETA = records.Clock(eta)
@@ -204,6 +213,13 @@ func (s *Server) live(snap *Snapshot, q url.Values, f *filter, now time.Time) *l
 		row := runRow{Name: r.name, Link: link(r), Task: snap.taskName(r.task), PID: strconv.Itoa(int(r.pid)),
 			Since: r.tstart / 1e6}
 		row.RunningFor = records.Clock(now.Sub(time.Unix(0, r.tstart)))
+		row.Memory, row.PeakMem, row.CPUs = "-", "-", "-"
+		if last, peak, live := snap.memory(id); live {
+			row.Memory, row.PeakMem = memText(last), memText(peak)
+		}
+		if r.more != nil && r.more.cpus != "" {
+			row.CPUs = r.more.cpus
+		}
 		if r.pid == 0 {
 			row.PID = "-"
 		}
@@ -257,6 +273,10 @@ func (s *Server) live(snap *Snapshot, q url.Values, f *filter, now time.Time) *l
 			ReturnCode: returnCode(r), Restarts: r.restarts, Start: clockTime(r.tstart), Duration: duration(r.tstart, r.tstop, now)}
 		if r.more != nil {
 			row.Error = r.more.err
+		}
+		row.PeakMem = "-"
+		if _, peak, _ := snap.memory(id); peak > 0 {
+			row.PeakMem = memText(peak)
 		}
 		d.Jobs = append(d.Jobs, row)
 	}
@@ -315,6 +335,14 @@ func (s *Server) link(path string, q url.Values) string {
 		return path
 	}
 	return path + "?" + v.Encode()
+}
+
+// memText is b bytes as the page shows memory: "312 MiB", "1.25 GiB".
+func memText(b int64) string {
+	if b < 1<<30 {
+		return strconv.FormatInt((b+1<<19)>>20, 10) + " MiB"
+	}
+	return strconv.FormatFloat(float64(b)/(1<<30), 'f', 2, 64) + " GiB"
 }
 
 func returnCode(r *jobRec) string {

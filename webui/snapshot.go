@@ -34,8 +34,9 @@ type Snapshot struct {
 	jobs     frozen[jobRec]
 	tasks    frozen[taskRec]
 	pools    []poolRec
-	running  []runRec // by their attempt's start
-	failures []int32  // finished jobs not "done", in the order they finished
+	running  []runRec             // by their attempt's start
+	live     map[int32]liveMemory // the running jobs' memory, where it is sampled
+	failures []int32              // finished jobs not "done", in the order they finished
 	byStatus map[pool.Status]int
 	bars     barLog      // the latest ended attempts
 	changes  []changeSet // the last changesKept, this one's last
@@ -76,6 +77,8 @@ type jobMore struct {
 	attempts  []attemptRec // the attempts before the last, in order; append only
 	// The last lines of what a job that did not end "done" captured.
 	outTail, errTail string
+	peakmem          int64  // of its last attempt, once ended (bytes); 0: none
+	cpus             string // its last attempt's, as EXPOOL_CPUS: "0,4"; "": not pinned
 }
 
 // attemptRec is an attempt before a job's last.
@@ -86,6 +89,7 @@ type attemptRec struct {
 	hasRusage     bool
 	status        pool.Status
 	rusage        pool.Rusage
+	peakmem       int64
 }
 
 // taskRec is what the view keeps of a task.
@@ -103,6 +107,26 @@ type poolRec struct {
 	name                        string
 	workers                     int
 	executed, finished, running int
+	sampled                     bool  // its jobs' memory is sampled
+	memlimit                    int64 // bytes; 0: none
+	memory                      int64 // its running jobs', as last sampled, when the snapshot was made
+}
+
+// liveMemory is a running job's memory when the snapshot was made: its
+// last sample and its peak (bytes).
+type liveMemory struct{ last, peak int64 }
+
+// memory returns the last sample and the peak of the job at id (bytes):
+// live while it runs, its last attempt's once ended; ok is false if its
+// memory is not sampled (then peak may still be its last attempt's).
+func (s *Snapshot) memory(id int32) (last, peak int64, live bool) {
+	if m, ok := s.live[id]; ok {
+		return m.last, m.peak, true
+	}
+	if r := s.jobs.at(int(id)); r.more != nil {
+		return 0, r.more.peakmem, false
+	}
+	return 0, 0, false
 }
 
 // runRec is a running job.

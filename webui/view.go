@@ -12,6 +12,11 @@ import (
 // that come closer together are published together.
 const publishEvery = 200 * time.Millisecond
 
+// memoryEvery is how often, while someone watches, the view publishes the
+// memory of the running jobs whose memory is sampled: it changes with no
+// event of the loop's.
+const memoryEvery = time.Second
+
 // barsDrawn is the number of ended attempts the live timeline draws, the
 // latest: a page cannot draw a run of a million attempts.
 const barsDrawn = 2000
@@ -128,9 +133,15 @@ func (v *View) run() {
 	defer close(v.done)
 	timer := time.NewTimer(0)
 	<-timer.C
+	memory := time.NewTicker(memoryEvery)
+	defer memory.Stop()
 	for {
 		select {
 		case <-v.wake:
+		case <-memory.C:
+			if !v.watched() || !v.memoryChanged() {
+				continue
+			}
 		case <-v.stop:
 			v.publish(true)
 			return
@@ -180,6 +191,25 @@ func (v *View) publishLocked(over bool) {
 		}
 	}
 	v.subMu.Unlock()
+}
+
+// memoryChanged marks the running jobs whose memory is sampled as changed,
+// if there are any, and reports whether there were.
+func (v *View) memoryChanged() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	any := false
+	for id, run := range v.b.running {
+		if run.sampled {
+			v.b.markJob(id)
+			any = true
+		}
+	}
+	if any && !v.b.dirty { // published now, by the caller: no wake
+		v.b.dirty = true
+		v.pending.Store(true)
+	}
+	return any
 }
 
 // changed wakes the publisher, once per batch of changes. v.mu is held.

@@ -19,6 +19,14 @@
 //	-setsid-grandchild  the same, but the grandchild leaves the group (setsid)
 //	-orphan         start a child that starts a setsid grandchild and exits,
 //	                so that the grandchild is orphaned while this one runs on
+//	-alloc MIB      allocate and touch MIB MiB of memory first, and hold it;
+//	                every process it starts does the same
+//	-grow STEP:EVERY:MAX  before the action, grow by STEP MiB every EVERY
+//	                seconds (the kernel may take longer), up to MAX MiB
+//	-growlog FILE   append "UNIXNANO RSS_KIB" to FILE after each step of -grow,
+//	                and "TERM UNIXNANO" when SIGTERM comes (which still ends it)
+//	-chain N        start a child that runs the same with -chain N-1 (a chain
+//	                of N descendants), and wait for it after the action
 //
 // Actions:
 //
@@ -34,6 +42,9 @@
 //	flood               write to stdout without pause until killed
 //	close-stdout SECONDS  close stdout, then sleep
 //	env NAME            print the value of an environment variable
+//	cpus [SECONDS]      print "PID CPUS EXPOOL_CPUS": the CPUs it may run on
+//	                    (Cpus_allowed_list of /proc/self/status), and the
+//	                    variable; then sleep
 //	pwd                 print the working directory
 //	alloc MIB           touch MIB mebibytes of memory, then exit 0 (a known
 //	                    peak for the tests of maxrss)
@@ -76,10 +87,25 @@ func run(args []string) int {
 	grandchild := fs.Bool("grandchild", false, "")
 	setsidGrandchild := fs.Bool("setsid-grandchild", false, "")
 	orphan := fs.Bool("orphan", false, "")
+	alloc := fs.Int("alloc", 0, "")
+	growSpec := fs.String("grow", "", "")
+	growlog := fs.String("growlog", "", "")
+	chain := fs.Int("chain", 0, "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	args = fs.Args()
+	// What the processes it starts inherit: the flags that allocate.
+	var inherit []string
+	if *alloc > 0 {
+		inherit = append(inherit, "-alloc", strconv.Itoa(*alloc))
+	}
+	if *growSpec != "" {
+		inherit = append(inherit, "-grow", *growSpec)
+	}
+	if err := allocate(*alloc); err != nil {
+		return fail(err)
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "testproc: no action")
 		return 2
@@ -99,14 +125,28 @@ func run(args []string) int {
 		}
 	}
 	if *grandchild || *setsidGrandchild {
-		if err := startGrandchild(*pidfile, *setsidGrandchild); err != nil {
+		if _, err := startDescendant(*pidfile, *setsidGrandchild, append(inherit, "sleep", "1000")); err != nil {
 			return fail(err)
 		}
 	}
 	if *orphan {
-		cmd := exec.Command(os.Args[0], "-pidfile", *pidfile, "-setsid-grandchild", "exit", "0")
-		if err := cmd.Run(); err != nil {
+		orphaner := append(append([]string{"-pidfile", *pidfile}, inherit...), "-setsid-grandchild", "exit", "0")
+		if err := exec.Command(os.Args[0], orphaner...).Run(); err != nil {
 			return fail(fmt.Errorf("orphaning a grandchild: %w", err))
+		}
+	}
+	var next *exec.Cmd
+	if *chain > 0 {
+		rest := append(inherit, "-chain", strconv.Itoa(*chain-1))
+		if *ignoreTerm {
+			rest = append(rest, "-ignore-term")
+		}
+		if *growlog != "" {
+			rest = append(rest, "-growlog", *growlog)
+		}
+		var err error
+		if next, err = startDescendant(*pidfile, false, append(rest, args...)); err != nil {
+			return fail(err)
 		}
 	}
 	if *pidfile != "" {
@@ -114,7 +154,16 @@ func run(args []string) int {
 			return fail(err)
 		}
 	}
-	return act(args[0], args[1:])
+	if *growSpec != "" {
+		if err := grow(*growSpec, *growlog, !*ignoreTerm); err != nil {
+			return fail(err)
+		}
+	}
+	code := act(args[0], args[1:])
+	if next != nil {
+		next.Wait()
+	}
+	return code
 }
 
 func act(action string, args []string) int {
@@ -180,6 +229,13 @@ func act(action string, args []string) int {
 		time.Sleep(seconds(arg(0)))
 	case "env":
 		fmt.Println(os.Getenv(arg(0)))
+	case "cpus":
+		cpus, err := allowedCPUs()
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Printf("%d %s %s\n", os.Getpid(), cpus, os.Getenv("EXPOOL_CPUS"))
+		time.Sleep(seconds(arg(0)))
 	case "pwd":
 		wd, _ := os.Getwd()
 		fmt.Println(wd)
@@ -248,27 +304,29 @@ func noteTerm(path string) {
 	}()
 }
 
-func startGrandchild(pidfile string, setsid bool) error {
-	args := []string{"sleep", "1000"}
+// startDescendant starts testproc with args (and -pidfile), in a session of
+// its own if setsid, its output ours, and waits for its line in pidfile, so
+// that the file is complete when ours lands.
+func startDescendant(pidfile string, setsid bool, args []string) (*exec.Cmd, error) {
 	if pidfile != "" {
 		args = append([]string{"-pidfile", pidfile}, args...)
 	}
 	cmd := exec.Command(os.Args[0], args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: setsid}
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, err
 	}
 	if pidfile == "" {
-		return nil
+		return cmd, nil
 	}
-	// Wait for the grandchild's line, so the file is complete when ours lands.
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		b, _ := os.ReadFile(pidfile)
 		if bytes.Contains(b, []byte(strconv.Itoa(cmd.Process.Pid)+" ")) {
-			return nil
+			return cmd, nil
 		}
 	}
-	return fmt.Errorf("grandchild %d did not write %s", cmd.Process.Pid, pidfile)
+	return nil, fmt.Errorf("descendant %d did not write %s", cmd.Process.Pid, pidfile)
 }
 
 func appendPid(path string) error {

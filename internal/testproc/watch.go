@@ -176,11 +176,21 @@ func Loop(t testing.TB) *pool.Loop {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := l.Shutdown(context.Background()); err != nil {
+		if err := l.Shutdown(context.Background(), "the test ended"); err != nil {
 			t.Error(err)
 		}
 		l.Close()
 		launcher.Close()
 	})
 	return l
+}
+
+// Pool is l.NewPool(c), which must succeed.
+func Pool(t testing.TB, l *pool.Loop, c pool.Config) *pool.Pool {
+	t.Helper()
+	p, err := l.NewPool(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

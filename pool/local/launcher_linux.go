@@ -84,6 +84,7 @@ func (l *Launcher) start(p *process) error {
 		setpgid:   true,
 		pdeathsig: syscall.SIGKILL,
 		exiting:   p.endGroupOf,
+		cpus:      cpuSet(p.cpus),
 	}
 	c, started, err := spawn(spec)
 	s.mu.Lock()
@@ -130,6 +131,7 @@ func (p *process) OnEnd(end func(pool.Exit, error)) {
 // ended is how p, reaped with its group, ended; its attempt is over, and the
 // escapees of ended attempts are swept soon.
 func (l *Launcher) ended(p *process) pool.Exit {
+	l.untrack(p.attempt) // its memory is sampled no more
 	c := p.sys.child
 	s := &l.sys
 	s.mu.Lock()

@@ -58,7 +58,8 @@ type Launcher struct {
 	pathsFor string // the PATH that paths, lookPath's cache, is for
 
 	watchdog watchdog
-	sys      sys // what the platform adds (launcher_linux.go, portable.go)
+	sys      sys     // what the platform adds (launcher_linux.go, portable.go)
+	memory   sampler // its attempts' memory (memory_linux.go)
 }
 
 var launchers atomic.Uint64 // Launcher ids
@@ -112,9 +113,12 @@ func (l *Launcher) Launch(c *pool.Command) (pool.Process, error) {
 	cmd := &exec.Cmd{Path: path, Args: c.Args, Dir: c.Dir, Env: append(env, l.mark(n))}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &process{cmd: cmd, attempt: n, launcher: l}
+	p := &process{cmd: cmd, attempt: n, launcher: l, cpus: c.Affinity}
 	if err := l.start(p); err != nil {
 		return nil, err
+	}
+	if c.MemSample > 0 && c.OnMemory != nil {
+		l.track(n, p.pid, c.MemSample, c.OnMemory)
 	}
 	return p, nil
 }
@@ -148,8 +152,10 @@ func (l *Launcher) lookPath(name string) (string, error) {
 
 // Close kills and reaps whatever the jobs left that the platform can find
 // (on Linux, every child of expool that carries this launcher's mark), then
-// dismisses the watchdog. Call it once every job has ended.
+// dismisses the watchdog; the memory sampler stops. Call it once every job
+// has ended.
 func (l *Launcher) Close() error {
+	l.stopSampling()
 	l.tearDown()
 	l.stopWatchdog()
 	return nil
@@ -161,6 +167,7 @@ type process struct {
 	pid      int
 	attempt  uint64
 	launcher *Launcher
+	cpus     []int // the CPUs it is pinned to
 
 	mu     sync.Mutex // orders Signal against the end of the lead process
 	exited bool

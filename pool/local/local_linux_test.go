@@ -44,7 +44,7 @@ func TestSetsidEscapee(t *testing.T) {
 	if !testproc.Exists(kpids[0]) {
 		t.Errorf("the setsid grandchild %d of a running job was killed", kpids[0])
 	}
-	if err := p.Terminate(context.Background()); err != nil {
+	if err := p.Terminate(context.Background(), "pool:terminate()"); err != nil {
 		t.Fatal(err)
 	}
 	if !testproc.Gone(kpids[0], sweepMargin) {

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { testproc.TestMain(m) }
 
 // newPool is a pool of a loop on a local launcher, both closed after t.
 func newPool(t *testing.T, workers int) *pool.Pool {
-	return testproc.Loop(t).NewPool(pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
+	return testproc.Pool(t, testproc.Loop(t), pool.Config{Name: "test", Workers: workers, KillGrace: time.Second, PipeLimit: pool.DefaultPipeLimit})
 }
 
 // sleeper starts testproc sleeping in a process group of its own, as a job's.

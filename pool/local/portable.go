@@ -63,6 +63,7 @@ func (l *Launcher) start(p *process) error {
 // ended.
 func (l *Launcher) waitGroup(p *process) (pool.Exit, error) {
 	err := p.cmd.Wait()
+	l.untrack(p.attempt)
 	p.endGroup()
 	l.tellWatchdog("-" + strconv.Itoa(p.pid))
 	return cmdExit(p.cmd, err)

@@ -156,7 +156,10 @@ func TestJobsThatExitAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer loop.Close()
-		p := loop.NewPool(pool.Config{Workers: 4})
+		p, err := loop.NewPool(pool.Config{Workers: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
 		jobs := make([]*pool.Job, 300)
 		for i := range jobs {
 			jobs[i] = &pool.Job{Name: "true", Args: []string{"true"}, MaxRestarts: -1}

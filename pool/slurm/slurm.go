@@ -147,6 +147,11 @@ func (l *Launcher) Launch(c *pool.Command) (pool.Process, error) {
 	return p, nil
 }
 
+// SchedulesResources marks the launcher as a pool.ResourceScheduler: a
+// pool's affinity becomes each job's --cpus-per-task, a job's memlimit its
+// --mem, and Slurm enforces them.
+func (l *Launcher) SchedulesResources() {}
+
 // argv is srun's command line for c.
 func (l *Launcher) argv(c *pool.Command, name, dir string) []string {
 	argv := []string{"srun", "-v", "--job-name=" + name, "--chdir=" + dir, "--ntasks=1"}

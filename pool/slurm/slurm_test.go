@@ -65,7 +65,7 @@ func setup(t *testing.T, c pool.Config) (*pool.Pool, *Launcher) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := loop.Shutdown(context.Background()); err != nil {
+		if err := loop.Shutdown(context.Background(), "the test ended"); err != nil {
 			t.Error(err)
 		}
 		loop.Close()
@@ -83,7 +83,7 @@ func setup(t *testing.T, c pool.Config) (*pool.Pool, *Launcher) {
 		c.KillGrace = time.Second
 	}
 	c.Name, c.PipeLimit, c.Launcher = t.Name(), pool.DefaultPipeLimit, l
-	return loop.NewPool(c), l
+	return testproc.Pool(t, loop, c), l
 }
 
 // noLauncher is the loop's launcher: every pool here has the Slurm one.
@@ -329,7 +329,7 @@ func TestTerminateQueued(t *testing.T) {
 			t.Fatalf("the held job is not in squeue: %v", err)
 		}
 	}
-	if err := p.Terminate(context.Background()); err != nil {
+	if err := p.Terminate(context.Background(), "pool:terminate()"); err != nil {
 		t.Fatal(err)
 	}
 	want(t, j, pool.StatusTerminated, -15)
@@ -433,30 +433,52 @@ func TestArgv(t *testing.T) {
 	}
 }
 
-// The CPUs and memory a job asks for reach Slurm.
+// The CPUs and memory a job asks for reach Slurm: its pool's affinity as
+// --cpus-per-task (not for a job that is not pinned), its memlimit as --mem;
+// what the node cannot give is Slurm's refusal. The pool does not cap its
+// workers by the CPUs here, nor pin or sample anything itself.
 func TestResources(t *testing.T) {
-	p, _ := setup(t, pool.Config{})
-	j := &pool.Job{Name: "resources", Args: []string{"sh", "-c",
-		`echo "$SLURM_CPUS_PER_TASK $(scontrol show job "$SLURM_JOB_ID" | grep -o 'MinMemoryNode=[^ ]*')"`},
-		Stdout: pool.Pipe, MaxRestarts: -1}
-	l := p.Launcher
-	p.Launcher = resources{l, 2, 300 << 20}
-	run(t, p, j)
-	p.Launcher = l
-	if string(j.Last.Output) != "2 MinMemoryNode=300M\n" {
-		t.Errorf("the task saw cpus and memory %q, want 2 and 300M", j.Last.Output)
+	p, _ := setup(t, pool.Config{Affinity: 2, Workers: 3, MemSample: pool.DefaultMemSample})
+	if p.Workers != 3 {
+		t.Errorf("workers %d, want 3: Slurm places the jobs", p.Workers)
+	}
+	asks := func(name string) *pool.Job {
+		return &pool.Job{Name: name, Args: []string{"sh", "-c",
+			`echo "${SLURM_CPUS_PER_TASK:-unset} ${EXPOOL_CPUS:-unset} $(scontrol show job "$SLURM_JOB_ID" | grep -o 'NumCPUs=[^ ]*') $(scontrol show job "$SLURM_JOB_ID" | grep -o 'MinMemoryNode=[^ ]*')"`},
+			Stdout: pool.Pipe, MaxRestarts: -1}
+	}
+	both := asks("both")
+	both.More().MemLimit = 300 << 20
+	unpinned := asks("unpinned")
+	unpinned.More().Unpinned = true
+	huge := asks("huge")
+	huge.More().MemLimit = 1 << 40
+	run(t, p, both, unpinned, huge)
+	if got := string(both.Last.Output); got != "2 unset NumCPUs=2 MinMemoryNode=300M\n" {
+		t.Errorf("the task saw %q, want 2 CPUs per task, no EXPOOL_CPUS, 2 CPUs, 300M", got)
+	}
+	if both.Last.CPUs != nil || both.Last.PeakMem != 0 {
+		t.Errorf("cpus %v, peakmem %d: want none, Slurm places and measures the job", both.Last.CPUs, both.Last.PeakMem)
+	}
+	if got := string(unpinned.Last.Output); !strings.HasPrefix(got, "unset unset NumCPUs=1 ") {
+		t.Errorf("the unpinned task saw %q, want no CPUs per task asked for, 1 CPU", got)
+	}
+	wantError(t, huge, "srun: Memory specification can not be satisfied; Unable to allocate resources")
+	if p.Memory() != 0 {
+		t.Errorf("pool memory %d, want 0: nothing is sampled on Slurm", p.Memory())
 	}
 }
 
-// resources is a launcher that sets a Command's CPUs and MemLimit, as the
-// pool does for jobs that ask for them.
-type resources struct {
-	pool.Launcher
-	cpus int
-	mem  int64
-}
-
-func (r resources) Launch(c *pool.Command) (pool.Process, error) {
-	c.CPUs, c.MemLimit = r.cpus, r.mem
-	return r.Launcher.Launch(c)
+// A pool's memlimit needs samples, which Slurm's jobs do not give: an error
+// that says to give each job a memlimit.
+func TestPoolMemLimitRefused(t *testing.T) {
+	loop, err := pool.NewLoop(noLauncher{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer loop.Close()
+	_, err = loop.NewPool(pool.Config{Launcher: &Launcher{}, MemLimit: 1 << 30, MemSample: pool.DefaultMemSample})
+	if err == nil || !strings.Contains(err.Error(), "memlimit: ") || !strings.Contains(err.Error(), "give each job a memlimit") {
+		t.Errorf("NewPool with a memlimit on Slurm: %v, want an error saying to give each job a memlimit", err)
+	}
 }
