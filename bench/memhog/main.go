@@ -12,14 +12,14 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
+
+	"expool/internal/memtouch"
 )
 
 func main() {
@@ -48,28 +48,14 @@ func main() {
 	tick := time.NewTicker(*every)
 	for grown := 0; grown+*step <= *most; grown += *step {
 		<-tick.C
-		if err := populate(*step << 20); err != nil {
+		if err := memtouch.Populate(*step << 20); err != nil {
 			fmt.Fprintln(os.Stderr, "memhog:", err)
 			os.Exit(1)
 		}
 		if log != nil {
-			fmt.Fprintf(log, "grew %d %d %d\n", time.Now().UnixNano(), os.Getpid(), residentKiB())
+			fmt.Fprintf(log, "grew %d %d %d\n", time.Now().UnixNano(), os.Getpid(), memtouch.ResidentKiB())
 		}
 	}
 	tick.Stop()
 	time.Sleep(*hold)
-}
-
-// residentKiB is the process's resident memory, from /proc/self/statm.
-func residentKiB() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return -1
-	}
-	f := bytes.Fields(b)
-	if len(f) < 2 {
-		return -1
-	}
-	pages, _ := strconv.ParseInt(string(f[1]), 10, 64)
-	return pages * int64(os.Getpagesize()) >> 10
 }

@@ -1,7 +1,6 @@
 package testproc
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/signal"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"expool/internal/memtouch"
 )
 
 // What testproc does with memory and CPUs: it allocates with mmap, and on
@@ -21,7 +22,7 @@ func allocate(mib int) error {
 	if mib <= 0 {
 		return nil
 	}
-	if err := populate(mib << 20); err != nil {
+	if err := memtouch.Populate(mib << 20); err != nil {
 		return fmt.Errorf("allocating %d MiB: %w", mib, err)
 	}
 	return nil
@@ -66,24 +67,10 @@ func grow(spec, log string, term bool) error {
 			return err
 		}
 		if f != nil {
-			fmt.Fprintf(f, "%d %d\n", time.Now().UnixNano(), residentKiB())
+			fmt.Fprintf(f, "%d %d\n", time.Now().UnixNano(), memtouch.ResidentKiB())
 		}
 	}
 	return nil
-}
-
-// residentKiB is the process's resident memory, from /proc/self/statm.
-func residentKiB() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return -1
-	}
-	f := bytes.Fields(b)
-	if len(f) < 2 {
-		return -1
-	}
-	pages, _ := strconv.ParseInt(string(f[1]), 10, 64)
-	return pages * int64(os.Getpagesize()) >> 10
 }
 
 // allowedCPUs is the Cpus_allowed_list of /proc/self/status.

@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package main
+package memtouch
 
 import (
 	"os"
@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// populate maps n bytes and writes a byte of each page, to make it resident.
-func populate(n int) error {
+// Populate maps n bytes and writes a byte of each page, to make it resident.
+func Populate(n int) error {
 	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
 		return err
