@@ -194,3 +194,16 @@ func Pool(t testing.TB, l *pool.Loop, c pool.Config) *pool.Pool {
 	}
 	return p
 }
+
+// Run executes jobs on p and joins it; both must succeed.
+func Run(t testing.TB, p *pool.Pool, jobs ...*pool.Job) {
+	t.Helper()
+	for _, j := range jobs {
+		if err := p.Execute(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.Join(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,7 +3,6 @@
 package local_test
 
 import (
-	"context"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -29,36 +28,8 @@ const (
 // (0: none).
 func newMemPool(t *testing.T, workers int, limit int64) *pool.Pool {
 	t.Helper()
-	launcher := local.New()
-	l, err := pool.NewLoop(launcher)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := l.Shutdown(context.Background(), "the test ended"); err != nil {
-			t.Error(err)
-		}
-		l.Close()
-		launcher.Close()
-	})
-	p, err := l.NewPool(pool.Config{Name: "mem", Workers: workers, KillGrace: 500 * time.Millisecond,
+	return testproc.Pool(t, testproc.Loop(t), pool.Config{Name: "mem", Workers: workers, KillGrace: 500 * time.Millisecond,
 		PipeLimit: pool.DefaultPipeLimit, MemSample: sample, MemLimit: limit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func run(t *testing.T, p *pool.Pool, jobs ...*pool.Job) {
-	t.Helper()
-	for _, j := range jobs {
-		if err := p.Execute(j); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := p.Join(context.Background(), 0); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func peak(t *testing.T, j *pool.Job) int64 {
@@ -90,7 +61,7 @@ func TestPeakMemAgainstTime(t *testing.T) {
 	j := testproc.Job("timed", "-alloc", "200", "sleep", "0.5")
 	j.Args = append([]string{timev, "-v"}, j.Args...)
 	j.Stderr = pool.Pipe
-	run(t, p, j)
+	testproc.Run(t, p, j)
 	wantDone(t, j)
 	m := regexp.MustCompile(`Maximum resident set size \(kbytes\): (\d+)`).FindSubmatch(j.Last.ErrOutput)
 	if m == nil {
@@ -113,7 +84,7 @@ func TestPeakMemWithoutHeldFDs(t *testing.T) {
 	held := local.HeldFDs()
 	p := newMemPool(t, 2, 0)
 	tree := testproc.Job("tree", "-alloc", "64", "-chain", "2", "sleep", "1")
-	run(t, p, tree)
+	testproc.Run(t, p, tree)
 	wantDone(t, tree)
 	if got := peak(t, tree); got < 3*64*mib {
 		t.Errorf("peakmem %d MiB, want at least the 3 × 64 MiB its processes touched", got/mib)
@@ -134,7 +105,7 @@ func TestPeakMemTree(t *testing.T) {
 	chain := testproc.Job("chain", "-pidfile", filepath.Join(dir, "chain"), "-alloc", "100", "-chain", "2", "sleep", "1")
 	escapee := testproc.Job("escapee", "-pidfile", filepath.Join(dir, "escapee"), "-alloc", "100", "-setsid-grandchild", "sleep", "1")
 	orphan := testproc.Job("orphan", "-pidfile", filepath.Join(dir, "orphan"), "-alloc", "100", "-orphan", "sleep", "1")
-	run(t, p, chain, escapee, orphan)
+	testproc.Run(t, p, chain, escapee, orphan)
 	wantDone(t, chain, escapee, orphan)
 	for _, c := range []struct {
 		j     *pool.Job
@@ -158,7 +129,7 @@ func TestJobMemLimit(t *testing.T) {
 	plain.RestartOnTimeout = true
 	stubborn := testproc.Job("stubborn", append([]string{"-pidfile", filepath.Join(dir, "stubborn"), "-ignore-term"}, grow...)...)
 	stubborn.Extra = &pool.JobExtra{MemLimit: 150 * mib}
-	run(t, p, plain, stubborn)
+	testproc.Run(t, p, plain, stubborn)
 	for _, c := range []struct {
 		j    *pool.Job
 		code int
@@ -229,7 +200,7 @@ func TestPoolMemLimit(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	run(t, p, jobs...)
+	testproc.Run(t, p, jobs...)
 	close(stop)
 	<-watched
 	wantDone(t, jobs...)
@@ -268,7 +239,7 @@ func TestPoolMemLimit(t *testing.T) {
 func TestAloneOverPoolLimit(t *testing.T) {
 	p := newMemPool(t, 2, 200*mib)
 	j := testproc.Job("big", "-grow", "20:0.02:600", "sleep", "30")
-	run(t, p, j)
+	testproc.Run(t, p, j)
 	if j.Status != pool.StatusMemory || !strings.Contains(j.Error, "over the pool's memlimit") {
 		t.Errorf("%s (%q), want memory, over the pool's memlimit", j.Status, j.Error)
 	}
@@ -285,7 +256,7 @@ func TestAdmission(t *testing.T) {
 		j.Extra = &pool.JobExtra{Mem: 450 * mib}
 		given = append(given, j)
 	}
-	run(t, p, given...)
+	testproc.Run(t, p, given...)
 	wantDone(t, given...)
 	if maxOverlap(given) != 2 {
 		t.Errorf("%d of the jobs expected at 0.45 GiB ran at once under a 1 GiB limit, want 2", maxOverlap(given))
@@ -296,7 +267,7 @@ func TestAdmission(t *testing.T) {
 	// a time; one of size 0.5 is expected at 0 and starts beside them.
 	first := testproc.Job("first", "-alloc", "400", "sleep", "0.1")
 	first.Extra = &pool.JobExtra{Category: "c", Size: 1}
-	run(t, p, first)
+	testproc.Run(t, p, first)
 	wantDone(t, first)
 	var next []*pool.Job
 	for i := range 3 {
@@ -306,7 +277,7 @@ func TestAdmission(t *testing.T) {
 	}
 	small := testproc.Job("small", "-alloc", "20", "sleep", "0.3")
 	small.Extra = &pool.JobExtra{Category: "c", Size: 0.5}
-	run(t, p, next[0], next[1], small, next[2])
+	testproc.Run(t, p, next[0], next[1], small, next[2])
 	wantDone(t, append(next, small)...)
 	if maxOverlap(next) != 2 {
 		t.Errorf("%d of the jobs expected at 400 MiB ran at once under a 1 GiB limit, want 2", maxOverlap(next))

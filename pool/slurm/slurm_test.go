@@ -95,18 +95,6 @@ func (noLauncher) Launch(*pool.Command) (pool.Process, error) {
 	return nil, errors.New("not on Slurm")
 }
 
-func run(t *testing.T, p *pool.Pool, jobs ...*pool.Job) {
-	t.Helper()
-	for _, j := range jobs {
-		if err := p.Execute(j); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := p.Join(context.Background(), 0); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func want(t *testing.T, j *pool.Job, st pool.Status, code int) {
 	t.Helper()
 	got, ran := j.ReturnCode()
@@ -136,7 +124,7 @@ func TestExitCodes(t *testing.T) {
 		sh("segv", "kill -SEGV $$"),
 		sh("kill", "kill -KILL $$"),
 	}
-	run(t, p, jobs...)
+	testproc.Run(t, p, jobs...)
 	want(t, jobs[0], pool.StatusDone, 0)
 	want(t, jobs[1], pool.StatusFailed, 3)
 	want(t, jobs[2], pool.StatusFailed, 143)
@@ -164,7 +152,7 @@ func TestOutputs(t *testing.T) {
 	file.Stdout, file.Stderr = pool.File(both), pool.Stdout
 	big := child("big", "printerr", "200000")
 	big.Stderr = pool.Pipe
-	run(t, p, pipes, errs, merged, file, big)
+	testproc.Run(t, p, pipes, errs, merged, file, big)
 	want(t, pipes, pool.StatusDone, 0)
 	if string(pipes.Last.Output) != "out\n" || string(pipes.Last.ErrOutput) != "" {
 		t.Errorf("pipes: output %q, erroutput %q", pipes.Last.Output, pipes.Last.ErrOutput)
@@ -214,7 +202,7 @@ func TestTimeoutReachesHandler(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "term")
 	j := child("handler", "-trap-term", marker, "sleep", "300")
 	j.Timeout = 500 * time.Millisecond
-	run(t, p, j)
+	testproc.Run(t, p, j)
 	want(t, j, pool.StatusTimeout, 3)
 	if b, _ := os.ReadFile(marker); string(b) != "TERM\n" {
 		t.Errorf("the handler wrote %q, want TERM", b)
@@ -231,7 +219,7 @@ func TestKillGrace(t *testing.T) {
 	p, _ := setup(t, pool.Config{KillGrace: 700 * time.Millisecond})
 	j := child("stubborn", "-ignore-term", "sleep", "300")
 	j.Timeout = 300 * time.Millisecond
-	run(t, p, j)
+	testproc.Run(t, p, j)
 	want(t, j, pool.StatusTimeout, -9)
 	if d := j.Last.Stop.Sub(j.Last.Start); d < time.Second || d > time.Second+srunGrace {
 		t.Errorf("ended %v after its start, want timeout + killgrace (1 s) and a little", d)
@@ -252,7 +240,7 @@ func TestRefusals(t *testing.T) {
 	workdir := child("workdir", "exit", "0")
 	workdir.Workdir = filepath.Join(dir, "missing")
 	notfound := &pool.Job{Name: "notfound", Args: []string{"no-such-command-here"}, Extra: &pool.JobExtra{LauncherArgs: []string{"--partition=expool"}}}
-	run(t, p, partition, account, cpus, option, workdir, notfound)
+	testproc.Run(t, p, partition, account, cpus, option, workdir, notfound)
 	wantError(t, partition, "srun: invalid partition specified: nope; Unable to allocate resources: Invalid partition name specified")
 	wantError(t, account, "srun: Unable to allocate resources: Invalid account or account/partition combination specified")
 	wantError(t, cpus, "srun: Unable to allocate resources: More processors requested than permitted")
@@ -273,7 +261,7 @@ func TestWorkdir(t *testing.T) {
 	in.Workdir, in.Stdout = dir, pool.Pipe
 	def := child("default", "pwd")
 	def.Stdout = pool.Pipe
-	run(t, p, in, def)
+	testproc.Run(t, p, in, def)
 	if string(in.Last.Output) != dir+"\n" || string(def.Last.Output) != here+"\n" {
 		t.Errorf("pwd: %q and %q, want %q and %q", in.Last.Output, def.Last.Output, dir, here)
 	}
@@ -355,7 +343,7 @@ func TestControllerDown(t *testing.T) {
 	}
 	j := child("down", "exit", "0")
 	j.Env["SLURM_CONF"] = dead
-	run(t, p, j)
+	testproc.Run(t, p, j)
 	wantError(t, j, "Unable to contact slurm controller")
 }
 
@@ -453,7 +441,7 @@ func TestResources(t *testing.T) {
 	unpinned.More().Unpinned = true
 	huge := asks("huge")
 	huge.More().MemLimit = 1 << 40
-	run(t, p, both, unpinned, huge)
+	testproc.Run(t, p, both, unpinned, huge)
 	if got := string(both.Last.Output); got != "2 unset NumCPUs=2 MinMemoryNode=300M\n" {
 		t.Errorf("the task saw %q, want 2 CPUs per task, no EXPOOL_CPUS, 2 CPUs, 300M", got)
 	}
