@@ -65,21 +65,8 @@ func TestSoak(t *testing.T) {
 
 	out := stdout.String()
 	t.Logf("%d jobs: %s", *soakJobs, strings.TrimSpace(out))
-	if code != 0 || stderr.Len() > 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
-	}
-	if !strings.HasPrefix(out, "created ") || strings.Contains(out, "PROBLEM") {
-		t.Errorf("the script's checks failed:\n%s", out)
-	}
+	checkSoak(t, code, out, stderr.String(), goroutines, fds)
 
-	runtime.GC()
-	if g := runtime.NumGoroutine(); g > goroutines {
-		buf := make([]byte, 1<<20)
-		t.Errorf("%d goroutines after the soak, %d before:\n%s", g, goroutines, buf[:runtime.Stack(buf, true)])
-	}
-	if n := countFDs(t); n > fds {
-		t.Errorf("%d open file descriptors after the soak, %d before", n, fds)
-	}
 	if len(samples) < 2 {
 		t.Fatalf("only %d checkpoints", len(samples))
 	}
@@ -93,6 +80,26 @@ func TestSoak(t *testing.T) {
 	// one that is not kept must cost nothing, with slack for the heap's noise.
 	if bound := int64(failures)*2048 + int64(jobs)*64 + 2<<20; grew > bound {
 		t.Errorf("the heap grew by %d bytes over %d jobs (%d failures): more than %d", grew, jobs, failures, bound)
+	}
+}
+
+// checkSoak checks a soak's end: exit 0, nothing on stderr, the script's own
+// checks passed, and no goroutine or file descriptor more than before.
+func checkSoak(t *testing.T, code int, out, stderr string, goroutines, fds int) {
+	t.Helper()
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if !strings.HasPrefix(out, "created ") || strings.Contains(out, "PROBLEM") {
+		t.Errorf("the script's checks failed:\n%s", out)
+	}
+	runtime.GC()
+	if g := runtime.NumGoroutine(); g > goroutines {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines after the soak, %d before:\n%s", g, goroutines, buf[:runtime.Stack(buf, true)])
+	}
+	if n := countFDs(t); n > fds {
+		t.Errorf("%d open file descriptors after the soak, %d before", n, fds)
 	}
 }
 
@@ -128,18 +135,5 @@ func TestSoakConcurrent(t *testing.T) {
 	launcher.Close()
 	out := stdout.String()
 	t.Logf("%d at once, %d waves: %s", *soakConcurrent, *soakWaves, strings.TrimSpace(out))
-	if code != 0 || stderr.Len() > 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
-	}
-	if !strings.HasPrefix(out, "created ") || strings.Contains(out, "PROBLEM") {
-		t.Errorf("the script's checks failed:\n%s", out)
-	}
-	runtime.GC()
-	if g := runtime.NumGoroutine(); g > goroutines {
-		buf := make([]byte, 1<<20)
-		t.Errorf("%d goroutines after the soak, %d before:\n%s", g, goroutines, buf[:runtime.Stack(buf, true)])
-	}
-	if n := countFDs(t); n > fds {
-		t.Errorf("%d open file descriptors after the soak, %d before", n, fds)
-	}
+	checkSoak(t, code, out, stderr.String(), goroutines, fds)
 }
