@@ -175,8 +175,8 @@ func (s *Script) windUp(why string) {
 // (SIGKILL, no grace period). A third also stops the callbacks, for one that
 // hangs. Safe from any goroutine.
 func (s *Script) Signal(sig os.Signal) {
-	s.stop.signal(sig)
-	s.loop.Interrupt(signalName(sig))
+	n := s.stop.signal(sig)
+	s.loop.Interrupt(signalName(sig), n > 1)
 }
 
 // call runs a callback, protected, with the callbacks' context. An error is

@@ -304,13 +304,18 @@ func (l *Loop) terminateLive(match func(*execution) bool, why string, hurry bool
 
 // Interrupt terminates every running job of every pool (status terminated,
 // and why, as "SIGINT", is what their Job.Error says) and keeps any job from
-// starting from now on; called again, it sends SIGKILL at once rather than
-// after the grace period. It is safe from any goroutine: a signal handler
-// calls it, then makes the owner of the loop call Shutdown.
-func (l *Loop) Interrupt(why string) {
+// starting from now on. With hurry, as for a second signal, it sends SIGKILL
+// at once rather than after the grace period. Only the first why stands, and
+// calling it again without hurry changes nothing (Shutdown may race a signal
+// handler's call). It is safe from any goroutine: a signal handler calls it,
+// then makes the owner of the loop call Shutdown.
+func (l *Loop) Interrupt(why string, hurry bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.hurry = l.stopping
+	if l.stopping && !hurry {
+		return
+	}
+	l.hurry = l.hurry || hurry
 	if !l.stopping {
 		l.why = why
 	}
@@ -325,12 +330,7 @@ func (l *Loop) Interrupt(why string) {
 // them have finished and their callbacks have run. No process of theirs is
 // left when it returns, unless ctx was cancelled first.
 func (l *Loop) Shutdown(ctx context.Context, why string) error {
-	l.mu.Lock()
-	stopping := l.stopping
-	l.mu.Unlock()
-	if !stopping {
-		l.Interrupt(why)
-	}
+	l.Interrupt(why, false)
 	why = l.stopWhy()
 	for _, p := range l.pools {
 		p.cancelQueued(func(*Job) bool { return true }, why)

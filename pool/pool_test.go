@@ -413,8 +413,9 @@ func TestInterrupt(t *testing.T) {
 	queued := child("queued", "sleep", "30")
 	execute(t, p, running, queued)
 	waitLines(t, pidfile, 2)
-	l.Interrupt("SIGINT")
-	l.Interrupt("SIGINT") // a second time: no grace period
+	l.Interrupt("SIGINT", false)
+	l.Interrupt("SIGINT", false) // a repeated call alone does not hurry
+	l.Interrupt("SIGINT", true)  // a second signal: no grace period
 	begin := time.Now()
 	if err := l.Shutdown(context.Background(), "the test ended"); err != nil {
 		t.Fatal(err)
