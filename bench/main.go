@@ -511,14 +511,25 @@ Profiled with pprof (` + "`go test -run '^$' -bench TrueJobs -cpuprofile cpu.pro
   (waitid on its own children), and the sweep reads the main thread's
   children only, where orphans land.
 
-What remains per ` + "`true`" + ` job, traced on 2 cores with 2 workers: the start is a
-round trip to the spawner (a request on a socket; it clones the job, which
-shares its few pages until exec; the reply) of about 0.7 ms, most of it
-waiting for a CPU that the job just exec'd, or the other job, holds; the loop
-waits for that reply, and the end of the other job waits for the loop (0.2 ms
-at the median). The C floor does the same clone and exec in one process, with
-one wake-up per job. GNU parallel spends about 4 ms of wall time per job (a
-Perl process per job slot and polling).
+- The loop waited for the spawner's reply to each start. Traced with
+  timestamps at each step (2,000 ` + "`true`" + `, 2 workers), the reply came 400 to
+  850 µs after the job's exec: the kernel wakes the spawner, suspended in
+  its vfork, on the CPU of the job that just exec'd, behind it. The loop now
+  sends each request and goes on, one goroutine in Go's poller reads the
+  replies, and an attempt begins when its reply comes (RELIABILITY.md says
+  what that changes): 2,000 ` + "`sleep 2`" + ` at once went from 4.39 – 4.57 s
+  to 3.93 – 4.27 s (3 alternated runs); the ` + "`true`" + ` rows did not move
+  beyond the noise.
+
+What remains per ` + "`true`" + ` job, on 2 cores with 2 workers, is CPU: measured
+with /proc/PID/stat of the exited process, the 2,000 ` + "`true`" + ` processes
+use 1.8 s of CPU (0.9 ms each, most of it the dynamic loader's page faults),
+the C floor 0.17 s of its own and expool 0.45 – 0.6 s (the loop, the reaper,
+Go's scheduler; its sysmon thread's 20 µs sleeps are about 14% of it, from
+perf). The floor keeps both cores 92% busy, so expool / floor cannot go
+below about 1.2 until expool's own CPU per job halves; the spawner still
+waits behind each job it starts, which is the rest. GNU parallel spends
+about 4 ms of wall time per job (a Perl process per job slot and polling).
 `
 
 // startup: expool -e ” against parallel --version and python3 -c pass.

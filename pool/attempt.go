@@ -15,6 +15,9 @@ import (
 //	       and to run again), is made ready: its task chain starts and its
 //	       onstart runs; mayRun says whether it may still run; launch
 //	       opens its outputs and starts its process
+//	await  a process whose start is under way (Starting) is watched, and
+//	       begins once its launcher says it has started (started); one
+//	       that could not start finishes its job as a failed launch does
 //	begin  the attempt exists: the observers hear AttemptStarted
 //	run    its timeout is armed; processEnded, called when the process
 //	       group has ended (by the launcher, or a goroutine that waits),
@@ -58,6 +61,10 @@ func (l *Loop) start(j *Job) {
 	a, err := l.launch(j)
 	if err != nil {
 		l.finishLater(j, outcome{status: StatusError, err: err.Error()})
+		return
+	}
+	if _, ok := a.proc.(Starting); ok {
+		l.await(a)
 		return
 	}
 	l.begin(j, a.rec)
@@ -190,6 +197,9 @@ func (l *Loop) launch(j *Job) (*execution, error) {
 	}
 	out.started()
 	a.proc, a.start, a.fds = proc, time.Now(), fds
+	if _, ok := proc.(Starting); ok {
+		return a, nil // its start and pid come with started
+	}
 	if t, ok := proc.(TimedProcess); ok {
 		a.start = t.StartTime()
 	}
@@ -230,10 +240,7 @@ func (l *Loop) begin(j *Job, rec *Attempt) {
 // (see started), and holds the pool back until then.
 func (l *Loop) run(a *execution) {
 	j := a.job
-	l.register(a)
-	if a.pool.sampled {
-		a.pool.track(a)
-	}
+	l.watch(a)
 	_, queued := a.proc.(Queued)
 	if j.Timeout > 0 && !queued {
 		// From the process's start, which may be before now.
@@ -245,6 +252,26 @@ func (l *Loop) run(a *execution) {
 	case j.StartDelay > 0:
 		j.pool.holdUntil = a.start.Add(j.StartDelay)
 	}
+}
+
+// await watches a, whose process's start is under way (Starting): a stop
+// asked for meanwhile reaches the process once it has started, which begins
+// the attempt (started). The pool holds back its next start until then, if
+// j has a startdelay.
+func (l *Loop) await(a *execution) {
+	l.watch(a)
+	if a.job.StartDelay > 0 {
+		a.job.pool.heldBy = a
+	}
+}
+
+// watch has a stopped with the rest (it is live), its memory counted, and its
+// process's end reported (processEnded).
+func (l *Loop) watch(a *execution) {
+	l.register(a)
+	if a.pool.sampled {
+		a.pool.track(a)
+	}
 	if n, ok := a.proc.(EndNotifier); ok {
 		n.OnEnd(func(e Exit, err error) { a.processEnded(l, e, err) })
 	} else {
@@ -255,8 +282,9 @@ func (l *Loop) run(a *execution) {
 	}
 }
 
-// started handles a queued attempt whose command has started running, at t:
-// that is its start, and its timeout and startdelay count from then.
+// started handles an attempt whose command has started running, at t: one
+// whose start was under way (Starting) begins; a queued one (Slurm's) is
+// timed from then. Its timeout and startdelay count from t.
 func (l *Loop) started(a *execution, t time.Time) {
 	l.mu.Lock()
 	_, live := l.live[a]
@@ -265,6 +293,22 @@ func (l *Loop) started(a *execution, t time.Time) {
 		return
 	}
 	j := a.job
+	if !a.begun(j) {
+		a.pool.mem.mu.Lock() // the sampler's goroutine reads start
+		a.start = t
+		a.pool.mem.mu.Unlock()
+		a.rec.Start, a.rec.PID = t, a.proc.Pid()
+		l.begin(j, a.rec)
+		if j.Timeout > 0 {
+			a.armTimeout(time.Until(t.Add(j.Timeout)))
+		}
+		if p := j.pool; p.heldBy == a {
+			p.heldBy = nil
+			p.holdUntil, p.holdArmed = t.Add(j.StartDelay), false
+			p.schedule()
+		}
+		return
+	}
 	j.Last.Start = t
 	if j.Timeout > 0 {
 		a.armTimeout(time.Until(t.Add(j.Timeout)))
@@ -285,6 +329,17 @@ func (l *Loop) ended(a *execution) {
 	j := a.job
 	if j.pool.heldBy == a {
 		j.pool.heldBy = nil // it never started: no startdelay
+	}
+	if !a.begun(j) {
+		// Its process could not start (a StartError): no attempt, as
+		// when Launch fails.
+		l.releaseCPUs(a.rec.CPUs)
+		why := "the process ended before it started" // a launcher's bug
+		if a.err != nil {
+			why = a.err.Error()
+		}
+		l.finishLater(j, outcome{status: StatusError, err: why})
+		return
 	}
 	rec := j.Last
 	rec.Stop, rec.ReturnCode, rec.Rusage = a.stop, a.exit.Code, a.exit.Rusage
@@ -352,7 +407,8 @@ func (l *Loop) again(j *Job, o outcome) bool {
 
 // execution is a running attempt of a job: its process, its output, its
 // memory and the timers that may stop it. What the sampler's goroutine reads
-// of it is set before it is tracked, and never changes.
+// of it is set before it is tracked, and never changes, but for start, which
+// started sets under the pool's memory mutex.
 type execution struct {
 	job   *Job
 	pool  *Pool
@@ -405,6 +461,10 @@ func (a *execution) terminate(reason Status, why string, hurry bool) {
 	}
 	a.killTimer = time.AfterFunc(a.grace, func() { a.proc.Signal(syscall.SIGKILL) })
 }
+
+// begun reports whether a, an attempt of j, has begun: not so while its
+// process's start is under way, or if it could not start.
+func (a *execution) begun(j *Job) bool { return j.Last == a.rec }
 
 // stopping reports whether expool has begun to terminate the attempt.
 func (a *execution) stopping() bool {

@@ -47,10 +47,31 @@ type Command struct {
 	// Started, set by the loop, is called by a launcher whose process waits
 	// (in a scheduler's queue) before the job's command runs, with the moment
 	// it starts running: the job's timeout counts from then, not from Launch.
-	// Such a launcher's Process implements Queued. Called at most once, from
-	// any goroutine.
+	// Such a launcher's Process implements Queued; one whose start is still
+	// under way when Launch returns, Starting. Called at most once, from any
+	// goroutine.
 	Started func(time.Time)
 }
+
+// Starting is implemented by a Process whose start may still be under way
+// when Launch returns: its launcher starts the program meanwhile, so that the
+// loop does not wait for it (the local launcher's spawner replies later).
+// Until the program has started, Pid is 0 and a signal is held back, to be
+// sent once it has. The launcher then calls Command.Started with when it
+// started, and only then does the attempt begin (its observers hear of it, its
+// timeout is armed); or, if the program could not start, the process ends
+// (Wait, OnEnd) with a *StartError, and the job ends "error" with no attempt,
+// as if Launch had failed. Started is called before the process ends.
+type Starting interface {
+	Process
+	Starting()
+}
+
+// StartError is how a Starting process that could not start ends: why not.
+type StartError struct{ Err error }
+
+func (e *StartError) Error() string { return e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
 
 // Queued is implemented by a Process whose command does not run as soon as
 // it is launched (srun waiting for Slurm to allocate resources): its launcher

@@ -95,17 +95,19 @@ func TestStatuses(t *testing.T) {
 	p := newPool(t, 4)
 	done := child("done", "exit", "0")
 	failed := child("failed", "exit", "3")
-	signalled := child("signalled", "sleep", "30")
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	signalled := child("signalled", "-pidfile", pidfile, "sleep", "30")
 	missing := &pool.Job{Name: "missing", Args: []string{"no-such-program-expool"}, MaxRestarts: -1}
 	nodir := child("nodir", "exit", "0")
 	nodir.Workdir = filepath.Join(t.TempDir(), "absent")
 	stub := &pool.Job{Name: "stub", MaxRestarts: -1}
 	execute(t, p, done, failed, signalled, missing, nodir, stub)
-	// Something other than expool kills the job: "failed".
-	if signalled.Last == nil {
-		t.Fatal("signalled job did not start")
-	}
-	syscall.Kill(signalled.Last.PID, syscall.SIGKILL)
+	// Something other than expool kills the job: "failed". (It runs,
+	// though the loop, which runs in join, has not yet heard that it
+	// started.)
+	waitLines(t, pidfile, 1)
+	pids, _ := pidsIn(t, pidfile)
+	syscall.Kill(pids[0], syscall.SIGKILL)
 	if !join(t, p) {
 		t.Fatal("join reported a timeout")
 	}

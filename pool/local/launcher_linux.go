@@ -52,10 +52,14 @@ type sys struct {
 	closed     bool
 }
 
-// procSys is what Linux adds to a process: the reaper's record of it.
+// procSys is what Linux adds to a process: the reaper's record of it, once
+// the spawner has started it.
 type procSys struct {
-	child   *child
-	started time.Time
+	child    *child
+	started  time.Time
+	startErr error                  // why it could not start
+	spawned  chan struct{}          // closed once started, or not
+	onEnd    func(pool.Exit, error) // OnEnd's, while its start is under way
 }
 
 func (l *Launcher) setUp() {
@@ -70,8 +74,9 @@ func (l *Launcher) setUp() {
 	}
 }
 
-// start starts p's process. Its attempt counts as running from before the
-// start, so that no sweep takes an escapee of it for one of an ended attempt.
+// start has the spawner start p's process, without waiting for it to have
+// started (see spawned). Its attempt counts as running from before the start,
+// so that no sweep takes an escapee of it for one of an ended attempt.
 func (l *Launcher) start(p *process) error {
 	s := &l.sys
 	s.mu.Lock()
@@ -86,17 +91,60 @@ func (l *Launcher) start(p *process) error {
 		exiting:   p.endGroupOf,
 		cpus:      cpuSet(p.cpus),
 	}
-	c, started, err := spawn(spec)
-	s.mu.Lock()
+	p.sys.spawned = make(chan struct{})
+	err := spawnAsync(spec, p.spawned)
 	if err != nil {
+		s.mu.Lock()
 		delete(s.running, p.attempt)
-	} else {
-		p.pid = c.pid
-		p.sys = procSys{child: c, started: started}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	return startError(cmd.Path, cmd.Dir, err)
 }
+
+// spawned is told that p's process has started, as the reaper's child c whose
+// program was exec'd at started, or why it could not. The held signals are
+// sent, the command is told (Started), then the end is watched for.
+func (p *process) spawned(c *child, started time.Time, err error) {
+	l := p.launcher
+	p.mu.Lock()
+	if err != nil {
+		p.exited = true
+		p.sys.startErr = &pool.StartError{Err: startError(p.cmd.Path, p.cmd.Dir, err)}
+		end := p.sys.onEnd
+		close(p.sys.spawned) // under p.mu: OnEnd sees it, or gave end
+		p.mu.Unlock()
+		s := &l.sys
+		s.mu.Lock()
+		delete(s.running, p.attempt)
+		s.mu.Unlock()
+		if end != nil {
+			end(pool.Exit{}, p.sys.startErr)
+		}
+		return
+	}
+	p.pid, p.sys.child, p.sys.started = c.pid, c, started
+	for _, sig := range p.held {
+		if !p.exited {
+			_ = unix.Kill(-p.pid, sig)
+		}
+	}
+	p.held = nil
+	if p.started != nil {
+		// Before the end can be told of: OnEnd waits for p.mu.
+		p.started(started)
+	}
+	end := p.sys.onEnd
+	close(p.sys.spawned)
+	p.mu.Unlock()
+	l.sample(p)
+	if end != nil {
+		c.then(func() { end(l.ended(p), nil) })
+	}
+}
+
+// Starting marks the process as one whose start may be under way when
+// Launch returns (pool.Starting).
+func (p *process) Starting() {}
 
 // startError says why the process of path, in dir, did not start, as
 // exec.Cmd would.
@@ -118,13 +166,31 @@ func startError(path, dir string, err error) error {
 // waitGroup waits until the reaper has seen the lead process exit (it then
 // killed the group, see endGroup) and reaped it and its group.
 func (l *Launcher) waitGroup(p *process) (pool.Exit, error) {
+	<-p.sys.spawned
+	if p.sys.startErr != nil {
+		return pool.Exit{}, p.sys.startErr
+	}
 	<-p.sys.child.done
 	return l.ended(p), nil
 }
 
 // OnEnd has end called, on the reaper's goroutine, once the reaper has
 // reaped the lead process and its group: the pool needs no goroutine per job.
+// While the start is under way, spawned takes it on.
 func (p *process) OnEnd(end func(pool.Exit, error)) {
+	p.mu.Lock()
+	select {
+	case <-p.sys.spawned:
+	default:
+		p.sys.onEnd = end
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	if p.sys.startErr != nil {
+		end(pool.Exit{}, p.sys.startErr)
+		return
+	}
 	p.sys.child.then(func() { end(p.launcher.ended(p), nil) })
 }
 

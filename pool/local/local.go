@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,7 +97,7 @@ func (l *Launcher) Launch(c *pool.Command) (pool.Process, error) {
 		}
 	}
 	l.startWatchdog()
-	path, err := l.lookPath(c.Args[0])
+	path, err := l.lookPath(c.Args[0], c.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -113,21 +114,47 @@ func (l *Launcher) Launch(c *pool.Command) (pool.Process, error) {
 	cmd := &exec.Cmd{Path: path, Args: c.Args, Dir: c.Dir, Env: append(env, l.mark(n))}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &process{cmd: cmd, attempt: n, launcher: l, cpus: c.Affinity}
+	p := &process{cmd: cmd, attempt: n, launcher: l, cpus: c.Affinity, started: c.Started}
+	if c.MemSample > 0 && c.OnMemory != nil {
+		p.memEvery, p.onMemory = c.MemSample, c.OnMemory
+	}
 	if err := l.start(p); err != nil {
 		return nil, err
-	}
-	if c.MemSample > 0 && c.OnMemory != nil {
-		l.track(n, p.pid, c.MemSample, c.OnMemory)
 	}
 	return p, nil
 }
 
+// sample has p's memory sampled, if its command asked for it, once its pid
+// is known.
+func (l *Launcher) sample(p *process) {
+	if p.onMemory != nil {
+		l.track(p.attempt, p.pid, p.memEvery, p.onMemory)
+	}
+}
+
 // lookPath finds an executable named without a slash in PATH, as
 // exec.Command does, but once per name: the lookup stats every directory of
-// PATH before the right one, for every job.
-func (l *Launcher) lookPath(name string) (string, error) {
+// PATH before the right one, for every job. A name with a slash, which dir
+// (the job's workdir) holds if it is relative, is checked each time: that it
+// exists and may be executed is then known before the process starts (its
+// exec may still fail: a file of no format the kernel runs, say).
+func (l *Launcher) lookPath(name, dir string) (string, error) {
 	if strings.Contains(name, "/") {
+		at := name
+		if !filepath.IsAbs(name) && dir != "" {
+			at = filepath.Join(dir, name)
+		}
+		fi, err := os.Stat(at)
+		switch {
+		case err != nil:
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return "", &os.PathError{Op: "fork/exec", Path: name, Err: err}
+		case fi.IsDir() || fi.Mode()&0o111 == 0:
+			return "", &os.PathError{Op: "fork/exec", Path: name, Err: syscall.EACCES}
+		}
 		return name, nil
 	}
 	env := os.Getenv("PATH")
@@ -168,20 +195,37 @@ type process struct {
 	attempt  uint64
 	launcher *Launcher
 	cpus     []int // the CPUs it is pinned to
+	// started is the command's Started: called once the program has
+	// started, if its start was under way when Launch returned.
+	started  func(time.Time)
+	memEvery time.Duration // how often its memory is sampled
+	onMemory func(int64)   // each sample; nil: not sampled
 
-	mu     sync.Mutex // orders Signal against the end of the lead process
+	mu     sync.Mutex // orders Signal against the start and the end of the lead process
 	exited bool
+	held   []syscall.Signal // signals sent while its start was under way
 
 	sys procSys // what the platform adds
 }
 
-func (p *process) Pid() int { return p.pid }
+// Pid is the lead process's pid; 0 while its start is under way.
+func (p *process) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pid
+}
 
+// Signal signals the group; while its start is under way (on Linux), the
+// signal is held back, and sent once it has started.
 func (p *process) Signal(sig syscall.Signal) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.exited {
+	switch {
+	case p.exited:
 		return os.ErrProcessDone
+	case p.pid == 0:
+		p.held = append(p.held, sig)
+		return nil
 	}
 	return unix.Kill(-p.pid, sig)
 }

@@ -55,6 +55,7 @@ func (l *Launcher) start(p *process) error {
 	p.pid = p.cmd.Process.Pid
 	p.sys.started = time.Now()
 	l.tellWatchdog("+" + strconv.Itoa(p.pid))
+	l.sample(p)
 	return nil
 }
 

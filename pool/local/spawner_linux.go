@@ -94,16 +94,34 @@ const (
 	spawnSetpgid = 1
 )
 
-// A spawner is the spawner process and expool's end of its socket.
+// A spawner is the spawner process and expool's end of its socket, on
+// which requests go one after the other, without waiting for the replies:
+// a goroutine of its own reads them (read), in the order of the requests.
 type spawner struct {
-	conn int // expool's end of the socket; -1: not running
+	conn *spawnConn // nil: not running
+	buf  []byte     // the request being written, reused
+}
+
+// A spawnConn is one spawner process and its socket, in the runtime's poller
+// (a goroutine that waits for it parks, not its thread).
+type spawnConn struct {
+	file *os.File
 	proc *child
-	buf  []byte // the request being written, reused
+
+	mu      sync.Mutex // guards pending and gone
+	pending []*spawnRequestOf
+	gone    bool // the socket ended: its requests have failed
+}
+
+// spawnRequestOf is a request sent, whose reply has not been read.
+type spawnRequestOf struct {
+	spec *spawnSpec
+	done func(c *child, started time.Time, err error)
 }
 
 var (
-	spawnMu    sync.Mutex // one request at a time
-	theSpawner = spawner{conn: -1}
+	spawnMu    sync.Mutex // guards theSpawner and what follows
+	theSpawner spawner
 	// spawnerUsers counts the open launchers; the spawner stops when
 	// the last one closes, so that none outlives expool as a zombie.
 	spawnerUsers int
@@ -130,34 +148,48 @@ func releaseSpawner() {
 	}
 }
 
-// spawn starts a process as spec says, on the reaper's thread or through the
-// spawner, and has the reaper wait for it. It returns the process as the
-// reaper's child and when the program was exec'd.
-func spawn(spec *spawnSpec) (*child, time.Time, error) {
+// spawnAsync starts a process as spec says, through the spawner, or on the
+// reaper's thread where the spawner cannot run, and has the reaper wait for
+// it. It does not wait for the spawner: done is called once the process has
+// started, as the reaper's child, with when its program was exec'd, or with
+// why it could not start (after it is reaped, if it was started at all), on
+// the goroutine that reads the spawner's replies, or before spawnAsync
+// returns. An error spawnAsync returns is why the process did not start, and
+// done is then not called.
+func spawnAsync(spec *spawnSpec, done func(c *child, started time.Time, err error)) error {
 	r := reaperThread()
 	spawnMu.Lock()
-	if !spawnerOff && spawnerFailed == nil && theSpawner.conn < 0 {
+	defer spawnMu.Unlock()
+	if !spawnerOff && spawnerFailed == nil && theSpawner.conn == nil {
 		spawnerFailed = theSpawner.start(r)
 	}
 	if spawnerOff || spawnerFailed != nil {
-		spawnMu.Unlock()
-		return forkDirect(r, spec)
+		c, started, err := forkDirect(r, spec)
+		if err == nil {
+			done(c, started, nil)
+		}
+		return err
 	}
-	defer spawnMu.Unlock()
-	c, started, err := theSpawner.spawn(r, spec)
+	req := theSpawner.encode(spec)
+	if req == nil {
+		return &spawnError{step: stepRequest, err: errors.New("an argument or environment entry holds a NUL byte")}
+	}
+	rq := &spawnRequestOf{spec: spec, done: done}
+	err := theSpawner.send(r, rq, req)
 	if errors.Is(err, errSpawnerGone) {
 		// Killed by someone: start it again, once.
 		theSpawner.stop()
 		if err = theSpawner.start(r); err == nil {
-			c, started, err = theSpawner.spawn(r, spec)
+			err = theSpawner.send(r, rq, req)
 		}
 	}
-	return c, started, err
+	return err
 }
 
 var errSpawnerGone = errors.New("the spawner is gone")
 
-// start starts the spawner from the reaper's thread.
+// start starts the spawner from the reaper's thread, and the goroutine that
+// reads its replies.
 func (s *spawner) start(r *reaper) error {
 	exe, cleanup, err := spawnerExecutable()
 	if err != nil {
@@ -176,6 +208,7 @@ func (s *spawner) start(r *reaper) error {
 	}
 	defer devnull.Close()
 	var pid int
+	var proc *child
 	r.do(func() {
 		pid, err = syscall.ForkExec(exe, []string{"expool-spawner", strconv.Itoa(os.Getpid())}, &syscall.ProcAttr{
 			Env:   []string{},
@@ -184,74 +217,141 @@ func (s *spawner) start(r *reaper) error {
 			Sys: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
 		})
 		if err == nil {
-			s.proc = &child{pid: pid}
-			r.watchSpawner(s.proc)
+			proc = &child{pid: pid}
+			r.watchSpawner(proc)
 		}
 	})
 	unix.Close(fds[1])
+	if err == nil {
+		// Non-blocking, so that os.File puts it in the runtime's poller.
+		err = unix.SetNonblock(fds[0], true)
+	}
 	if err != nil {
 		unix.Close(fds[0])
+		if proc != nil {
+			<-proc.done // it exits once its socket has ended
+		}
 		return fmt.Errorf("spawner: %w", err)
 	}
-	s.conn = fds[0]
+	s.conn = &spawnConn{file: os.NewFile(uintptr(fds[0]), "expool-spawner"), proc: proc}
+	go s.conn.read(r)
 	return nil
 }
 
 // stop closes the socket, which ends the spawner, and waits until it is
-// reaped (or kills it, if it does not end).
+// reaped (or kills it, if it does not end). Requests still unanswered fail.
 func (s *spawner) stop() {
-	if s.conn < 0 {
+	sc := s.conn
+	if sc == nil {
 		return
 	}
-	unix.Close(s.conn)
-	s.conn = -1
+	s.conn = nil
+	sc.file.Close()
 	select {
-	case <-s.proc.done:
+	case <-sc.proc.done:
 	case <-time.After(5 * time.Second):
-		unix.Kill(s.proc.pid, unix.SIGKILL)
-		<-s.proc.done
+		unix.Kill(sc.proc.pid, unix.SIGKILL)
+		<-sc.proc.done
 	}
-	s.proc = nil
 }
 
-// spawn has the spawner start spec's process.
-func (s *spawner) spawn(r *reaper, spec *spawnSpec) (*child, time.Time, error) {
-	req := s.encode(spec)
-	if req == nil {
-		return nil, time.Time{}, &spawnError{step: stepRequest, err: errors.New("an argument or environment entry holds a NUL byte")}
-	}
+// send sends the request req of rq to the spawner; read hands the reply to
+// rq. errSpawnerGone: the spawner has ended, and rq was not sent.
+func (s *spawner) send(r *reaper, rq *spawnRequestOf, req []byte) error {
+	sc := s.conn
+	spec := rq.spec
 	rights := unix.UnixRights(int(spec.files[0].Fd()), int(spec.files[1].Fd()), int(spec.files[2].Fd()))
+	// Pending before it is sent: the reply may come before sendAll returns.
 	r.spawnStarting()
-	if err := sendAll(s.conn, req, rights); err != nil {
+	sc.mu.Lock()
+	if sc.gone {
+		sc.mu.Unlock()
 		r.spawnDone()
-		return nil, time.Time{}, errSpawnerGone
+		return errSpawnerGone
 	}
+	sc.pending = append(sc.pending, rq)
+	sc.mu.Unlock()
+	if err := sendAll(sc.file, req, rights); err != nil {
+		// Its reply cannot come: every request not answered fails, this
+		// one by the error returned, unless read failed it already.
+		if !sc.end(r, rq) {
+			return nil
+		}
+		return errSpawnerGone
+	}
+	return nil
+}
+
+// read reads the spawner's replies, one per request in the order they were
+// sent, until the socket ends.
+func (sc *spawnConn) read(r *reaper) {
 	var b [24]byte
-	if err := readFull(s.conn, b[:]); err != nil {
-		r.spawnDone()
-		return nil, time.Time{}, errSpawnerGone
+	for {
+		if err := readFull(sc.file, b[:]); err != nil {
+			sc.end(r, nil)
+			return
+		}
+		var rep spawnReply
+		rep.Pid = int32(binary.NativeEndian.Uint32(b[0:]))
+		rep.Step = int32(binary.NativeEndian.Uint32(b[4:]))
+		rep.Err = int32(binary.NativeEndian.Uint32(b[8:]))
+		rep.Started = int64(binary.NativeEndian.Uint64(b[16:]))
+		sc.mu.Lock()
+		if len(sc.pending) == 0 {
+			sc.mu.Unlock()
+			sc.end(r, nil) // not expool's spawner at the other end
+			return
+		}
+		rq := sc.pending[0]
+		sc.pending[0] = nil
+		sc.pending = sc.pending[1:]
+		sc.mu.Unlock()
+		rq.replied(r, rep)
 	}
-	var rep spawnReply
-	rep.Pid = int32(binary.NativeEndian.Uint32(b[0:]))
-	rep.Step = int32(binary.NativeEndian.Uint32(b[4:]))
-	rep.Err = int32(binary.NativeEndian.Uint32(b[8:]))
-	rep.Started = int64(binary.NativeEndian.Uint64(b[16:]))
+}
+
+// end marks the socket as ended and fails the requests not answered, but
+// quiet, whose sender is told otherwise; it reports whether quiet was one
+// (if not, it has failed already).
+func (sc *spawnConn) end(r *reaper, quiet *spawnRequestOf) (found bool) {
+	sc.mu.Lock()
+	pending := sc.pending
+	sc.pending, sc.gone = nil, true
+	sc.mu.Unlock()
+	for _, rq := range pending {
+		r.spawnDone()
+		if rq == quiet {
+			found = true
+		} else {
+			rq.done(nil, time.Time{}, &spawnError{step: stepRequest, err: errSpawnerGone})
+		}
+	}
+	return found
+}
+
+// replied hands rq's reply on: the process, watched by the reaper from now
+// on, or why it did not start, once the reaper has reaped what exited.
+func (rq *spawnRequestOf) replied(r *reaper, rep spawnReply) {
 	var c *child
 	if rep.Pid > 0 {
-		c = &child{pid: int(rep.Pid), group: spec.setpgid}
+		c = &child{pid: int(rep.Pid), group: rq.spec.setpgid}
 		if rep.Step == stepNone {
-			c.exiting = spec.exiting
+			c.exiting = rq.spec.exiting
 		}
 		r.watch(c)
 	}
 	r.spawnDone()
 	if rep.Step != stepNone {
-		if c != nil {
-			<-c.done // it exited before exec: reaped, nothing is left of it
+		err := &spawnError{step: int(rep.Step), err: syscall.Errno(rep.Err)}
+		if c == nil {
+			rq.done(nil, time.Time{}, err)
+			return
 		}
-		return nil, time.Time{}, &spawnError{step: int(rep.Step), err: syscall.Errno(rep.Err)}
+		// It exited before exec: once reaped, nothing is left of it.
+		c.then(func() { rq.done(nil, time.Time{}, err) })
+		return
 	}
-	return c, monotonicTime(rep.Started), nil
+	rq.done(c, monotonicTime(rep.Started), nil)
 }
 
 // encode writes spec's request into s.buf; nil if a string holds a NUL.
@@ -289,35 +389,65 @@ func (s *spawner) encode(spec *spawnSpec) []byte {
 	return b
 }
 
-func sendAll(fd int, b, rights []byte) error {
-	for len(b) > 0 {
-		n, err := unix.SendmsgN(fd, b, rights, nil, unix.MSG_NOSIGNAL)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		b, rights = b[n:], nil
+// sendAll writes b, with rights, to f, a socket in the runtime's poller.
+func sendAll(f *os.File, b, rights []byte) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
 	}
-	return nil
+	var serr error
+	err = rc.Write(func(fd uintptr) bool {
+		for len(b) > 0 {
+			n, err := unix.SendmsgN(int(fd), b, rights, nil, unix.MSG_NOSIGNAL)
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err == unix.EAGAIN:
+				return false // the poller waits until it is writable
+			case err != nil:
+				serr = err
+				return true
+			}
+			b, rights = b[n:], nil
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }
 
-func readFull(fd int, b []byte) error {
-	for len(b) > 0 {
-		n, err := unix.Read(fd, b)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return errSpawnerGone
-		}
-		b = b[n:]
+// readFull reads len(b) bytes from f, a socket in the runtime's poller.
+func readFull(f *os.File, b []byte) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
 	}
-	return nil
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for len(b) > 0 {
+			n, err := unix.Read(int(fd), b)
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err == unix.EAGAIN:
+				return false // the poller waits until it is readable
+			case err != nil:
+				rerr = err
+				return true
+			case n == 0:
+				rerr = errSpawnerGone
+				return true
+			}
+			b = b[n:]
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	return rerr
 }
 
 // cpuSetBytes is set as sched_setaffinity reads it.

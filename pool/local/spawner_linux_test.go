@@ -65,6 +65,22 @@ func run(t *testing.T, l *Launcher, dir string, args ...string) (pool.Process, s
 	return p, string(out), e, err
 }
 
+// spawn is spawnAsync that waits for the process to have started, or not.
+func spawn(spec *spawnSpec) (*child, time.Time, error) {
+	type result struct {
+		c       *child
+		started time.Time
+		err     error
+	}
+	res := make(chan result, 1)
+	err := spawnAsync(spec, func(c *child, started time.Time, err error) { res <- result{c, started, err} })
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	got := <-res
+	return got.c, got.started, got.err
+}
+
 func newLauncher(t *testing.T) *Launcher {
 	l := New()
 	t.Cleanup(func() { l.Close() })
@@ -185,7 +201,10 @@ func TestSpawnerRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	spawnMu.Lock()
-	proc := theSpawner.proc
+	var proc *child
+	if theSpawner.conn != nil {
+		proc = theSpawner.conn.proc
+	}
 	spawnMu.Unlock()
 	if proc == nil {
 		t.Skipf("no spawner: %v", spawnerFailed)
