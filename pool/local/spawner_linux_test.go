@@ -162,6 +162,47 @@ func TestSpawnErrors(t *testing.T) {
 	})
 }
 
+// A program that passes the checks before the start but cannot be exec'd (a
+// file of no format the kernel runs) ends its job "error", with no attempt,
+// as a failed Launch does: the spawner's reply tells, after Launch returned.
+func TestExecFailsAfterLaunch(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad")
+	if err := os.WriteFile(bad, []byte("\x00\x01\x02 no format"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bothWays(t, func(t *testing.T) {
+		l := newLauncher(t)
+		loop, err := pool.NewLoop(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer loop.Close()
+		p, err := loop.NewPool(pool.Config{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := &pool.Job{Name: "bad", Args: []string{bad}, MaxRestarts: -1}
+		ok := &pool.Job{Name: "ok", Args: []string{"true"}, MaxRestarts: -1}
+		for _, x := range []*pool.Job{j, ok} {
+			if err := p.Execute(x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if done, err := p.Join(t.Context(), 0); !done || err != nil {
+			t.Fatal(done, err)
+		}
+		if want := "fork/exec " + bad + ": exec format error"; j.Status != pool.StatusError || j.Last != nil || j.Error != want {
+			t.Errorf("bad: %s, attempt %v, error %q; want error, no attempt, %q", j.Status, j.Last, j.Error, want)
+		}
+		if ok.Status != pool.StatusDone {
+			t.Errorf("ok: %s %s", ok.Status, ok.Error)
+		}
+		if pids := children(reaperThread().tid); len(pids) > 1 { // the spawner
+			t.Errorf("the reaper's thread has children left: %v", pids)
+		}
+	})
+}
+
 // Processes that end before their start has returned are waited for all the
 // same (the reaper sees them exit before it knows their pid).
 func TestJobsThatExitAtOnce(t *testing.T) {
