@@ -523,7 +523,8 @@ Profiled with pprof (` + "`go test -run '^$' -bench TrueJobs -cpuprofile cpu.pro
 
 What remains per ` + "`true`" + ` job, on 2 cores with 2 workers, is CPU: measured
 with /proc/PID/stat of the exited process, the 2,000 ` + "`true`" + ` processes
-use 1.8 s of CPU (0.9 ms each, most of it the dynamic loader's page faults),
+use 1.8 s of CPU (0.9 ms each: a third of it glibc's CPU feature detection,
+whose cpuid traps to the hypervisor on this VM, much of the rest page faults),
 the C floor 0.17 s of its own and expool 0.45 – 0.6 s (the loop, the reaper,
 Go's scheduler; its sysmon thread's 20 µs sleeps are about 14% of it, from
 perf). The floor keeps both cores 92% busy, so expool / floor cannot go
