@@ -293,23 +293,15 @@ func (l *Loop) started(a *execution, t time.Time) {
 		return
 	}
 	j := a.job
-	if !a.begun(j) {
+	if a.begun(j) {
+		j.Last.Start = t
+	} else {
 		a.pool.mem.mu.Lock() // the sampler's goroutine reads start
 		a.start = t
 		a.pool.mem.mu.Unlock()
 		a.rec.Start, a.rec.PID = t, a.proc.Pid()
 		l.begin(j, a.rec)
-		if j.Timeout > 0 {
-			a.armTimeout(time.Until(t.Add(j.Timeout)))
-		}
-		if p := j.pool; p.heldBy == a {
-			p.heldBy = nil
-			p.holdUntil, p.holdArmed = t.Add(j.StartDelay), false
-			p.schedule()
-		}
-		return
 	}
-	j.Last.Start = t
 	if j.Timeout > 0 {
 		a.armTimeout(time.Until(t.Add(j.Timeout)))
 	}

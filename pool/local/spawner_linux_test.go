@@ -81,6 +81,21 @@ func spawn(spec *spawnSpec) (*child, time.Time, error) {
 	return got.c, got.started, got.err
 }
 
+// newPoolWith is a pool of workers on a loop of a new launcher, all closed
+// when the test ends.
+func newPoolWith(t *testing.T, workers int) *pool.Pool {
+	loop, err := pool.NewLoop(newLauncher(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { loop.Close() })
+	p, err := loop.NewPool(pool.Config{Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func newLauncher(t *testing.T) *Launcher {
 	l := New()
 	t.Cleanup(func() { l.Close() })
@@ -171,16 +186,7 @@ func TestExecFailsAfterLaunch(t *testing.T) {
 		t.Fatal(err)
 	}
 	bothWays(t, func(t *testing.T) {
-		l := newLauncher(t)
-		loop, err := pool.NewLoop(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer loop.Close()
-		p, err := loop.NewPool(pool.Config{Workers: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPoolWith(t, 2)
 		j := &pool.Job{Name: "bad", Args: []string{bad}, MaxRestarts: -1}
 		ok := &pool.Job{Name: "ok", Args: []string{"true"}, MaxRestarts: -1}
 		for _, x := range []*pool.Job{j, ok} {
@@ -207,16 +213,7 @@ func TestExecFailsAfterLaunch(t *testing.T) {
 // same (the reaper sees them exit before it knows their pid).
 func TestJobsThatExitAtOnce(t *testing.T) {
 	bothWays(t, func(t *testing.T) {
-		l := newLauncher(t)
-		loop, err := pool.NewLoop(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer loop.Close()
-		p, err := loop.NewPool(pool.Config{Workers: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPoolWith(t, 4)
 		jobs := make([]*pool.Job, 300)
 		for i := range jobs {
 			jobs[i] = &pool.Job{Name: "true", Args: []string{"true"}, MaxRestarts: -1}
