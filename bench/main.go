@@ -55,7 +55,7 @@ type bench struct {
 	report strings.Builder
 	have   map[string]bool
 
-	floorProg, floorWhy string // the C floor (see floor), or why there is none
+	compiled map[string]compiled // C programs built (see compileC), by name
 }
 
 // A section is one workload of the report. Each file of the harness adds
@@ -89,7 +89,7 @@ func run(runs int, out string, only *regexp.Regexp) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	b := &bench{dir: dir, expool: filepath.Join(dir, "expool"), runs: runs, have: map[string]bool{}}
+	b := &bench{dir: dir, expool: filepath.Join(dir, "expool"), runs: runs, have: map[string]bool{}, compiled: map[string]compiled{}}
 	build := exec.Command("go", "build", "-o", b.expool, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
@@ -174,6 +174,9 @@ type measurement struct {
 	maxrss int64         // KiB
 	stdout string
 }
+
+// compiled is a C program built for the bench, or why it could not be.
+type compiled struct{ prog, why string }
 
 // command is one contender's way of doing a workload.
 type command struct {
