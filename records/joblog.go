@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -234,7 +235,10 @@ func unescape(s string) string {
 	return strings.NewReplacer(`\\`, `\`, `\t`, "\t", `\n`, "\n", `\r`, "\r").Replace(s)
 }
 
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+// shellSafe is compiled on first use, not at start-up.
+var shellSafe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+})
 
 // ShellQuote writes argv as a shell would read it back, on one line: an
 // argument with a control character (a tab, a newline) in bash's $'...'
@@ -243,7 +247,7 @@ func ShellQuote(args []string) string {
 	quoted := make([]string, len(args))
 	for i, a := range args {
 		switch {
-		case shellSafe.MatchString(a):
+		case shellSafe().MatchString(a):
 			quoted[i] = a
 		case strings.IndexFunc(a, unicode.IsControl) >= 0:
 			quoted[i] = ansiQuote(a)

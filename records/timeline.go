@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"expool/pool"
@@ -100,14 +101,14 @@ func (t *Tally) WriteTimeline(w io.Writer, script string) error {
 
 // WritePage writes the timeline as one self-contained HTML page.
 func (tl *Timeline) WritePage(w io.Writer) error {
-	return timelineTemplate.ExecuteTemplate(w, "page", tl.layout())
+	return timelineTemplate().ExecuteTemplate(w, "page", tl.layout())
 }
 
 // WriteChart writes the timeline's chart, for a page of another's: its
 // subtitle, legend, drawing and list of jobs that never ran, styled by
 // TimelineStyle.
 func (tl *Timeline) WriteChart(w io.Writer) error {
-	return timelineTemplate.ExecuteTemplate(w, "chart", tl.layout())
+	return timelineTemplate().ExecuteTemplate(w, "chart", tl.layout())
 }
 
 // TimelineStyle is the CSS of the chart that WriteChart writes.
@@ -303,7 +304,8 @@ func tickLabel(s, step float64) string {
 	return fmt.Sprintf("%gµs", math.Round(s*1e7)/10)
 }
 
-var timelineTemplate = template.Must(template.New("timeline").Parse(strings.TrimSpace(`
+var timelineTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("timeline").Parse(strings.TrimSpace(`
 {{define "page" -}}
 <!DOCTYPE html>
 <html lang="en">
@@ -357,3 +359,4 @@ h2 { font-size: 16px; margin: 20px 0 4px; }
 {{- end}}
 {{end}}
 `)))
+})

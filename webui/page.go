@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"expool/pool"
@@ -27,7 +28,11 @@ import (
 //go:embed page.html
 var pageSource string
 
-var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+// pageTemplate is parsed on first use: not at start-up, for a run with no
+// web view.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(pageSource))
+})
 
 // pageLimit is the number of jobs the page lists by default; failuresShown,
 // of failures; taskNamesListed, of task names the task filter offers.
@@ -161,7 +166,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+d.Nonce+"'; style-src 'unsafe-inline'; "+
 		"connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, d); err != nil {
+	if err := pageTemplate().Execute(&b, d); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err.Error())
 		return
 	}
@@ -172,7 +177,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 func (s *Server) liveHTML(snap *Snapshot, q url.Values, f *filter) []byte {
 	return s.answers.get(snap.Version, "/?"+q.Encode(), func() []byte {
 		var b bytes.Buffer
-		if err := pageTemplate.ExecuteTemplate(&b, "live", s.live(snap, q, f, time.Now())); err != nil {
+		if err := pageTemplate().ExecuteTemplate(&b, "live", s.live(snap, q, f, time.Now())); err != nil {
 			return []byte(template.HTMLEscapeString(err.Error()))
 		}
 		return b.Bytes()

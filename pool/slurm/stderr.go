@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -52,21 +53,30 @@ type report struct {
 // maxHeld bounds a line held back: Slurm's are short.
 const maxHeld = 4096
 
-var (
-	reQueued = regexp.MustCompile(`^srun: job (\d+) queued and waiting for resources`)
-	reJobID  = regexp.MustCompile(`^srun: jobid (\d+): `)
-	// What srun -v says once the task is launched, but for errors and
-	// its plugins' lines.
-	reSrunTalk  = regexp.MustCompile(`^srun: (?:(?:Force Terminated|Complete|Terminating|Cancelled) |Job step aborted|got SIG|forcing job termination|sending Ctrl-C|interrupt \(one more|Job allocation \d+ has been revoked|Received task exit|Step created for|Job \d+ step creation)`)
-	rePlugin    = regexp.MustCompile(`^srun: [a-z_]+/[a-z_0-9]+: `)
-	reStepWait  = regexp.MustCompile(`^srun: Job \d+ step creation (?:temporarily|still) disabled`)
-	reLaunching = regexp.MustCompile(`^srun: launching StepId=(\d+)(?:\+\d+)?\.(\d+) `)
-	reStatus    = regexp.MustCompile(`_task_finish: Received task exit notification for \d+ tasks? of StepId=\S+ \(status=0x([0-9a-fA-F]+)\)`)
-	reTaskLine  = regexp.MustCompile(`^srun: (?:error|launch/slurm: _task_finish): \S+: tasks? [0-9,-]+: (.*)$`)
-	reOption    = regexp.MustCompile(`^srun: (?:unrecognized option|invalid option|option )`)
-	reStepd     = regexp.MustCompile(`^slurmstepd(?:-\S+)?: error: (.*)$`)
-	reCancelled = regexp.MustCompile(`^\*\*\* (?:STEP|JOB) \S+ ON \S+ CANCELLED AT \S+ \*\*\*$`)
-)
+// srunPatterns are the lines of srun -v that expool reads or removes.
+type srunPatterns struct {
+	queued, jobID, srunTalk, plugin, stepWait, launching, status, taskLine, option, stepd, cancelled *regexp.Regexp
+}
+
+// srunRE compiles srunPatterns on first use: not at start-up, for a run
+// that never uses Slurm.
+var srunRE = sync.OnceValue(func() *srunPatterns {
+	return &srunPatterns{
+		queued: regexp.MustCompile(`^srun: job (\d+) queued and waiting for resources`),
+		jobID:  regexp.MustCompile(`^srun: jobid (\d+): `),
+		// What srun -v says once the task is launched, but for errors and
+		// its plugins' lines.
+		srunTalk:  regexp.MustCompile(`^srun: (?:(?:Force Terminated|Complete|Terminating|Cancelled) |Job step aborted|got SIG|forcing job termination|sending Ctrl-C|interrupt \(one more|Job allocation \d+ has been revoked|Received task exit|Step created for|Job \d+ step creation)`),
+		plugin:    regexp.MustCompile(`^srun: [a-z_]+/[a-z_0-9]+: `),
+		stepWait:  regexp.MustCompile(`^srun: Job \d+ step creation (?:temporarily|still) disabled`),
+		launching: regexp.MustCompile(`^srun: launching StepId=(\d+)(?:\+\d+)?\.(\d+) `),
+		status:    regexp.MustCompile(`_task_finish: Received task exit notification for \d+ tasks? of StepId=\S+ \(status=0x([0-9a-fA-F]+)\)`),
+		taskLine:  regexp.MustCompile(`^srun: (?:error|launch/slurm: _task_finish): \S+: tasks? [0-9,-]+: (.*)$`),
+		option:    regexp.MustCompile(`^srun: (?:unrecognized option|invalid option|option )`),
+		stepd:     regexp.MustCompile(`^slurmstepd(?:-\S+)?: error: (.*)$`),
+		cancelled: regexp.MustCompile(`^\*\*\* (?:STEP|JOB) \S+ ON \S+ CANCELLED AT \S+ \*\*\*$`),
+	}
+})
 
 // run reads srun's stderr to its end (or until stop), then closes it and
 // the job's stderr, and closes done.
@@ -155,12 +165,12 @@ func (f *filter) line(raw []byte) {
 	text := strings.TrimRight(string(raw), "\r\n")
 	rep := &f.rep
 	if strings.HasPrefix(text, "slurmstepd") {
-		m := reStepd.FindStringSubmatch(text)
+		m := srunRE().stepd.FindStringSubmatch(text)
 		switch {
 		case m != nil && strings.HasPrefix(m[1], "execve(): "):
 			rep.execError = m[1]
 			return
-		case m != nil && reCancelled.MatchString(m[1]) && f.p.terminating():
+		case m != nil && srunRE().cancelled.MatchString(m[1]) && f.p.terminating():
 			return // expool's own doing
 		}
 		f.buf = append(f.buf, raw...)
@@ -173,22 +183,22 @@ func (f *filter) line(raw []byte) {
 		f.buf = append(f.buf, raw...)
 		return
 	}
-	if m := reTaskLine.FindStringSubmatch(text); m != nil {
+	if m := srunRE().taskLine.FindStringSubmatch(text); m != nil {
 		if sig, ok := signalNamed(m[1]); ok {
 			rep.signals = append(rep.signals, sig)
 		}
 		return
 	}
-	if m := reStatus.FindStringSubmatch(text); m != nil {
+	if m := srunRE().status.FindStringSubmatch(text); m != nil {
 		if ws, err := strconv.ParseUint(m[1], 16, 32); err == nil {
 			rep.statuses = append(rep.statuses, syscall.WaitStatus(ws))
 		}
 		return
 	}
-	if rePlugin.MatchString(text) {
+	if srunRE().plugin.MatchString(text) {
 		return // a plugin's verbose line: "srun: launch/slurm: _task_start: ..."
 	}
-	if m := reLaunching.FindStringSubmatch(text); m != nil && !rep.launched {
+	if m := srunRE().launching.FindStringSubmatch(text); m != nil && !rep.launched {
 		rep.launched = true
 		// Errors srun got over before it launched the task are the job's
 		// business after all.
@@ -200,15 +210,15 @@ func (f *filter) line(raw []byte) {
 		return
 	}
 	if !rep.launched {
-		if m := reQueued.FindStringSubmatch(text); m != nil {
+		if m := srunRE().queued.FindStringSubmatch(text); m != nil {
 			f.p.queue(m[1])
 			return
 		}
-		if reStepWait.MatchString(text) {
+		if srunRE().stepWait.MatchString(text) {
 			f.p.queue("")
 			return
 		}
-		if m := reJobID.FindStringSubmatch(text); m != nil {
+		if m := srunRE().jobID.FindStringSubmatch(text); m != nil {
 			f.p.setJobID(m[1])
 			return
 		}
@@ -217,7 +227,7 @@ func (f *filter) line(raw []byte) {
 	if !isError {
 		msg, isError = strings.CutPrefix(text, "srun: fatal: ")
 	}
-	if !isError && reOption.MatchString(text) {
+	if !isError && srunRE().option.MatchString(text) {
 		msg, isError = strings.TrimPrefix(text, "srun: "), true
 	}
 	switch {
@@ -226,7 +236,7 @@ func (f *filter) line(raw []byte) {
 		f.early = append(f.early, append([]byte(nil), raw...))
 	case isError, strings.HasPrefix(text, "srun: Warning"), strings.HasPrefix(text, "srun: warning"):
 		f.buf = append(f.buf, raw...)
-	case rep.launched && !reSrunTalk.MatchString(text) && !f.p.terminating():
+	case rep.launched && !srunRE().srunTalk.MatchString(text) && !f.p.terminating():
 		// Once the task is launched, srun says little, but when it is ended:
 		// a line like this is the job's.
 		f.buf = append(f.buf, raw...)
