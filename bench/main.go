@@ -553,7 +553,8 @@ as many threads either way.
 The overshoot is measured against a C loop doing the same (its one thread
 spawns, sends SIGTERM at each timeout and sleeps in ppoll until the next
 timeout or SIGCHLD): on this VM, with 1,000 processes started a second on
-2 cores, that floor's p99 is 11 – 17 ms, above expool's; a lone C program
+2 cores, that floor's p99 was 11.5 – 17.3 ms in three runs of this section,
+expool's 10.2 – 12.7 ms (expool / floor 0.59 – 1.10); a lone C program
 sleeping 7 ms 1,000 times, with nothing else running, wakes 1.2 ms late at
 p99 here. The 2 ms target is below what this machine gives.
 `
